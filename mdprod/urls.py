@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from workflow.api import MeView, ProjectViewSet
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+
+api_v1 = [
+    path("", include(router.urls)),
+    path("me/", MeView.as_view(), name="me"),
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/", RedirectView.as_view(pattern_name="swagger-ui", permanent=False)),
+]

@@ -1,0 +1,365 @@
+from decimal import Decimal
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mdprod.api import ErrorSerializer
+
+from . import selectors, services
+from .exceptions import PermissionDenied
+from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not accept, rather than dropping them silently.
+
+    A client that sends ``state`` or ``producer`` expects them to matter; a 400 naming the field
+    tells it they don't, instead of a 200 that quietly ignored them.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            refused = sorted(set(data) - writable)
+            if refused:
+                raise ValidationError(
+                    {
+                        name: [
+                            _("This field is read-only.")
+                            if name in self.fields
+                            else _("Unknown field.")
+                        ]
+                        for name in refused
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind"]
+        read_only_fields = fields
+
+
+class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
+    genre_tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=20, required=False
+    )
+    paywall_positions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=500, required=False
+    )
+    planned_budget = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="Planned budget in CNY, as a decimal string.",
+    )
+    platform = serializers.PrimaryKeyRelatedField(queryset=selectors.platform_list())
+    producer = OrganisationRefSerializer(read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "title",
+            "logline",
+            "synopsis",
+            "genre_tags",
+            "source",
+            "rights_holder",
+            "episode_count",
+            "episode_length_seconds",
+            "orientation",
+            "monetisation",
+            "free_episodes",
+            "paywall_positions",
+            "producer",
+            "platform",
+            "planned_budget",
+            "state",
+            "state_display",
+            "review_tier",
+            "review_round",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "state",
+            "review_tier",
+            "review_round",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class TransitionRequestSerializer(StrictSerializer):
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.COMMENT_MAX_LENGTH,
+        help_text="Why: shown in the project's history and sent to the other side.",
+    )
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.ChoiceField(choices=ProjectState.choices)
+    sources = serializers.ListField(child=serializers.ChoiceField(choices=ProjectState.choices))
+    allowed = serializers.BooleanField()
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="Why it is not allowed now (empty if allowed)."
+    )
+
+
+class ProjectTransitionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.get_username", read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = ProjectTransition
+        fields = [
+            "id",
+            "name",
+            "source_state",
+            "target_state",
+            "actor",
+            "organisation",
+            "comment",
+            "review_round",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role", "rater_function"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    memberships = MembershipSerializer(many=True)
+
+
+class ProjectFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=ProjectState.choices)
+    platform = django_filters.NumberFilter(field_name="platform_id")
+    producer = django_filters.NumberFilter(field_name="producer_id")
+    review_tier = django_filters.CharFilter()
+
+    class Meta:
+        model = Project
+        fields = ["state", "platform", "producer", "review_tier"]
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
+    403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs."),
+    404: OpenApiResponse(ErrorSerializer, description="No such project in your scope."),
+}
+CONFLICT = {
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description=(
+            "`transition_not_allowed` (wrong state), `conditions_not_met` (with `reasons`), "
+            "`concurrent_update` (someone else is changing the project) or `project_locked`."
+        ),
+    )
+}
+PRODUCER_ORG_PARAM = OpenApiParameter(
+    "organisation",
+    OpenApiTypes.INT,
+    description=(
+        "For users who produce for several companies: the company the new proposal belongs to. "
+        "Not needed when you belong to one."
+    ),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the projects in your scope"),
+    retrieve=extend_schema(summary="A project", responses={200: ProjectSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Create a proposal in your producer company",
+        parameters=[PRODUCER_ORG_PARAM],
+        responses={201: ProjectSerializer, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "A vertical pay-to-unlock drama",
+                request_only=True,
+                value={
+                    "title": "闪婚后，豪门老公藏不住了",
+                    "logline": "A flash marriage to a stranger who turns out to own the city.",
+                    "synopsis": "She married a stranger to escape her family...",
+                    "genre_tags": ["romance", "CEO"],
+                    "episode_count": 80,
+                    "episode_length_seconds": 90,
+                    "monetisation": "pay_to_unlock",
+                    "free_episodes": 10,
+                    "paywall_positions": [11, 30],
+                    "platform": 3,
+                    "planned_budget": "450000.00",
+                },
+            )
+        ],
+    ),
+    update=extend_schema(
+        summary="Replace the proposal", responses={200: ProjectSerializer, **ERRORS, **CONFLICT}
+    ),
+    partial_update=extend_schema(
+        summary="Edit the proposal (draft or revising only)",
+        responses={200: ProjectSerializer, **ERRORS, **CONFLICT},
+    ),
+)
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    search_fields = ["title"]
+    ordering_fields = ["created_at", "updated_at", "title", "planned_budget", "state"]
+    ordering = ["-updated_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.project_list_for(self.request.user)
+
+    def _producer_for_create(self) -> Organisation:
+        companies = selectors.producer_organisations_of(self.request.user)
+        wanted = self.request.query_params.get("organisation")
+        if wanted is not None:
+            match = [c for c in companies if str(c.pk) == wanted]
+            if not match:
+                raise ValidationError(
+                    {"organisation": [_("You are not a producer of this company.")]}
+                )
+            return match[0]
+        if len(companies) == 1:
+            return companies[0]
+        if not companies:
+            raise PermissionDenied(_("Only producers can create proposals."))
+        raise ValidationError(
+            {
+                "organisation": [
+                    _("You produce for several companies; name one with ?organisation=.")
+                ]
+            }
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.project_create(
+            actor=self.request.user,
+            producer=self._producer_for_create(),
+            data=dict(serializer.validated_data),
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.project_update(
+            project=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )
+
+    @extend_schema(
+        summary="Every transition, whether you can take it now, and why not",
+        responses={200: TransitionOptionSerializer(many=True), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None)
+    def transitions(self, request, pk=None):
+        project = self.get_object()
+        options = selectors.transition_options(project, request.user)
+        return Response(TransitionOptionSerializer(options, many=True).data)
+
+    @extend_schema(
+        summary="Fire a transition",
+        parameters=[
+            OpenApiParameter(
+                "name",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=selectors.transition_names(),
+                description="The transition; `GET .../transitions/` lists them with reasons.",
+            )
+        ],
+        request=TransitionRequestSerializer,
+        responses={200: ProjectSerializer, **ERRORS, **CONFLICT},
+        examples=[
+            OpenApiExample(
+                "With a comment",
+                request_only=True,
+                value={"comment": "Budget reduced to 280,000 as agreed."},
+            ),
+            OpenApiExample(
+                "Wrong state",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "code": "transition_not_allowed",
+                    "detail": "“greenlight” is not possible while the project is Draft.",
+                },
+            ),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"transitions/(?P<name>[^/.]+)",
+        serializer_class=TransitionRequestSerializer,
+    )
+    def transition(self, request, pk=None, name=None):
+        project = self.get_object()
+        body = TransitionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = services.project_transition(
+            project=project,
+            name=name,
+            actor=request.user,
+            comment=body.validated_data.get("comment", ""),
+        )
+        return Response(ProjectSerializer(project, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="The project's audit trail, oldest first",
+        responses={200: ProjectTransitionSerializer(many=True), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request, pk=None):
+        project = self.get_object()
+        entries = selectors.project_history(project)
+        return Response(ProjectTransitionSerializer(entries, many=True).data)
+
+
+class MeView(APIView):
+    @extend_schema(summary="Who you are and the organisations you act for", responses=MeSerializer)
+    def get(self, request):
+        memberships = selectors.memberships_of(request.user)
+        return Response(
+            MeSerializer({"username": request.user.get_username(), "memberships": memberships}).data
+        )

@@ -1,0 +1,587 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from . import guards
+from .permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
+from .provinces import Province
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organisation(TimeStampedModel):
+    class Kind(models.TextChoices):
+        PRODUCER = "producer", _("Producer company")
+        PLATFORM = "platform", _("Platform")
+        REGULATOR = "regulator", _("Regulator")
+
+    class Level(models.TextChoices):
+        NATIONAL = "national", _("National")
+        PROVINCIAL = "provincial", _("Provincial")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    level = models.CharField(
+        _("regulator level"),
+        max_length=20,
+        choices=Level.choices,
+        blank=True,
+        help_text=_("Regulators only: national administration or provincial bureau."),
+    )
+    province = models.CharField(
+        _("province"),
+        max_length=20,
+        choices=Province.choices,
+        blank=True,
+        help_text=_("A producer company's home province, or a provincial bureau's jurisdiction."),
+    )
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organisation_level_only_for_regulators",
+                condition=Q(kind="regulator", level__in=["national", "provincial"])
+                | (~Q(kind="regulator") & Q(level="")),
+            ),
+            models.CheckConstraint(
+                name="organisation_province_matches_kind",
+                condition=(
+                    Q(kind="producer") & ~Q(province="")
+                    | Q(kind="regulator", level="provincial") & ~Q(province="")
+                    | Q(kind="regulator", level="national", province="")
+                    | Q(kind="platform")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    class Role(models.TextChoices):
+        PRODUCER = "producer", _("Producer")
+        CONTENT_MANAGER = "content_manager", _("Content manager")
+        RATER = "rater", _("Rater")
+        REGULATOR_REVIEWER = "regulator_reviewer", _("Regulator reviewer")
+        ORG_ADMIN = "org_admin", _("Organisation admin")
+
+    class RaterFunction(models.TextChoices):
+        CONTENT = "content", _("Content")
+        BUSINESS = "business", _("Business")
+        MARKETING = "marketing", _("Marketing")
+
+    # Which roles make sense in which kind of organisation.
+    ROLES_BY_KIND = {
+        Organisation.Kind.PRODUCER: {Role.PRODUCER, Role.ORG_ADMIN},
+        Organisation.Kind.PLATFORM: {Role.CONTENT_MANAGER, Role.RATER, Role.ORG_ADMIN},
+        Organisation.Kind.REGULATOR: {Role.REGULATOR_REVIEWER, Role.ORG_ADMIN},
+    }
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    rater_function = models.CharField(
+        _("rater function"),
+        max_length=20,
+        choices=RaterFunction.choices,
+        blank=True,
+        help_text=_("Raters only: content, business or marketing."),
+    )
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                name="membership_rater_function_only_for_raters",
+                condition=Q(role="rater") & ~Q(rater_function="")
+                | ~Q(role="rater") & Q(rater_function=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+    def clean(self) -> None:
+        if self.organisation_id and self.role:
+            allowed = self.ROLES_BY_KIND[self.organisation.kind]
+            if self.role not in allowed:
+                raise ValidationError(
+                    {
+                        "role": _("A %(kind)s cannot have the role %(role)s.")
+                        % {
+                            "kind": self.organisation.get_kind_display(),
+                            "role": self.get_role_display(),
+                        }
+                    }
+                )
+        if self.role == self.Role.RATER and not self.rater_function:
+            raise ValidationError({"rater_function": _("A rater needs a function.")})
+        if self.role != self.Role.RATER and self.rater_function:
+            raise ValidationError({"rater_function": _("Only raters have a function.")})
+
+
+class ProjectState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    REVISING = "revising", _("Revising")
+    GREENLIT = "greenlit", _("Greenlit")
+    IN_PRODUCTION = "in_production", _("In production")
+    CUT_REVIEW = "cut_review", _("Cut review")
+    CUT_CHANGES = "cut_changes", _("Cut changes")
+    FINAL_REVIEW = "final_review", _("Final review")
+    FINAL_CHANGES = "final_changes", _("Final changes")
+    CLEARED = "cleared", _("Cleared")
+    RELEASED = "released", _("Released")
+    TAKEN_DOWN = "taken_down", _("Taken down")
+    COMPLETED = "completed", _("Completed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ReviewTier(models.TextChoices):
+    KEY = "KEY", _("Key")
+    ORDINARY = "ORDINARY", _("Ordinary")
+    OTHER = "OTHER", _("Other")
+
+
+S = ProjectState
+EDITABLE_STATES = frozenset({S.DRAFT, S.REVISING})
+TERMINAL_STATES = frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN})
+
+
+class Project(ConcurrentTransitionMixin, TimeStampedModel):
+    class Source(models.TextChoices):
+        ORIGINAL = "original", _("Original script")
+        ADAPTATION = "adaptation", _("Adaptation of an online novel")
+
+    class Orientation(models.TextChoices):
+        VERTICAL = "vertical", _("Vertical")
+        HORIZONTAL = "horizontal", _("Horizontal")
+
+    class Monetisation(models.TextChoices):
+        FREE_AD = "free_ad", _("Free, ad-supported")
+        PAY_TO_UNLOCK = "pay_to_unlock", _("Pay to unlock")
+        MEMBERSHIP = "membership", _("Membership")
+        HYBRID = "hybrid", _("Hybrid")
+
+    title = models.CharField(_("title"), max_length=200)
+    logline = models.CharField(_("logline / hook"), max_length=500, blank=True)
+    synopsis = models.TextField(_("synopsis"), blank=True)
+    genre_tags = models.JSONField(_("genre tags"), default=list, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.ORIGINAL
+    )
+    rights_holder = models.CharField(
+        _("rights holder"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required for an adaptation: who holds the novel's adaptation rights."),
+    )
+    episode_count = models.PositiveSmallIntegerField(
+        _("episode count"), default=80, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    episode_length_seconds = models.PositiveIntegerField(
+        _("episode length (seconds)"),
+        default=90,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)],
+    )
+    orientation = models.CharField(
+        _("orientation"), max_length=20, choices=Orientation.choices, default=Orientation.VERTICAL
+    )
+    monetisation = models.CharField(
+        _("monetisation"),
+        max_length=20,
+        choices=Monetisation.choices,
+        default=Monetisation.PAY_TO_UNLOCK,
+    )
+    free_episodes = models.PositiveSmallIntegerField(_("free episodes"), default=0)
+    paywall_positions = models.JSONField(
+        _("paywall positions"),
+        default=list,
+        blank=True,
+        help_text=_("Episode numbers at which viewers must pay to go on."),
+    )
+    producer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="produced_projects",
+        limit_choices_to={"kind": Organisation.Kind.PRODUCER},
+        verbose_name=_("producer company"),
+    )
+    platform = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="commissioned_projects",
+        limit_choices_to={"kind": Organisation.Kind.PLATFORM},
+        verbose_name=_("commissioning platform"),
+    )
+    planned_budget = models.DecimalField(
+        _("planned budget (CNY)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=ProjectState.choices,
+        default=ProjectState.DRAFT,
+        protected=True,
+        db_index=True,
+    )
+    review_tier = models.CharField(
+        _("review tier"),
+        max_length=10,
+        choices=ReviewTier.choices,
+        blank=True,
+        help_text=_("Fixed when the proposal is submitted."),
+    )
+    review_round = models.PositiveIntegerField(_("review round"), default=0)
+    submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["producer", "state"], name="project_producer_state"),
+            models.Index(fields=["platform", "state"], name="project_platform_state"),
+            models.Index(fields=["-updated_at", "-id"], name="project_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="project_budget_not_negative", condition=Q(planned_budget__gte=0)
+            ),
+            models.CheckConstraint(
+                name="project_free_episodes_within_count",
+                condition=Q(free_episodes__lte=models.F("episode_count")),
+            ),
+            models.CheckConstraint(
+                name="project_adaptation_names_rights_holder",
+                condition=~Q(source="adaptation") | ~Q(rights_holder=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.source == self.Source.ADAPTATION and not self.rights_holder.strip():
+            errors["rights_holder"] = _("An adaptation must name the rights holder.")
+        if self.free_episodes is not None and self.episode_count is not None:
+            if self.free_episodes > self.episode_count:
+                errors["free_episodes"] = _("There cannot be more free episodes than episodes.")
+        if not isinstance(self.genre_tags, list) or not all(
+            isinstance(tag, str) and tag.strip() and len(tag) <= 50 for tag in self.genre_tags
+        ):
+            errors["genre_tags"] = _("Genre tags are a list of short, non-empty texts.")
+        positions = self.paywall_positions
+        if not isinstance(positions, list) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in positions
+        ):
+            errors["paywall_positions"] = _("Paywall positions are a list of episode numbers.")
+        elif positions and self.episode_count:
+            if sorted(set(positions)) != positions:
+                errors["paywall_positions"] = _("List each paywall position once, in order.")
+            elif positions[0] <= self.free_episodes or positions[-1] > self.episode_count:
+                errors["paywall_positions"] = _(
+                    "Paywall positions must come after the free episodes and within the series."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    # Transitions. Each only changes fields; who may fire it is the permission predicate,
+    # what must hold is the guard registry (workflow.guards), and the service applies them.
+
+    @transition(
+        field=state,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("submit")],
+        custom={"label": _("Submit")},
+    )
+    def submit(self) -> None:
+        from .tiers import tier_for_budget
+
+        self.review_tier = tier_for_budget(self.planned_budget)
+        self.submitted_at = self.submitted_at or timezone.now()
+        self.review_round = 1
+
+    @transition(
+        field=state,
+        source=[S.DRAFT, S.REVISING, S.GREENLIT, S.IN_PRODUCTION],
+        target=S.WITHDRAWN,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("withdraw")],
+        custom={"label": _("Withdraw")},
+    )
+    def withdraw(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.GREENLIT,
+        permission=CONTENT_MANAGER,
+        conditions=[guards.conditions_for("greenlight")],
+        custom={"label": _("Greenlight")},
+    )
+    def greenlight(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REVISING,
+        permission=CONTENT_MANAGER_OR_REGULATOR,
+        conditions=[guards.conditions_for("request_revision")],
+        custom={"label": _("Request revision")},
+    )
+    def request_revision(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SUBMITTED,
+        target=S.REJECTED,
+        permission=CONTENT_MANAGER_OR_REGULATOR,
+        conditions=[guards.conditions_for("reject")],
+        custom={"label": _("Reject")},
+    )
+    @transition(
+        field=state,
+        source=S.FINAL_REVIEW,
+        target=S.REJECTED,
+        permission=AUTHORITY,
+        conditions=[guards.conditions_for("reject")],
+        custom={"label": _("Reject")},
+    )
+    def reject(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.REVISING,
+        target=S.SUBMITTED,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("resubmit")],
+        custom={"label": _("Resubmit")},
+    )
+    def resubmit(self) -> None:
+        self.review_round += 1
+
+    @transition(
+        field=state,
+        source=S.GREENLIT,
+        target=S.IN_PRODUCTION,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("start_production")],
+        custom={"label": _("Start production")},
+    )
+    def start_production(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.IN_PRODUCTION,
+        target=S.CUT_REVIEW,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("submit_cut")],
+        custom={"label": _("Submit cut")},
+    )
+    def submit_cut(self) -> None:
+        self.review_round = 1
+
+    @transition(
+        field=state,
+        source=S.CUT_REVIEW,
+        target=S.FINAL_REVIEW,
+        permission=CONTENT_MANAGER,
+        conditions=[guards.conditions_for("approve_cut")],
+        custom={"label": _("Approve cut")},
+    )
+    def approve_cut(self) -> None:
+        self.review_round = 1
+
+    @transition(
+        field=state,
+        source=S.CUT_REVIEW,
+        target=S.CUT_CHANGES,
+        permission=CONTENT_MANAGER,
+        conditions=[guards.conditions_for("request_cut_changes")],
+        custom={"label": _("Request cut changes")},
+    )
+    def request_cut_changes(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.CUT_CHANGES,
+        target=S.CUT_REVIEW,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("resubmit_cut")],
+        custom={"label": _("Resubmit cut")},
+    )
+    def resubmit_cut(self) -> None:
+        self.review_round += 1
+
+    @transition(
+        field=state,
+        source=S.FINAL_REVIEW,
+        target=S.CLEARED,
+        permission=AUTHORITY,
+        conditions=[guards.conditions_for("clear")],
+        custom={"label": _("Clear for release")},
+    )
+    def clear(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.FINAL_REVIEW,
+        target=S.FINAL_CHANGES,
+        permission=AUTHORITY,
+        conditions=[guards.conditions_for("request_final_changes")],
+        custom={"label": _("Request final changes")},
+    )
+    def request_final_changes(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.FINAL_CHANGES,
+        target=S.FINAL_REVIEW,
+        permission=PRODUCER,
+        conditions=[guards.conditions_for("resubmit_final")],
+        custom={"label": _("Resubmit to final review")},
+    )
+    def resubmit_final(self) -> None:
+        self.review_round += 1
+
+    @transition(
+        field=state,
+        source=S.CLEARED,
+        target=S.RELEASED,
+        permission=CONTENT_MANAGER,
+        conditions=[guards.conditions_for("release")],
+        custom={"label": _("Release")},
+    )
+    def release(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.RELEASED,
+        target=S.TAKEN_DOWN,
+        permission=CONTENT_MANAGER_OR_REGULATOR,
+        conditions=[guards.conditions_for("take_down")],
+        custom={"label": _("Take down")},
+    )
+    def take_down(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.TAKEN_DOWN,
+        target=S.RELEASED,
+        permission=AUTHORITY,
+        conditions=[guards.conditions_for("reinstate")],
+        custom={"label": _("Reinstate")},
+    )
+    def reinstate(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[S.RELEASED, S.TAKEN_DOWN],
+        target=S.COMPLETED,
+        permission=CONTENT_MANAGER,
+        conditions=[guards.conditions_for("complete")],
+        custom={"label": _("Complete")},
+    )
+    def complete(self) -> None:
+        pass
+
+
+class ProjectTransition(models.Model):
+    """The audit trail: one row per transition, written by the transition service only."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("project")
+    )
+    name = models.CharField(_("transition"), max_length=40)
+    source_state = models.CharField(_("from"), max_length=20, choices=ProjectState.choices)
+    target_state = models.CharField(_("to"), max_length=20, choices=ProjectState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("acting for"),
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    review_round = models.PositiveIntegerField(_("review round"), default=0)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("transition log entry")
+        verbose_name_plural = _("transition log")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["project", "created_at"], name="transition_project_time")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.source_state} → {self.target_state} ({self.name})"

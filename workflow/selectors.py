@@ -1,0 +1,150 @@
+"""Read paths: every query scoped to what the user's organisations may see."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from . import guards
+from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
+from .routing import routed_projects_q
+
+_CACHE_ATTR = "_mdprod_memberships"
+
+
+def memberships_of(user) -> list[Membership]:
+    """The user's memberships with their organisations, read once per user object."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("organisation"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def project_scope_q(user) -> Q:
+    """Projects the user's organisations may see.
+
+    A producer company sees its own projects in every state; a platform sees the projects
+    proposed to it once first submitted (never a draft); a regulator sees the projects routed to
+    it. A user with no membership sees nothing.
+    """
+    q = Q(pk__in=[])
+    for membership in memberships_of(user):
+        organisation = membership.organisation
+        if organisation.kind == Organisation.Kind.PRODUCER:
+            q |= Q(producer_id=organisation.pk)
+        elif organisation.kind == Organisation.Kind.PLATFORM:
+            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
+        elif organisation.kind == Organisation.Kind.REGULATOR:
+            q |= routed_projects_q(organisation)
+    return q
+
+
+def project_list_for(user) -> QuerySet[Project]:
+    if user is not None and user.is_superuser:
+        queryset = Project.objects.all()
+    else:
+        queryset = Project.objects.filter(project_scope_q(user))
+    return queryset.select_related("producer", "platform")
+
+
+def project_history(project: Project) -> QuerySet[ProjectTransition]:
+    return project.transitions.select_related("actor", "organisation").order_by("created_at", "id")
+
+
+def organisations_of(user, *, kind: str | None = None, role: str | None = None) -> list:
+    seen = {}
+    for membership in memberships_of(user):
+        if kind and membership.organisation.kind != kind:
+            continue
+        if role and membership.role != role:
+            continue
+        seen.setdefault(membership.organisation_id, membership.organisation)
+    return list(seen.values())
+
+
+def producer_organisations_of(user) -> list[Organisation]:
+    """The producer companies in which the user may create and edit proposals."""
+    return organisations_of(user, kind=Organisation.Kind.PRODUCER, role=Membership.Role.PRODUCER)
+
+
+def platform_list() -> QuerySet[Organisation]:
+    """Platforms are a public directory: any producer may propose to any of them."""
+    return Organisation.objects.filter(kind=Organisation.Kind.PLATFORM)
+
+
+def organisation_list_for(user) -> QuerySet[Organisation]:
+    """Organisations the user may name or see: their own, and every platform."""
+    own = [membership.organisation_id for membership in memberships_of(user)]
+    if user is not None and user.is_superuser:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(Q(pk__in=own) | Q(kind=Organisation.Kind.PLATFORM))
+
+
+@dataclass
+class TransitionOption:
+    name: str
+    label: str
+    target: str
+    sources: list[str]
+    allowed: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def _transitions_by_name() -> dict[str, list]:
+    by_name: dict[str, list] = {}
+    for transition in Project._meta.get_field("state").get_all_transitions(Project):
+        by_name.setdefault(transition.name, []).append(transition)
+    return by_name
+
+
+def transition_names() -> list[str]:
+    return list(_transitions_by_name())
+
+
+def transition_options(project: Project, user) -> list[TransitionOption]:
+    """Every transition of the machine, whether the user can take it now, and if not, why."""
+    options = []
+    state_label = ProjectState(project.state).label
+    for name, transitions in _transitions_by_name().items():
+        sources = [t.source for t in transitions]
+        current = next((t for t in transitions if t.source == project.state), None)
+        label = str(transitions[0].custom.get("label", name))
+        reasons: list[str] = []
+        if current is None:
+            reasons.append(
+                str(
+                    format_lazy(
+                        _("Not possible from {state}; possible from: {sources}."),
+                        state=state_label,
+                        sources=", ".join(str(ProjectState(s).label) for s in sources),
+                    )
+                )
+            )
+            target = transitions[0].target
+        else:
+            target = current.target
+            if not current.has_perm(project, user):
+                reasons.append(
+                    str(format_lazy(_("Only {who} may do this."), who=current.permission.label))
+                )
+            reasons.extend(guards.unmet(project, name))
+        options.append(
+            TransitionOption(
+                name=name,
+                label=label,
+                target=target,
+                sources=sources,
+                allowed=not reasons,
+                reasons=reasons,
+            )
+        )
+    return options

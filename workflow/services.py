@@ -1,0 +1,148 @@
+"""Write paths: every change to projects goes through these functions, one transaction each."""
+
+from typing import Any
+
+import django_fsm
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from . import guards
+from .exceptions import (
+    ConcurrentUpdate,
+    GuardsNotMet,
+    PermissionDenied,
+    ProjectLocked,
+    TransitionNotAllowed,
+    UnknownTransition,
+)
+from .models import Organisation, Project, ProjectState, ProjectTransition
+from .permissions import PRODUCER
+from .selectors import producer_organisations_of, transition_names
+
+COMMENT_MAX_LENGTH = 4000
+
+# Proposal fields a producer may set; everything else is owned by the workflow.
+PROPOSAL_FIELDS = (
+    "title",
+    "logline",
+    "synopsis",
+    "genre_tags",
+    "source",
+    "rights_holder",
+    "episode_count",
+    "episode_length_seconds",
+    "orientation",
+    "monetisation",
+    "free_episodes",
+    "paywall_positions",
+    "platform",
+    "planned_budget",
+)
+
+
+def _lock(project_id: int) -> Project:
+    """Lock the project row for this transaction; a row already locked is a conflict."""
+    try:
+        return (
+            Project.objects.select_for_update(nowait=True, of=("self",))
+            .select_related("producer", "platform")
+            .get(pk=project_id)
+        )
+    except DatabaseError as exc:
+        raise ConcurrentUpdate() from exc
+
+
+def _check_proposal(data: dict[str, Any]) -> None:
+    unknown = set(data) - set(PROPOSAL_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    platform = data.get("platform")
+    if platform is not None and platform.kind != Organisation.Kind.PLATFORM:
+        raise ValidationError({"platform": _("Choose a platform.")})
+
+
+def project_create(*, actor, producer: Organisation, data: dict[str, Any]) -> Project:
+    if producer not in producer_organisations_of(actor):
+        raise PermissionDenied(_("Only a producer of the company can create its proposals."))
+    _check_proposal(data)
+    project = Project(producer=producer, created_by=actor, **data)
+    project.full_clean()
+    with transaction.atomic():
+        project.save()
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor, data: dict[str, Any]) -> Project:
+    _check_proposal(data)
+    locked = _lock(project.pk)
+    if not PRODUCER(locked, actor):
+        raise PermissionDenied(_("Only a producer of the project's company can edit the proposal."))
+    if not locked.is_editable:
+        raise ProjectLocked()
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=[*data, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def project_transition(*, project: Project, name: str, actor, comment: str = "") -> Project:
+    """Fire transition ``name`` on the project as ``actor``.
+
+    Raises UnknownTransition (no such name), TransitionNotAllowed (not from the current state),
+    PermissionDenied (the actor lacks the role), GuardsNotMet (with the reasons), or
+    ConcurrentUpdate (another transaction holds or changed the project).
+    """
+    if name not in transition_names():
+        raise UnknownTransition()
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {"comment": _("Keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}}
+        )
+
+    locked = _lock(project.pk)
+    source = locked.state
+    method = getattr(locked, name)
+    meta = method._django_fsm
+    if not meta.has_transition(source):
+        raise TransitionNotAllowed(
+            format_lazy(
+                _("“{name}” is not possible while the project is {state}."),
+                name=name,
+                state=ProjectState(source).label,
+            )
+        )
+    current = meta.get_transition(source)
+    if not current.has_perm(locked, actor):
+        raise PermissionDenied(
+            format_lazy(_("Only {who} may do this."), who=current.permission.label)
+        )
+    reasons = guards.unmet(locked, name)
+    if reasons:
+        raise GuardsNotMet(reasons=reasons)
+
+    method()
+    try:
+        locked.save()
+    except django_fsm.ConcurrentTransition as exc:
+        raise ConcurrentUpdate() from exc
+
+    entry = ProjectTransition.objects.create(
+        project=locked,
+        name=name,
+        source_state=source,
+        target_state=locked.state,
+        actor=actor,
+        organisation=current.permission.organisation_for(locked, actor),
+        comment=comment,
+        review_round=locked.review_round,
+    )
+    from .tasks import notify_project_transition
+
+    notify_project_transition.delay_on_commit(entry.pk)
+    return locked
