@@ -33,12 +33,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         skipped = [
             r for r in terminalreporter.stats.get("skipped", []) if "PostgreSQL" in str(r.longrepr)
         ]
-        terminalreporter.write_line(
-            f"WARNING: {len(skipped)} PostgreSQL-only tests (row locks, real concurrency) were "
-            "skipped because the suite ran on SQLite. Set DATABASE_URL to run them.",
-            yellow=True,
-            bold=True,
-        )
+        if skipped:
+            terminalreporter.write_line(
+                f"WARNING: {len(skipped)} PostgreSQL-only tests (row locks, real concurrency) "
+                "were skipped because the suite ran on SQLite. Set DATABASE_URL to run them.",
+                yellow=True,
+                bold=True,
+            )
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture(autouse=True)

@@ -63,12 +63,18 @@ def _check_proposal(data: dict[str, Any]) -> None:
         raise ValidationError({"platform": _("Choose a platform.")})
 
 
+def _validate(project: Project) -> None:
+    # The protected FSM field refuses the re-assignment that clean_fields() does; only
+    # transitions set it anyway.
+    project.full_clean(exclude=["state"])
+
+
 def project_create(*, actor, producer: Organisation, data: dict[str, Any]) -> Project:
     if producer not in producer_organisations_of(actor):
         raise PermissionDenied(_("Only a producer of the company can create its proposals."))
     _check_proposal(data)
     project = Project(producer=producer, created_by=actor, **data)
-    project.full_clean()
+    _validate(project)
     with transaction.atomic():
         project.save()
     return project
@@ -84,7 +90,7 @@ def project_update(*, project: Project, actor, data: dict[str, Any]) -> Project:
         raise ProjectLocked()
     for name, value in data.items():
         setattr(locked, name, value)
-    locked.full_clean()
+    _validate(locked)
     locked.save(update_fields=[*data, "updated_at"])
     return locked
 

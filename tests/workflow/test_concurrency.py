@@ -1,0 +1,74 @@
+"""Concurrent transitions on one project: exactly one wins, the rest get a conflict."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from workflow import services
+from workflow.exceptions import ConcurrentUpdate, TransitionNotAllowed
+from workflow.models import ProjectTransition
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 20
+
+
+def _race(worker):
+    barrier = threading.Barrier(THREADS)
+    results = []
+    lock = threading.Lock()
+
+    def run():
+        try:
+            barrier.wait()
+            outcome = worker()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+            outcome = exc
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_threads_fire_the_same_transition_once(world, make_project):
+    project = make_project("submitted")
+
+    def greenlight():
+        return services.project_transition(
+            project=project, name="greenlight", actor=world.content_manager
+        )
+
+    results = _race(greenlight)
+
+    winners = [r for r in results if not isinstance(r, Exception)]
+    losers = [r for r in results if isinstance(r, Exception)]
+    assert len(results) == THREADS
+    assert len(winners) == 1
+    assert all(isinstance(r, ConcurrentUpdate | TransitionNotAllowed) for r in losers), losers
+    assert ProjectTransition.objects.filter(project=project).count() == 1
+    project.refresh_from_db()
+    assert project.state == "greenlit"
+
+
+def test_concurrent_api_requests_answer_one_200_and_conflicts(world, make_project):
+    project = make_project("submitted")
+    url = f"/api/v1/projects/{project.pk}/transitions/request_revision/"
+
+    def post():
+        client = APIClient()
+        client.force_authenticate(world.content_manager)
+        return client.post(url, {"comment": "tighten the hook"}, format="json").status_code
+
+    codes = _race(post)
+
+    assert sorted(codes) == [200] + [409] * (THREADS - 1)
+    assert ProjectTransition.objects.filter(project=project).count() == 1
