@@ -1,0 +1,692 @@
+"""The workspace in the admin: producers, platforms and regulators each see their own slice.
+
+Every queryset and every choice is scoped to the user's organisations (``selectors``), and every
+change to a project goes through ``services``: the admin holds no business rule of its own. Objects
+outside the user's scope are "not found" (404), as in the API.
+"""
+
+import csv
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
+
+from . import services
+from .exceptions import DomainError
+from .models import (
+    Membership,
+    Organisation,
+    Project,
+    ProjectState,
+    ProjectTransition,
+)
+from .permissions import PRODUCER
+from .selectors import (
+    memberships_of,
+    organisations_of,
+    platform_list,
+    producer_organisations_of,
+    project_history,
+    project_list_for,
+    transition_names,
+    transition_options,
+)
+
+S = ProjectState
+
+# Colour of each state's badge: grey drafting, blue under review, amber back with the producer,
+# teal in the making, green cleared or live, red stopped.
+STATE_COLOURS = {
+    S.DRAFT: "#6b7280",
+    S.SUBMITTED: "#2563eb",
+    S.REVISING: "#b45309",
+    S.GREENLIT: "#0f766e",
+    S.IN_PRODUCTION: "#0f766e",
+    S.CUT_REVIEW: "#2563eb",
+    S.CUT_CHANGES: "#b45309",
+    S.FINAL_REVIEW: "#2563eb",
+    S.FINAL_CHANGES: "#b45309",
+    S.CLEARED: "#15803d",
+    S.RELEASED: "#166534",
+    S.TAKEN_DOWN: "#c2410c",
+    S.COMPLETED: "#374151",
+    S.REJECTED: "#b91c1c",
+    S.WITHDRAWN: "#4b5563",
+}
+
+
+def state_badge(state: str):
+    return format_html(
+        '<span class="mdprod-state mdprod-state-{}" style="display:inline-block;padding:1px 8px;'
+        'border-radius:9px;background:{};color:#fff;font-weight:600;white-space:nowrap">{}</span>',
+        state,
+        STATE_COLOURS.get(state, "#6b7280"),
+        S(state).label,
+    )
+
+
+def error_text(exc: Exception) -> str:
+    """One line for a message: a domain error's detail and reasons, or a validation error's."""
+    if isinstance(exc, DomainError):
+        return " ".join([exc.detail, *exc.reasons])
+    if isinstance(exc, ValidationError):
+        return " ".join(str(message) for message in exc.messages)
+    raise TypeError(exc)  # pragma: no cover
+
+
+def transition_labels() -> dict[str, str]:
+    field = Project._meta.get_field("state")
+    return {t.name: str(t.custom.get("label", t.name)) for t in field.get_all_transitions(Project)}
+
+
+def is_member(user) -> bool:
+    return user.is_active and (user.is_superuser or bool(memberships_of(user)))
+
+
+def administered_organisation_ids(user) -> list[int]:
+    return [o.pk for o in organisations_of(user, role=Membership.Role.ORG_ADMIN)]
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects to the index with "doesn't exist"; mdprod answers 404 everywhere for
+        # an object outside the user's scope, whether it exists or not.
+        raise Http404(_("Not found."))
+
+
+# Project --------------------------------------------------------------------------------------
+
+
+class ListField(forms.CharField):
+    """A list edited as comma-separated text (ASCII or full-width commas)."""
+
+    separators = re.compile(r"[,，、]")
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [self.convert(item.strip()) for item in self.separators.split(text) if item.strip()]
+
+    def convert(self, item: str):
+        return item
+
+
+class EpisodeListField(ListField):
+    def convert(self, item: str):
+        if not item.isdigit():
+            raise ValidationError(
+                _("“%(value)s” is not an episode number."), code="invalid", params={"value": item}
+            )
+        return int(item)
+
+
+class ProjectForm(forms.ModelForm):
+    genre_tags = ListField(
+        label=_("Genre tags"),
+        required=False,
+        help_text=_("Separate the tags with commas, e.g. romance, urban, revenge."),
+    )
+    paywall_positions = EpisodeListField(
+        label=_("Paywall positions"),
+        required=False,
+        help_text=_(
+            "Episode numbers at which viewers must pay to go on, separated by commas, e.g. 11, 40."
+        ),
+    )
+
+    class Meta:
+        model = Project
+        fields = (*services.PROPOSAL_FIELDS, "producer")
+
+
+class TransitionCommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=services.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SaveRefused(Exception):
+    """A service refused the change form's save; the admin reports it instead of a 500."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+WORKFLOW_FIELDS = (
+    "state_badge",
+    "review_tier",
+    "review_round",
+    "submitted_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(Project)
+class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
+    """Projects: the proposal form, the transition buttons, the "why not" list and the history.
+
+    A transition button posts ``_fsm_transition_to`` (and a comment) with the change form. A user
+    who may edit the proposal gets the form saved first, then the transition; anyone else (a
+    platform, a regulator, a producer past the proposal) only takes the transition. Both run
+    ``services.project_transition``, never the model method directly.
+    """
+
+    form = ProjectForm
+    fsm_fields = ["state"]
+    fsm_comment_param = "_fsm_comment"
+    change_form_template = "admin/workflow/project/change_form.html"
+    fsm_transition_form_template = "admin/workflow/project/transition_form.html"
+
+    list_display = ("title", "state_badge", "review_tier", "producer", "platform", "updated_at")
+    list_filter = (
+        "state",
+        "review_tier",
+        ("producer", admin.RelatedOnlyFieldListFilter),
+        ("platform", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("title",)
+    list_select_related = ("producer", "platform")
+    show_full_result_count = False
+    actions = ("export_csv",)
+
+    proposal_fieldsets = (
+        (
+            _("Proposal"),
+            {
+                "fields": (
+                    "title",
+                    "logline",
+                    "synopsis",
+                    "genre_tags",
+                    "source",
+                    "rights_holder",
+                    "episode_count",
+                    "episode_length_seconds",
+                    "orientation",
+                    "producer",
+                    "platform",
+                )
+            },
+        ),
+        (_("Monetisation"), {"fields": ("monetisation", "free_episodes", "paywall_positions")}),
+        (_("Budget"), {"fields": ("planned_budget",)}),
+    )
+    workflow_fieldset = (_("Workflow"), {"fields": WORKFLOW_FIELDS})
+
+    # Scope and permissions: memberships, not Django model permissions.
+
+    def get_queryset(self, request):
+        return project_list_for(request.user)
+
+    def has_module_permission(self, request):
+        return is_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request):
+        return bool(producer_organisations_of(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return bool(producer_organisations_of(request.user))
+        return obj.is_editable and PRODUCER(obj, request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # The form.
+
+    # Read-only stand-ins for fields whose default display misleads: Django links a foreign key to
+    # the organisation's admin page (which most users may not open) and prints lists as JSON.
+    readonly_displays = {
+        "producer": "producer_display",
+        "platform": "platform_display",
+        "genre_tags": "genre_tags_display",
+        "paywall_positions": "paywall_positions_display",
+    }
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.proposal_fieldsets
+        if self.has_change_permission(request, obj):
+            shown = {"producer": "producer_display"}
+        else:
+            shown = self.readonly_displays
+        return tuple(
+            (name, {**options, "fields": tuple(shown.get(f, f) for f in options["fields"])})
+            for name, options in (*self.proposal_fieldsets, self.workflow_fieldset)
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly += [*self.readonly_displays.values(), *WORKFLOW_FIELDS]
+            if not self.has_change_permission(request, obj):
+                # Django leaves a form's declared fields in even on a view-only page.
+                readonly += [*self.form.declared_fields, *services.PROPOSAL_FIELDS]
+        return tuple(dict.fromkeys(readonly))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "platform":
+            kwargs["queryset"] = platform_list()
+        elif db_field.name == "producer":
+            companies = producer_organisations_of(request.user)
+            kwargs["queryset"] = Organisation.objects.filter(pk__in=[c.pk for c in companies])
+            if len(companies) == 1:
+                kwargs["initial"] = companies[0].pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # No "add/change organisation" links next to producer and platform.
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            formfield.widget = formfield.widget.widget
+        return formfield
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, obj):
+        return state_badge(obj.state)
+
+    @admin.display(description=_("producer company"))
+    def producer_display(self, obj):
+        return obj.producer.name
+
+    @admin.display(description=_("commissioning platform"))
+    def platform_display(self, obj):
+        return obj.platform.name
+
+    @admin.display(description=_("genre tags"))
+    def genre_tags_display(self, obj):
+        return ", ".join(obj.genre_tags) or self.get_empty_value_display()
+
+    @admin.display(description=_("paywall positions"))
+    def paywall_positions_display(self, obj):
+        return ", ".join(str(p) for p in obj.paywall_positions) or self.get_empty_value_display()
+
+    # Saving: through the services.
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.PROPOSAL_FIELDS
+            if name in form.cleaned_data and (not change or name in form.changed_data)
+        }
+        try:
+            if not change:
+                saved = services.project_create(
+                    actor=request.user, producer=form.cleaned_data["producer"], data=data
+                )
+            elif data:
+                saved = services.project_update(project=obj, actor=request.user, data=data)
+            else:
+                return
+        except (DomainError, ValidationError) as exc:
+            raise SaveRefused(error_text(exc)) from exc
+        # Let the admin's own steps (history entry, redirect) see what the service saved.
+        for field in Project._meta.concrete_fields:
+            if field.attname != "state":
+                setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def log_change(self, request, obj, message):
+        # A transition posted with an unchanged form is recorded in the project's own history.
+        if message:
+            return super().log_change(request, obj, message)
+        return None
+
+    # Transitions: through the service.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if (
+            request.method == "POST"
+            and self.fsm_post_param in request.POST
+            and not self.has_change_permission(request, obj)
+        ):
+            self._apply_fsm_transition(
+                obj=obj, transition_name=request.POST[self.fsm_post_param], request=request
+            )
+            return self._redirect_to_change_page(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        name = request.POST.get(self.fsm_post_param)
+        if not name:
+            return super().response_change(request, obj)
+        self._apply_fsm_transition(obj=obj, transition_name=name, request=request)
+        return self._redirect_to_change_page(request, obj)
+
+    def _redirect_to_change_page(self, request, obj):
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[obj.pk],
+            current_app=self.admin_site.name,
+        )
+        preserved = self.get_preserved_filters(request)
+        return HttpResponseRedirect(f"{url}?{preserved}" if preserved else url)
+
+    def _get_fsm_extra_context(self, *, request, obj):
+        # A list, not the mixin's generator, so that the template can test it and loop over it.
+        return list(super()._get_fsm_extra_context(request=request, obj=obj))
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        comment = (kwargs or {}).get("comment")
+        if comment is None:
+            comment = request.POST.get(self.fsm_comment_param, "")
+        try:
+            project = services.project_transition(
+                project=obj, name=transition_name, actor=request.user, comment=comment
+            )
+        except (DomainError, ValidationError) as exc:
+            self.message_user(request, error_text(exc), messages.ERROR)
+            return False
+        self.message_user(
+            request,
+            format_lazy(
+                _("{transition}: done. The project is now {state}."),
+                transition=transition_labels().get(transition_name, transition_name),
+                state=project.get_state_display(),
+            ),
+            messages.SUCCESS,
+        )
+        return True
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        """A page for one transition with its comment (the mixin's URL ``<id>/transition/<name>/``)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or transition_name not in transition_names():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = TransitionCommentForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            self._apply_fsm_transition(
+                obj=obj, transition_name=transition_name, request=request, kwargs=form.cleaned_data
+            )
+            return self._redirect_to_change_page(request, obj)
+        [option] = [o for o in transition_options(obj, request.user) if o.name == transition_name]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": option.label,
+            "subtitle": obj,
+            "opts": self.opts,
+            "original": obj,
+            "transition": FSMTransitionContext(name=transition_name, label=option.label),
+            "transition_option": option,
+            "transition_form": form,
+        }
+        return TemplateResponse(request, self.fsm_transition_form_template, context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_context(self, request, obj) -> dict:
+        # After a refused POST the form has changed ``obj`` in memory; explain the saved project.
+        project = obj if request.method == "GET" else self.get_object(request, str(obj.pk)) or obj
+        options = transition_options(project, request.user)
+        labels = {option.name: option.label for option in options}
+        return {
+            "project_state_badge": state_badge(project.state),
+            "transition_options": [
+                {
+                    "name": option.name,
+                    "label": option.label,
+                    "target": S(option.target).label,
+                    "allowed": option.allowed,
+                    "reasons": option.reasons,
+                }
+                for option in options
+            ],
+            "transition_history": [
+                (labels.get(entry.name, entry.name), entry) for entry in project_history(project)
+            ],
+            "transition_comment_param": self.fsm_comment_param,
+            "transition_comment_max_length": services.COMMENT_MAX_LENGTH,
+        }
+
+    # Export.
+
+    @admin.action(description=_("Export the selected projects as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="projects.csv"'
+        response.write("\ufeff")  # so that spreadsheet programs read the Chinese titles as UTF-8
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                str(label)
+                for label in (
+                    _("id"),
+                    _("title"),
+                    _("state"),
+                    _("review tier"),
+                    _("producer company"),
+                    _("commissioning platform"),
+                    _("planned budget (CNY)"),
+                    _("episode count"),
+                    _("first submitted at"),
+                    _("updated at"),
+                )
+            ]
+        )
+        for project in queryset.select_related("producer", "platform"):
+            writer.writerow(
+                [
+                    project.pk,
+                    _spreadsheet_safe(project.title),
+                    project.get_state_display(),
+                    project.get_review_tier_display(),
+                    _spreadsheet_safe(project.producer.name),
+                    _spreadsheet_safe(project.platform.name),
+                    project.planned_budget,
+                    project.episode_count,
+                    _local_iso(project.submitted_at),
+                    _local_iso(project.updated_at),
+                ]
+            )
+        return response
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _local_iso(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+# The transition log: read only, for the projects the user may see -----------------------------
+
+
+@admin.register(ProjectTransition)
+class ProjectTransitionAdmin(ScopedModelAdmin):
+    list_display = (
+        "created_at",
+        "project",
+        "name",
+        "source_state",
+        "target_state",
+        "actor",
+        "organisation",
+        "review_round",
+    )
+    list_filter = ("target_state", "name")
+    search_fields = ("project__title",)
+    list_select_related = ("project", "actor", "organisation")
+    show_full_result_count = False
+    fields = (
+        "project",
+        "name",
+        "source_state",
+        "target_state",
+        "actor_display",
+        "organisation_display",
+        "comment",
+        "review_round",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        visible = project_list_for(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(project__in=visible)
+            .select_related("project", "actor", "organisation")
+        )
+
+    @admin.display(description=_("actor"))
+    def actor_display(self, obj):
+        return obj.actor.get_username()
+
+    @admin.display(description=_("acting for"))
+    def organisation_display(self, obj):
+        return obj.organisation.name if obj.organisation else self.get_empty_value_display()
+
+    def has_module_permission(self, request):
+        return is_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Organisations and memberships: superusers, and organisation admins for their own -------------
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ScopedModelAdmin):
+    list_display = ("name", "kind", "level", "province")
+    list_filter = ("kind", "level")
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=administered_organisation_ids(request.user))
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or bool(administered_organisation_ids(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        administered = administered_organisation_ids(request.user)
+        return obj.pk in administered if obj is not None else bool(administered)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class MembershipForm(forms.ModelForm):
+    user = forms.ModelChoiceField(
+        label=_("User"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        to_field_name=get_user_model().USERNAME_FIELD,
+        widget=forms.TextInput,
+        help_text=_("The person's exact username."),
+        error_messages={"invalid_choice": _("There is no active user with this username.")},
+    )
+
+    class Meta:
+        model = Membership
+        fields = ("user", "organisation", "role", "rater_function")
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedModelAdmin):
+    # A username box rather than a list of every user: an organisation admin must not browse the
+    # people of other organisations.
+    form = MembershipForm
+    list_display = ("user", "organisation", "role", "rater_function", "created_at")
+    list_filter = ("role", ("organisation", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("user__username", "organisation__name")
+    list_select_related = ("user", "organisation")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organisation_id__in=administered_organisation_ids(request.user))
+
+    def _manages(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        administered = administered_organisation_ids(request.user)
+        return obj.organisation_id in administered if obj is not None else bool(administered)
+
+    def has_module_permission(self, request):
+        return self._manages(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._manages(request, obj)
+
+    def has_add_permission(self, request):
+        return self._manages(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._manages(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user",) if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation" and not request.user.is_superuser:
+            kwargs["queryset"] = Organisation.objects.filter(
+                pk__in=administered_organisation_ids(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -100,10 +100,14 @@ class TransitionOption:
 
 
 def _transitions_by_name() -> dict[str, list]:
+    """Transitions grouped by name, in process order (by the earliest state they leave)."""
     by_name: dict[str, list] = {}
     for transition in Project._meta.get_field("state").get_all_transitions(Project):
         by_name.setdefault(transition.name, []).append(transition)
-    return by_name
+    order = list(ProjectState)
+    return dict(
+        sorted(by_name.items(), key=lambda item: min(order.index(t.source) for t in item[1]))
+    )
 
 
 def transition_names() -> list[str]:
