@@ -12,6 +12,8 @@ router.register("projects", ProjectViewSet, basename="project")
 
 api_v1 = [
     path("", include(router.urls)),
+    path("", include("reviews.urls")),
+    path("", include("contracts.urls")),
     path("me/", MeView.as_view(), name="me"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
 ]

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Reviews")
+
+    def ready(self) -> None:
+        # Guards and effects the reviews add to the project state machine.
+        from .rules import evaluations, feedback, filings  # noqa: F401

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from . import guards
+from . import guards, tiers
 from .permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
 from .provinces import Province
 
@@ -254,6 +254,18 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    special_subject = models.BooleanField(
+        _("special subject"),
+        default=False,
+        help_text=_("Special subjects are KEY and also need a joint review."),
+    )
+    lead_ad_sales_title = models.BooleanField(_("platform's lead ad-sales title"), default=False)
+    homepage_promotion = models.BooleanField(_("home-page first-screen promotion"), default=False)
+    key_opt_in = models.BooleanField(
+        _("opt in to KEY review"),
+        default=False,
+        help_text=_("The producer asks for KEY review whatever the budget."),
+    )
     state = FSMField(
         _("state"),
         max_length=20,
@@ -268,6 +280,13 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         choices=ReviewTier.choices,
         blank=True,
         help_text=_("Fixed when the proposal is submitted."),
+    )
+    tier_reason = models.CharField(_("tier reason"), max_length=300, blank=True)
+    tier_changed_at = models.DateTimeField(
+        _("tier changed at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a budget change after submission moved the project to another tier."),
     )
     review_round = models.PositiveIntegerField(_("review round"), default=0)
     submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
@@ -336,6 +355,10 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
+    @property
+    def joint_review_required(self) -> bool:
+        return self.special_subject
+
     # Transitions. Each only changes fields; who may fire it is the permission predicate,
     # what must hold is the guard registry (workflow.guards), and the service applies them.
 
@@ -348,10 +371,8 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         custom={"label": _("Submit")},
     )
     def submit(self) -> None:
-        from .tiers import tier_for_budget
-
-        self.review_tier = tier_for_budget(self.planned_budget)
         self.submitted_at = self.submitted_at or timezone.now()
+        self.review_tier, self.tier_reason = tiers.resolve(self)
         self.review_round = 1
 
     @transition(

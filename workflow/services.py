@@ -5,10 +5,11 @@ from typing import Any
 import django_fsm
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import guards
+from . import effects, guards, tiers
 from .exceptions import (
     ConcurrentUpdate,
     GuardsNotMet,
@@ -39,6 +40,10 @@ PROPOSAL_FIELDS = (
     "paywall_positions",
     "platform",
     "planned_budget",
+    "special_subject",
+    "lead_ad_sales_title",
+    "homepage_promotion",
+    "key_opt_in",
 )
 
 
@@ -92,7 +97,32 @@ def project_update(*, project: Project, actor, data: dict[str, Any]) -> Project:
         setattr(locked, name, value)
     _validate(locked)
     locked.save(update_fields=[*data, "updated_at"])
+    project_refresh_tier(project=locked)
     return locked
+
+
+def project_refresh_tier(*, project: Project) -> Project:
+    """Re-run the tier policy for a submitted project whose inputs changed (budget, flags).
+
+    Called inside the caller's transaction with the project locked. If the tier moved, the
+    project is re-routed: the new tier and reason are stored, ``tier_changed_at`` is set, and the
+    ``tier_changed`` effect lets the review apps open what the new tier needs; their guards keep
+    the project from progressing until that is done.
+    """
+    if project.submitted_at is None:
+        return project
+    tier, reason = tiers.resolve(project)
+    if tier == project.review_tier:
+        if reason != project.tier_reason:
+            project.tier_reason = reason
+            project.save(update_fields=["tier_reason", "updated_at"])
+        return project
+    previous = project.review_tier
+    project.review_tier, project.tier_reason = tier, reason
+    project.tier_changed_at = timezone.now()
+    project.save(update_fields=["review_tier", "tier_reason", "tier_changed_at", "updated_at"])
+    effects.run("tier_changed", project, previous=previous)
+    return project
 
 
 @transaction.atomic
@@ -148,6 +178,7 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
         comment=comment,
         review_round=locked.review_round,
     )
+    effects.run(name, locked, entry=entry)
     from .tasks import notify_project_transition
 
     notify_project_transition.delay_on_commit(entry.pk)

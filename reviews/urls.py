@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from .api import evaluations, feedback, filings
+
+router = SimpleRouter()
+for module in (evaluations, filings, feedback):
+    for prefix, viewset, basename in module.ROUTES:
+        router.register(prefix, viewset, basename=basename)
+
+urlpatterns = router.urls
