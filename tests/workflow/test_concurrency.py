@@ -40,14 +40,14 @@ def _race(worker):
 
 
 def test_twenty_threads_fire_the_same_transition_once(world, make_project):
-    project = make_project("submitted")
+    project = make_project("released")
 
-    def greenlight():
+    def take_down():
         return services.project_transition(
-            project=project, name="greenlight", actor=world.content_manager
+            project=project, name="take_down", actor=world.content_manager
         )
 
-    results = _race(greenlight)
+    results = _race(take_down)
 
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
@@ -56,7 +56,7 @@ def test_twenty_threads_fire_the_same_transition_once(world, make_project):
     assert all(isinstance(r, ConcurrentUpdate | TransitionNotAllowed) for r in losers), losers
     assert ProjectTransition.objects.filter(project=project).count() == 1
     project.refresh_from_db()
-    assert project.state == "greenlit"
+    assert project.state == "taken_down"
 
 
 def test_concurrent_api_requests_answer_one_200_and_conflicts(world, make_project):
