@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev migrate seed run test lint format check-migrations clean
+.PHONY: help install install-dev migrate seed messages static run test lint format check-migrations clean
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve UI + API + Celery worker and beat"
@@ -32,8 +32,29 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The local demo: embedded mode (SQLite, filesystem broker, console e-mail) over plain http.
+# Target-specific exports reach the prerequisites too, so migrate and seed see them.
+run seed: export DJANGO_DEBUG := 1
+run: export MDPROD_INSECURE_HTTP := 1
+
 seed: migrate
 	$(PY) manage.py seed_demo
+
+# Optional: compiling .po files needs gettext's msgfmt; without it the UI stays in English.
+messages: install
+	@if [ -z "$$(find locale -name '*.po' 2>/dev/null)" ]; then \
+		echo "messages: no .po files under locale/, nothing to compile"; \
+	elif command -v msgfmt >/dev/null 2>&1; then \
+		$(PY) manage.py compilemessages --ignore .venv --ignore var; \
+	else \
+		echo "messages: msgfmt not found (apt-get install gettext); translations not compiled"; \
+	fi
+
+static: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: seed messages static
+	HOST=$(HOST) PORT=$(PORT) PY=$(PY) bin/run-dev
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

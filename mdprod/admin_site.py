@@ -1,5 +1,31 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+
+def _is_member(user) -> bool:
+    from workflow.selectors import memberships_of
+
+    return bool(memberships_of(user))
+
+
+class MemberAuthenticationForm(AdminAuthenticationForm):
+    """The admin sign-in form, open to organisation members as well as staff.
+
+    Django's admin form refuses anyone without ``is_staff``; here membership is what grants
+    access (see ``MdprodAdminSite.has_permission``), so the form must agree with it.
+    """
+
+    def confirm_login_allowed(self, user):
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not (user.is_staff or _is_member(user)):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
 
 
 class MdprodAdminSite(admin.AdminSite):
@@ -12,6 +38,7 @@ class MdprodAdminSite(admin.AdminSite):
     site_header = _("mdprod: micro-drama production")
     site_title = _("mdprod")
     index_title = _("Workspace")
+    login_form = MemberAuthenticationForm
 
     def has_permission(self, request):
         user = request.user
@@ -19,6 +46,4 @@ class MdprodAdminSite(admin.AdminSite):
             return False
         if user.is_staff:
             return True
-        from workflow.selectors import memberships_of
-
-        return bool(memberships_of(user))
+        return _is_member(user)
