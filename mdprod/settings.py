@@ -213,6 +213,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ProjectStateEnum": "workflow.models.ProjectState",
+        "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
+        "BudgetLineCategoryEnum": "contracts.models.BudgetLine.Category",
     },
 }
 
