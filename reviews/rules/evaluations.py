@@ -1,1 +1,61 @@
+"""The platform evaluation in the project's state machine: opened on (re)submission, closed when
+the project leaves evaluation another way, and the greenlight's condition."""
 
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from reviews.models import Evaluation, Scorecard
+from reviews.services.evaluations import evaluation_open, evaluations_close_open
+from workflow.effects import after
+from workflow.guards import guard
+
+
+@after("submit", "resubmit")
+def open_evaluation(project, **context) -> None:
+    evaluation_open(project=project)
+
+
+@after("request_revision", "reject", "withdraw")
+def close_open_evaluation(project, **context) -> None:
+    # A decision already marked its evaluation decided before the transition; this closes one
+    # left open by a regulator's request or rejection, or a withdrawal.
+    evaluations_close_open(project=project)
+
+
+@guard("greenlight")
+def platform_evaluation_greenlit(project) -> list[str]:
+    evaluation = (
+        Evaluation.objects.filter(project_id=project.pk, round=project.review_round)
+        .annotate(
+            invited=Count("scorecards"),
+            submitted=Count("scorecards", filter=Q(scorecards__status=Scorecard.Status.SUBMITTED)),
+        )
+        .only("status", "decision", "round")
+        .first()
+    )
+    if evaluation is None:
+        return [
+            _("The platform evaluation of round %(round)d has not been opened.")
+            % {"round": project.review_round}
+        ]
+    if evaluation.decision == Evaluation.Decision.GREENLIGHT:
+        return []
+    values = {
+        "round": evaluation.round,
+        "submitted": evaluation.submitted,
+        "invited": evaluation.invited,
+    }
+    if evaluation.status == Evaluation.Status.OPEN:
+        return [
+            _(
+                "The platform evaluation of round %(round)d has no greenlight decision yet "
+                "(%(submitted)d of %(invited)d scorecards submitted)."
+            )
+            % values
+        ]
+    if evaluation.status == Evaluation.Status.DECIDED:
+        return [
+            _("The platform evaluation of round %(round)d decided: %(decision)s.")
+            % {**values, "decision": evaluation.get_decision_display()}
+        ]
+    return [_("The platform evaluation of round %(round)d was closed without a decision.") % values]

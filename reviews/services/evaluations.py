@@ -1,0 +1,610 @@
+"""Platform evaluation: open on submit, invite raters, score blind, decide.
+
+Lock order, to stay free of deadlocks: the project first (as the transition service does), then
+the evaluation, then a scorecard. Invitations and scoring lock the evaluation row, so that a
+decision cannot slip between a rater's check "still open" and their write.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
+from reviews.services.feedback import feedback_items_add
+from workflow import guards
+from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
+from workflow.models import Membership, Organisation, Project, ProjectState
+from workflow.permissions import CONTENT_MANAGER
+from workflow.selectors import memberships_of
+
+COMMENT_MAX_LENGTH = 4000
+REASON_MAX_LENGTH = 4000
+DEFAULT_QUORUM = {"content": 1, "business": 1, "marketing": 1}
+
+# The rubric a platform gets when its first proposal arrives and it has none of its own.
+DEFAULT_RUBRIC_NAME = "Standard proposal rubric"
+DEFAULT_CRITERIA = (
+    (
+        "Hook and pacing",
+        "Does episode 1 hook within the first seconds, and does every episode end on a reason "
+        "to unlock the next?",
+        Decimal("1.50"),
+    ),
+    (
+        "Topic and trend fit",
+        "Does the subject match what the platform's audience watches now, without copying "
+        "a saturated formula?",
+        Decimal("1.00"),
+    ),
+    (
+        "Commercial potential",
+        "Paywall placement, ad-sales appeal and the expected revenue against the budget.",
+        Decimal("1.50"),
+    ),
+    (
+        "Production feasibility",
+        "Can the team shoot it on this budget and schedule (cast, locations, effects)?",
+        Decimal("1.00"),
+    ),
+    (
+        "Compliance risk",
+        "Higher is safer: how likely the content passes the planning filing and the "
+        "finished-cut review without changes.",
+        Decimal("1.00"),
+    ),
+)
+
+
+class EvaluationClosed(DomainError):
+    status_code = 409
+    code = "evaluation_closed"
+    default_detail = _("The evaluation is no longer open.")
+
+
+class ScorecardSubmitted(DomainError):
+    status_code = 409
+    code = "scorecard_submitted"
+    default_detail = _("The scorecard has been submitted and can no longer change.")
+
+
+class AlreadyInvited(DomainError):
+    status_code = 409
+    code = "already_invited"
+    default_detail = _("This rater is already invited to the evaluation.")
+
+
+class ConflictOfInterest(DomainError):
+    status_code = 400
+    code = "conflict_of_interest"
+    default_detail = _("A member of the producer company cannot rate its proposal.")
+
+
+class QuorumNotMet(DomainError):
+    status_code = 409
+    code = "quorum_not_met"
+    default_detail = _("Not enough submitted scorecards to decide.")
+
+
+@dataclass
+class DecisionOutcome:
+    """What ``evaluation_decide`` did: the decided evaluation, the project, and the transition
+    it fired (``None`` when a greenlight waits for the project's other conditions, listed in
+    ``waiting_for``)."""
+
+    evaluation: Evaluation
+    project: Project
+    transition: str | None
+    waiting_for: list[str] = field(default_factory=list)
+
+
+# Settings ---------------------------------------------------------------------------------------
+
+
+def quorum() -> dict[str, int]:
+    """Submitted scorecards needed per rater function before a decision."""
+    configured = getattr(settings, "MDPROD_EVALUATION_QUORUM", DEFAULT_QUORUM)
+    functions = set(Membership.RaterFunction.values)
+    unknown = set(configured) - functions
+    if unknown:
+        raise ValueError(f"MDPROD_EVALUATION_QUORUM names unknown functions: {sorted(unknown)}")
+    return {name: int(configured.get(name, 0)) for name in Membership.RaterFunction.values}
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _lock_project(project_id: int) -> Project:
+    try:
+        return (
+            Project.objects.select_for_update(nowait=True, of=("self",))
+            .select_related("producer", "platform")
+            .get(pk=project_id)
+        )
+    except DatabaseError as exc:
+        raise ConcurrentUpdate() from exc
+
+
+def _lock_evaluation(evaluation_id: int) -> Evaluation:
+    return (
+        Evaluation.objects.select_for_update(of=("self",))
+        .select_related("project__producer", "project__platform", "rubric")
+        .get(pk=evaluation_id)
+    )
+
+
+def _require_open(evaluation: Evaluation) -> None:
+    if evaluation.status == Evaluation.Status.DECIDED:
+        raise EvaluationClosed(
+            format_lazy(
+                _("The evaluation of round {round} is already decided ({decision})."),
+                round=evaluation.round,
+                decision=evaluation.get_decision_display(),
+            )
+        )
+    if evaluation.status != Evaluation.Status.OPEN:
+        raise EvaluationClosed(
+            format_lazy(
+                _("The evaluation of round {round} was closed without a decision."),
+                round=evaluation.round,
+            )
+        )
+
+
+def _require_content_manager(project: Project, actor) -> None:
+    if not CONTENT_MANAGER(project, actor):
+        raise PermissionDenied(format_lazy(_("Only {who} may do this."), who=CONTENT_MANAGER.label))
+
+
+def _is_producer_member(user, project: Project) -> bool:
+    return any(m.organisation_id == project.producer_id for m in memberships_of(user))
+
+
+def _rater_membership(user, project: Project) -> Membership | None:
+    for membership in memberships_of(user):
+        if (
+            membership.organisation_id == project.platform_id
+            and membership.role == Membership.Role.RATER
+        ):
+            return membership
+    return None
+
+
+def _user_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+# The rubric and opening ------------------------------------------------------------------------
+
+
+def rubric_for_new_evaluation(platform: Organisation) -> Rubric:
+    """The platform's active rubric; a platform without one gets the default rubric as its next
+    version. The platform row is locked while creating, so two first submissions don't race."""
+    rubric = Rubric.objects.filter(platform=platform, is_active=True).first()
+    if rubric is not None:
+        return rubric
+    Organisation.objects.select_for_update().filter(pk=platform.pk).first()
+    rubric = Rubric.objects.filter(platform=platform, is_active=True).first()
+    if rubric is not None:
+        return rubric
+    latest = Rubric.objects.filter(platform=platform).order_by("-version").first()
+    rubric = Rubric.objects.create(
+        platform=platform,
+        name=DEFAULT_RUBRIC_NAME,
+        version=latest.version + 1 if latest else 1,
+        is_active=True,
+    )
+    Criterion.objects.bulk_create(
+        Criterion(rubric=rubric, name=name, description=text, weight=weight, position=index)
+        for index, (name, text, weight) in enumerate(DEFAULT_CRITERIA, start=1)
+    )
+    return rubric
+
+
+def evaluation_open(*, project: Project) -> Evaluation:
+    """Open the evaluation of the project's current round (called with the project locked, by
+    the submit/resubmit effect).
+
+    An evaluation of an earlier round still open is closed. The raters invited to the previous
+    round are invited again, so that the same panel rates the revised proposal; those who are
+    no longer raters of the platform, or now belong to the producer company, are left out.
+    """
+    Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
+        round=project.review_round
+    ).update(status=Evaluation.Status.CLOSED, updated_at=timezone.now())
+    evaluation, created = Evaluation.objects.get_or_create(
+        project=project,
+        round=project.review_round,
+        defaults={"rubric": rubric_for_new_evaluation(project.platform)},
+    )
+    if not created:
+        return evaluation
+    previous = (
+        Evaluation.objects.filter(project=project, round__lt=project.review_round)
+        .order_by("-round")
+        .first()
+    )
+    if previous is not None:
+        _reinvite(evaluation=evaluation, previous=previous, project=project)
+    return evaluation
+
+
+def _reinvite(*, evaluation: Evaluation, previous: Evaluation, project: Project) -> None:
+    raters = Membership.objects.filter(
+        organisation_id=project.platform_id,
+        role=Membership.Role.RATER,
+        user__scorecards__evaluation=previous,
+    ).exclude(user__memberships__organisation_id=project.producer_id)
+    function_of = dict(raters.values_list("user_id", "rater_function"))
+    Scorecard.objects.bulk_create(
+        Scorecard(
+            evaluation=evaluation,
+            rater_id=card.rater_id,
+            function=function_of[card.rater_id],
+            invited_by_id=card.invited_by_id,
+        )
+        for card in previous.scorecards.filter(rater_id__in=function_of).order_by("id")
+    )
+
+
+def evaluations_close_open(*, project: Project) -> int:
+    """Close the project's open evaluation when the project leaves evaluation another way
+    (a regulator's revision request or rejection, a withdrawal)."""
+    return Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).update(
+        status=Evaluation.Status.CLOSED, updated_at=timezone.now()
+    )
+
+
+# Invitations ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scorecard_invite(*, evaluation: Evaluation, rater, actor) -> Scorecard:
+    """Invite a rater of the platform; their function comes from their membership."""
+    locked = _lock_evaluation(evaluation.pk)
+    project = locked.project
+    _require_content_manager(project, actor)
+    _require_open(locked)
+    label = _user_label(rater)
+    if _is_producer_member(rater, project):
+        raise ConflictOfInterest(
+            format_lazy(
+                _(
+                    "{rater} belongs to {producer}, the company that proposed this project, "
+                    "and cannot rate it (conflict of interest)."
+                ),
+                rater=label,
+                producer=project.producer.name,
+            )
+        )
+    membership = _rater_membership(rater, project)
+    if membership is None:
+        raise ValidationError(
+            {
+                "rater": format_lazy(
+                    _("{rater} is not a rater of {platform}."),
+                    rater=label,
+                    platform=project.platform.name,
+                )
+            }
+        )
+    if Scorecard.objects.filter(evaluation=locked, rater=rater).exists():
+        raise AlreadyInvited(
+            format_lazy(
+                _("{rater} is already invited to the evaluation of round {round}."),
+                rater=label,
+                round=locked.round,
+            )
+        )
+    return Scorecard.objects.create(
+        evaluation=locked, rater=rater, function=membership.rater_function, invited_by=actor
+    )
+
+
+# Scoring ----------------------------------------------------------------------------------------
+
+
+def _lock_scorecard_for_rater(scorecard: Scorecard, actor) -> Scorecard:
+    evaluation = _lock_evaluation(scorecard.evaluation_id)
+    locked = Scorecard.objects.select_for_update(of=("self",)).get(pk=scorecard.pk)
+    locked.evaluation = evaluation
+    project = evaluation.project
+    if locked.rater_id != actor.pk:
+        raise PermissionDenied(_("Only the invited rater may fill in this scorecard."))
+    if _is_producer_member(actor, project):
+        raise ConflictOfInterest()
+    if _rater_membership(actor, project) is None:
+        raise PermissionDenied(
+            format_lazy(
+                _("You are no longer a rater of {platform}."), platform=project.platform.name
+            )
+        )
+    _require_open(evaluation)
+    if locked.status == Scorecard.Status.SUBMITTED:
+        raise ScorecardSubmitted()
+    return locked
+
+
+def _apply(
+    scorecard: Scorecard, scores: Mapping[int, int | None] | None, comment: str | None
+) -> None:
+    criteria = {c.pk: c for c in scorecard.evaluation.rubric.criteria.all()}
+    errors: dict[str, list] = {}
+    if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
+        errors["comment"] = [
+            _("Keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}
+        ]
+    wanted: dict[int, int | None] = {}
+    for key, value in (scores or {}).items():
+        criterion = criteria.get(key) if isinstance(key, int) else None
+        if criterion is None:
+            errors.setdefault("scores", []).append(
+                format_lazy(_("{key} is not a criterion of this rubric."), key=key)
+            )
+            continue
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10
+        ):
+            errors.setdefault("scores", []).append(
+                format_lazy(
+                    _("“{criterion}” is scored from 1 to 10, not {value}."),
+                    criterion=criterion.name,
+                    value=value,
+                )
+            )
+            continue
+        wanted[key] = value
+    if errors:
+        raise ValidationError(errors)
+    existing = {s.criterion_id: s for s in scorecard.scores.all()}
+    for criterion_id, value in wanted.items():
+        score = existing.get(criterion_id)
+        if value is None:
+            if score is not None:
+                score.delete()
+        elif score is None:
+            Score.objects.create(scorecard=scorecard, criterion_id=criterion_id, value=value)
+        elif score.value != value:
+            score.value = value
+            score.save(update_fields=["value"])
+    update = ["updated_at"]
+    if comment is not None:
+        scorecard.comment = comment.strip()
+        update.append("comment")
+    scorecard.save(update_fields=update)
+
+
+@transaction.atomic
+def scorecard_save(
+    *,
+    scorecard: Scorecard,
+    actor,
+    scores: Mapping[int, int | None] | None = None,
+    comment: str | None = None,
+) -> Scorecard:
+    """Save the rater's draft: scores by criterion id (``None`` clears one) and the comment.
+
+    Criteria not named keep their score; a comment of ``None`` is left as it is.
+    """
+    locked = _lock_scorecard_for_rater(scorecard, actor)
+    _apply(locked, scores, comment)
+    return locked
+
+
+@transaction.atomic
+def scorecard_submit(
+    *,
+    scorecard: Scorecard,
+    actor,
+    scores: Mapping[int, int | None] | None = None,
+    comment: str | None = None,
+) -> Scorecard:
+    """Submit the scorecard (saving ``scores`` and ``comment`` first, if given): every criterion
+    must be scored. Afterwards it cannot change, and the rater sees the others' scorecards."""
+    locked = _lock_scorecard_for_rater(scorecard, actor)
+    _apply(locked, scores, comment)
+    scored = set(locked.scores.values_list("criterion_id", flat=True))
+    missing = [c.name for c in locked.evaluation.rubric.criteria.all() if c.pk not in scored]
+    if missing:
+        raise ValidationError(
+            {
+                "scores": format_lazy(
+                    _("Score every criterion before submitting; missing: {names}."),
+                    names=", ".join(missing),
+                )
+            }
+        )
+    locked.status = Scorecard.Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    return locked
+
+
+# Deciding ---------------------------------------------------------------------------------------
+
+
+def quorum_shortfall(evaluation: Evaluation) -> list[str]:
+    """What the quorum still lacks, in words (empty when met)."""
+    submitted: dict[str, int] = dict.fromkeys(Membership.RaterFunction.values, 0)
+    for function in evaluation.scorecards.filter(status=Scorecard.Status.SUBMITTED).values_list(
+        "function", flat=True
+    ):
+        submitted[function] += 1
+    missing = []
+    for function, needed in quorum().items():
+        if submitted[function] < needed:
+            missing.append(
+                ngettext(
+                    "%(needed)d submitted %(function)s scorecard needed, %(have)d so far.",
+                    "%(needed)d submitted %(function)s scorecards needed, %(have)d so far.",
+                    needed,
+                )
+                % {
+                    "needed": needed,
+                    "function": str(Membership.RaterFunction(function).label).lower(),
+                    "have": submitted[function],
+                }
+            )
+    return missing
+
+
+def _money(name: str, value: Any, errors: dict) -> Decimal | None:
+    if value is None or value == "":
+        errors[name] = [_("A greenlight needs this amount (CNY, 0 or more).")]
+        return None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        errors[name] = [_("Enter an amount in CNY, e.g. 450000.00.")]
+        return None
+    if not amount.is_finite() or amount < 0:
+        errors[name] = [_("The amount cannot be negative.")]
+        return None
+    if amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e12"):
+        errors[name] = [_("Use at most 12 digits before and 2 after the decimal point.")]
+        return None
+    return amount
+
+
+def _check_decision(
+    *,
+    decision: str,
+    grade: str | None,
+    granted_budget: Any,
+    traffic_support: Any,
+    reason: str,
+    feedback_items: list | None,
+) -> dict[str, Any]:
+    errors: dict[str, list] = {}
+    if decision not in Evaluation.Decision.values:
+        raise ValidationError(
+            {"decision": [_("Choose greenlight, revise or reject.")]}  # before anything else
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        errors["reason"] = [_("Keep the reason under %(n)d characters.") % {"n": REASON_MAX_LENGTH}]
+    fields: dict[str, Any] = {}
+    if decision == Evaluation.Decision.GREENLIGHT:
+        if grade not in Evaluation.Grade.values:
+            errors["grade"] = [_("A greenlight needs a grade: S, A, B or C.")]
+        fields["grade"] = grade
+        fields["granted_budget"] = _money("granted_budget", granted_budget, errors)
+        fields["traffic_support"] = _money("traffic_support", traffic_support, errors)
+    else:
+        for name, value in (
+            ("grade", grade),
+            ("granted_budget", granted_budget),
+            ("traffic_support", traffic_support),
+        ):
+            if value not in (None, ""):
+                errors[name] = [_("Only a greenlight has a grade, a budget and traffic support.")]
+    if decision == Evaluation.Decision.REJECT and not reason:
+        errors["reason"] = [_("Say why the proposal is rejected.")]
+    if decision == Evaluation.Decision.REVISE and not feedback_items:
+        errors["feedback_items"] = [
+            _("A revision request needs at least one feedback item for the producer.")
+        ]
+    if decision != Evaluation.Decision.REVISE and feedback_items:
+        errors["feedback_items"] = [_("Feedback items go with a revision request only.")]
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+@transaction.atomic
+def evaluation_decide(
+    *,
+    evaluation: Evaluation,
+    actor,
+    decision: str,
+    grade: str | None = None,
+    granted_budget: Decimal | None = None,
+    traffic_support: Decimal | None = None,
+    reason: str = "",
+    feedback_items: list[dict[str, Any]] | None = None,
+) -> DecisionOutcome:
+    """Decide the evaluation and move the project accordingly, all or nothing.
+
+    Revise adds the feedback items (stage "evaluation", this round) and fires
+    ``request_revision``; reject fires ``reject``. Greenlight records the decision and fires
+    ``greenlight`` when the project's other conditions hold (an approved planning filing, say);
+    otherwise the project stays submitted and a content manager greenlights it once they do.
+    """
+    from workflow.services import project_transition
+
+    reason = (reason or "").strip()
+    project = _lock_project(evaluation.project_id)
+    locked = _lock_evaluation(evaluation.pk)
+    _require_content_manager(project, actor)
+    _require_open(locked)
+    if locked.round != project.review_round or project.state != ProjectState.SUBMITTED:
+        raise EvaluationClosed(
+            format_lazy(
+                _("The project is {state} in round {round}; this evaluation cannot decide it."),
+                state=ProjectState(project.state).label,
+                round=project.review_round,
+            )
+        )
+    missing = quorum_shortfall(locked)
+    if missing:
+        raise QuorumNotMet(
+            format_lazy(
+                _("The evaluation of round {round} has no quorum yet: {missing}"),
+                round=locked.round,
+                missing=" ".join(missing),
+            ),
+            reasons=missing,
+        )
+    fields = _check_decision(
+        decision=decision,
+        grade=grade,
+        granted_budget=granted_budget,
+        traffic_support=traffic_support,
+        reason=reason,
+        feedback_items=feedback_items,
+    )
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.status = Evaluation.Status.DECIDED
+    locked.decision = decision
+    locked.reason = reason
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save()
+
+    if decision == Evaluation.Decision.REVISE:
+        try:
+            feedback_items_add(
+                project=project,
+                stage=FeedbackItem.Stage.EVALUATION,
+                round=locked.round,
+                items=feedback_items or [],
+                actor=actor,
+                evaluation=locked,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    f"feedback_{key}" if key.startswith("items.") else key: messages
+                    for key, messages in exc.message_dict.items()
+                }
+            ) from exc
+        moved = project_transition(
+            project=project, name="request_revision", actor=actor, comment=reason
+        )
+        return DecisionOutcome(locked, moved, "request_revision")
+    if decision == Evaluation.Decision.REJECT:
+        moved = project_transition(project=project, name="reject", actor=actor, comment=reason)
+        return DecisionOutcome(locked, moved, "reject")
+    waiting = guards.unmet(project, "greenlight")
+    if waiting:
+        return DecisionOutcome(locked, project, None, waiting_for=[str(r) for r in waiting])
+    moved = project_transition(project=project, name="greenlight", actor=actor, comment=reason)
+    return DecisionOutcome(locked, moved, "greenlight")
