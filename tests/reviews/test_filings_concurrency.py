@@ -1,0 +1,67 @@
+"""Concurrent decisions on one planning filing: exactly one wins, the rest get a conflict."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from contracts.models import Clearance
+from reviews.models import RegulatoryReview
+from workflow import services
+from workflow.models import ProjectTransition
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 10
+
+
+def race(worker):
+    barrier = threading.Barrier(THREADS)
+    results, lock = [], threading.Lock()
+
+    def run(n):
+        try:
+            barrier.wait()
+            outcome = worker(n)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+            outcome = exc
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_concurrent_decisions_on_one_review(world, make_project):
+    project = services.project_transition(
+        project=make_project("draft"), name="submit", actor=world.producer_a
+    )
+    review = RegulatoryReview.objects.get(project=project)
+    url = f"/api/v1/regulatory-reviews/{review.pk}/decide/"
+
+    def decide(n):
+        client = APIClient()
+        client.force_authenticate(world.shanghai_reviewer)
+        body = (
+            {"outcome": "approve", "filing_number": f"SH-{n}"}
+            if n % 2
+            else {"outcome": "reject", "comment": "no"}
+        )
+        return client.post(url, body, format="json").status_code
+
+    codes = race(decide)
+
+    assert sorted(codes) == [200] + [409] * (THREADS - 1)
+    review.refresh_from_db()
+    assert review.status in ("approved", "rejected")
+    assert Clearance.objects.count() == (1 if review.status == "approved" else 0)
+    assert ProjectTransition.objects.filter(name="reject").count() == (
+        1 if review.status == "rejected" else 0
+    )
