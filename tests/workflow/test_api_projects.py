@@ -5,6 +5,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.reviews.evaluation_helpers import put_greenlight_decision
 from workflow.models import Project, ProjectTransition
 
 LIST = "/api/v1/projects/"
@@ -286,7 +287,9 @@ def test_unmet_guards_are_a_conflict_with_reasons(world, make_project, api):
 
 
 def test_why_not_lists_every_transition_with_reasons(world, make_project, api):
-    project = make_project("submitted")
+    # Tier OTHER: no planning filing to wait for (tests/reviews/test_filings*.py covers that).
+    project = make_project("submitted", tier="OTHER")
+    put_greenlight_decision(project)  # the platform evaluation decided "greenlight"
     options = {
         o["name"]: o
         for o in api(world.content_manager).get(detail(project) + "transitions/").json()

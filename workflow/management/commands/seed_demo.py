@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -130,8 +131,15 @@ class DemoProject:
         }
 
 
-# Reusable stretches of the state graph. Actors: the producer company's producer, the platform's
-# content manager, and for the finished cut the tier's authority (named per project).
+# Reusable stretches of the state graph. A step is (transition, actor username, comment); a step
+# whose name starts with "@" is a development-stage action run through that stage's services:
+#   @file      the regulators approve the project's pending planning filings, in sequence
+#   @invite    the content manager invites the platform's raters (who have yet to score)
+#   @rate      the platform's three raters (one per function) score the proposal
+#   @greenlight the content manager decides "greenlight" (which fires the transition)
+#   @revise    the content manager decides "revise" with the comment as a must-fix item
+#   @address   the producer addresses every open feedback item of the round
+#   @budget    the producer files a budget matching the planned one; the platform approves it
 def _submit(producer: str) -> list[tuple[str, str, str]]:
     return [("submit", producer, "Proposal, budget and sample script attached.")]
 
@@ -139,13 +147,16 @@ def _submit(producer: str) -> list[tuple[str, str, str]]:
 def _greenlight(producer: str, cm: str) -> list[tuple[str, str, str]]:
     return [
         *_submit(producer),
-        ("greenlight", cm, "Raters agree: grade A, standard traffic support."),
+        ("@file", "", ""),
+        ("@rate", cm, ""),
+        ("@greenlight", cm, "Raters agree: standard traffic support."),
     ]
 
 
 def _to_cut_review(producer: str, cm: str) -> list[tuple[str, str, str]]:
     return [
         *_greenlight(producer, cm),
+        ("@budget", producer, ""),
         ("start_production", producer, "Contract signed; shooting starts Monday."),
         ("submit_cut", producer, "Rough cut of all episodes uploaded."),
     ]
@@ -195,7 +206,7 @@ PROJECTS = [
         platform=BAMBOO,
         budget="1200000",
         state="submitted",
-        steps=_submit(OP),
+        steps=[*_submit(OP), ("@invite", BCM, "")],
         logline="A fallen action star wakes up ten years younger, working as his rival's double.",
         synopsis=(
             "Betrayed by his agent, action star Lu Feng dies on set and wakes up in 2015 as an "
@@ -211,8 +222,9 @@ PROJECTS = [
         state="revising",
         steps=[
             *_submit(GP),
+            ("@rate", SCM, ""),
             (
-                "request_revision",
+                "@revise",
                 SCM,
                 "Strong hook, but the paywall at episode 11 comes before the first reveal. "
                 "Move the reveal earlier and tighten episodes 5-10.",
@@ -250,6 +262,7 @@ PROJECTS = [
         state="in_production",
         steps=[
             *_greenlight(GP, BCM),
+            ("@budget", GP, ""),
             ("start_production", GP, "Contract signed; shooting in Jing'an next week."),
         ],
         logline="A barista in an old Shanghai lane brews one cup that lets customers relive a day.",
@@ -368,13 +381,18 @@ PROJECTS = [
         state="released",
         steps=[
             *_submit(GP),
+            ("@file", "", ""),
+            ("@rate", BCM, ""),
             (
-                "request_revision",
+                "@revise",
                 BCM,
                 "Episodes 30-45 repeat the same conflict; merge them and raise the stakes.",
             ),
+            ("@address", GP, "Episodes 30-45 merged into 30-38; new rival introduced at 39."),
             ("resubmit", GP, "Episodes 30-45 merged into 30-38; new rival introduced at 39."),
-            ("greenlight", BCM, "Grade S: home-page promotion and lead ad-sales title."),
+            ("@rate", BCM, ""),
+            ("@greenlight", BCM, "Home-page promotion and lead ad-sales title."),
+            ("@budget", GP, ""),
             ("start_production", GP, "Contract signed; budget approved."),
             ("submit_cut", GP, "Fine cut uploaded."),
             ("approve_cut", BCM, "Cut approved; sending to the Shanghai bureau."),
@@ -423,8 +441,9 @@ PROJECTS = [
         state="rejected",
         steps=[
             *_submit(OP),
+            ("@file_first_check", "", ""),
             (
-                "reject",
+                "@reject_filing",
                 "nrta_reviewer",
                 "Planning filing not approved: the proposal distorts documented history.",
             ),
@@ -445,11 +464,8 @@ PROJECTS = [
         state="withdrawn",
         steps=[
             *_submit(GP),
-            (
-                "request_revision",
-                SCM,
-                "Too slow for the format: the first hook comes at 3 minutes.",
-            ),
+            ("@rate", SCM, ""),
+            ("@revise", SCM, "Too slow for the format: the first hook comes at 3 minutes."),
             ("withdraw", GP, "Withdrawn: the lead actress is no longer available."),
         ],
         logline="A burnt-out programmer opens a milk tea shop in her hometown.",
@@ -481,6 +497,171 @@ PROJECTS = [
         monetisation=Project.Monetisation.MEMBERSHIP,
     ),
 ]
+
+
+REVIEWER_OF = {
+    NRTA: "nrta_reviewer",
+    SHANGHAI_BUREAU: "shanghai_reviewer",
+    ZHEJIANG_BUREAU: "zhejiang_reviewer",
+}
+FILING_PREFIX = {NRTA: "总局", SHANGHAI_BUREAU: "沪", ZHEJIANG_BUREAU: "浙"}
+# Budget split of the planned amount by category (shares of 100).
+BUDGET_SPLIT = [
+    ("script", 10),
+    ("cast", 35),
+    ("crew", 20),
+    ("equipment", 8),
+    ("locations", 7),
+    ("post", 12),
+    ("music", 3),
+    ("marketing", 5),
+]
+
+
+class DevelopmentStage:
+    """The seed's "@" steps: each one runs the development-stage services a real user would."""
+
+    def __init__(self, project: Project, users: dict) -> None:
+        self.project = project
+        self.users = users
+
+    def run(self, action: str, actor, comment: str) -> Project:
+        getattr(self, action)(actor, comment)
+        return Project.objects.select_related("producer", "platform").get(pk=self.project.pk)
+
+    def _pending_filings(self):
+        from reviews.models import RegulatoryReview
+
+        return list(
+            RegulatoryReview.objects.filter(project=self.project, status="pending")
+            .select_related("authority")
+            .order_by("sequence")
+        )
+
+    def _approve(self, review) -> None:
+        from reviews.services.filings import regulatory_review_decide
+
+        year = review.created_at.year
+        regulatory_review_decide(
+            review=review,
+            actor=self.users[REVIEWER_OF[review.authority.name]],
+            outcome="approve",
+            filing_number=f"（{FILING_PREFIX[review.authority.name]}）网剧备字（{year}）第{self.project.pk:03d}号",
+        )
+
+    def file(self, actor, comment) -> None:
+        for review in self._pending_filings():
+            self._approve(review)
+
+    def file_first_check(self, actor, comment) -> None:
+        self._approve(self._pending_filings()[0])
+
+    def reject_filing(self, actor, comment) -> None:
+        from reviews.services.filings import regulatory_review_decide
+
+        [review] = self._pending_filings()
+        regulatory_review_decide(review=review, actor=actor, outcome="reject", comment=comment)
+
+    def _evaluation(self):
+        from reviews.models import Evaluation
+
+        return Evaluation.objects.get(project=self.project, round=self.project.review_round)
+
+    def rate(self, content_manager, comment) -> None:
+        from reviews.services import evaluations
+
+        evaluation = self._evaluation()
+        criteria = list(evaluation.rubric.criteria.all())
+        raters = Membership.objects.filter(
+            organisation=self.project.platform, role=R.RATER
+        ).select_related("user")
+        # Scores vary by title and rater, deterministically, so the demo shows a spread.
+        base = 6 + sum(map(ord, self.project.title)) % 3
+        invited = {card.rater_id: card for card in evaluation.scorecards.all()}
+        for offset, membership in enumerate(raters):
+            # A resubmission re-invites the previous round's raters.
+            scorecard = invited.get(membership.user_id) or evaluations.scorecard_invite(
+                evaluation=evaluation, rater=membership.user, actor=content_manager
+            )
+            scores = {c.pk: min(10, base + (offset + i) % 3) for i, c in enumerate(criteria)}
+            evaluations.scorecard_submit(
+                scorecard=scorecard,
+                actor=membership.user,
+                scores=scores,
+                comment="Strong hook; watch the pacing of the middle episodes.",
+            )
+
+    def invite(self, content_manager, comment) -> None:
+        """Invite the platform's raters and leave them their scorecards to fill in."""
+        from reviews.services import evaluations
+
+        evaluation = self._evaluation()
+        for membership in Membership.objects.filter(
+            organisation=self.project.platform, role=R.RATER
+        ).select_related("user"):
+            evaluations.scorecard_invite(
+                evaluation=evaluation, rater=membership.user, actor=content_manager
+            )
+
+    def greenlight(self, content_manager, comment) -> None:
+        from reviews.selectors.evaluations import evaluation_aggregate
+        from reviews.services import evaluations
+
+        evaluation = self._evaluation()
+        grade = evaluation_aggregate(evaluation).suggested_grade or "B"
+        evaluations.evaluation_decide(
+            evaluation=evaluation,
+            actor=content_manager,
+            decision="greenlight",
+            grade=grade,
+            granted_budget=self.project.planned_budget,
+            traffic_support=(self.project.planned_budget / 5).quantize(Decimal("1")),
+            reason=comment,
+        )
+
+    def revise(self, content_manager, comment) -> None:
+        from reviews.services import evaluations
+
+        evaluations.evaluation_decide(
+            evaluation=self._evaluation(),
+            actor=content_manager,
+            decision="revise",
+            reason=comment,
+            feedback_items=[{"text": comment, "category": "content", "severity": "must_fix"}],
+        )
+
+    def address(self, producer, comment) -> None:
+        from reviews.models import FeedbackItem
+        from reviews.services.feedback import feedback_item_respond
+
+        for item in FeedbackItem.objects.filter(
+            project=self.project, round=self.project.review_round, status="open"
+        ):
+            feedback_item_respond(item=item, actor=producer, status="addressed", response=comment)
+
+    def budget(self, producer, comment) -> None:
+        from contracts import services as budgets
+
+        planned = self.project.planned_budget
+        lines, left = [], planned
+        for index, (category, share) in enumerate(BUDGET_SPLIT):
+            amount = (
+                left
+                if index == len(BUDGET_SPLIT) - 1
+                else (planned * share / 100).quantize(Decimal("0.01"))
+            )
+            left -= amount
+            lines.append({"category": category, "planned": amount})
+        budget = budgets.budget_create(project=self.project, actor=producer)
+        budgets.budget_lines_replace(budget=budget, actor=producer, lines=lines)
+        budgets.budget_submit(budget=budget, actor=producer)
+        content_manager = next(
+            m.user
+            for m in Membership.objects.filter(
+                organisation=self.project.platform, role=R.CONTENT_MANAGER
+            ).select_related("user")
+        )
+        budgets.budget_approve(budget=budget, actor=content_manager)
 
 
 def login_rows() -> list[tuple[str, str, str]]:
@@ -607,12 +788,18 @@ class Command(BaseCommand):
                     data=spec.proposal(organisations[spec.platform]),
                 )
                 for name, username, comment in spec.steps:
-                    project = services.project_transition(
-                        project=project, name=name, actor=users[username], comment=comment
-                    )
+                    actor = users.get(username)
+                    if name.startswith("@"):
+                        project = DevelopmentStage(project, users).run(name[1:], actor, comment)
+                    else:
+                        project = services.project_transition(
+                            project=project, name=name, actor=actor, comment=comment
+                        )
             except DomainError as exc:
                 details = "; ".join([exc.detail, *exc.reasons])
                 raise CommandError(f"Could not seed “{spec.title}”: {details}") from exc
+            except ValidationError as exc:
+                raise CommandError(f"Could not seed “{spec.title}”: {exc.messages}") from exc
             if project.state != spec.state:
                 raise CommandError(
                     f"“{spec.title}” ended in {project.state}, expected {spec.state}."
