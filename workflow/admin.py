@@ -175,6 +175,8 @@ class SaveRefused(Exception):
 WORKFLOW_FIELDS = (
     "state_badge",
     "review_tier",
+    "tier_reason",
+    "tier_changed_at",
     "review_round",
     "submitted_at",
     "created_by",
@@ -231,7 +233,18 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
             },
         ),
         (_("Monetisation"), {"fields": ("monetisation", "free_episodes", "paywall_positions")}),
-        (_("Budget"), {"fields": ("planned_budget",)}),
+        (
+            _("Budget and review tier"),
+            {
+                "fields": (
+                    "planned_budget",
+                    "special_subject",
+                    "lead_ad_sales_title",
+                    "homepage_promotion",
+                    "key_opt_in",
+                )
+            },
+        ),
     )
     workflow_fieldset = (_("Workflow"), {"fields": WORKFLOW_FIELDS})
 

@@ -72,6 +72,9 @@ class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
     platform = serializers.PrimaryKeyRelatedField(queryset=selectors.platform_list())
     producer = OrganisationRefSerializer(read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
+    joint_review_required = serializers.BooleanField(
+        read_only=True, help_text="A special subject also needs the joint review."
+    )
 
     class Meta:
         model = Project
@@ -94,7 +97,14 @@ class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
             "planned_budget",
             "state",
             "state_display",
+            "special_subject",
+            "lead_ad_sales_title",
+            "homepage_promotion",
+            "key_opt_in",
             "review_tier",
+            "tier_reason",
+            "tier_changed_at",
+            "joint_review_required",
             "review_round",
             "submitted_at",
             "created_at",
@@ -104,6 +114,8 @@ class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
             "id",
             "state",
             "review_tier",
+            "tier_reason",
+            "tier_changed_at",
             "review_round",
             "submitted_at",
             "created_at",
