@@ -1,9 +1,4 @@
-"""The workspace in the admin: producers, platforms and regulators each see their own slice.
-
-Every queryset and every choice is scoped to the user's organisations (``selectors``), and every
-change to a project goes through ``services``: the admin holds no business rule of its own. Objects
-outside the user's scope are "not found" (404), as in the API.
-"""
+"""The project pages: the proposal form, transitions through the service, why-not, history."""
 
 import csv
 import re
@@ -12,30 +7,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
-from . import services
-from .exceptions import DomainError
-from .models import (
-    Membership,
+from workflow import services
+from workflow.exceptions import DomainError
+from workflow.models import (
     Organisation,
     Project,
     ProjectState,
-    ProjectTransition,
 )
-from .permissions import PRODUCER
-from .selectors import (
-    memberships_of,
-    organisations_of,
+from workflow.permissions import PRODUCER
+from workflow.selectors import (
     platform_list,
     producer_organisations_of,
     project_history,
@@ -44,67 +33,9 @@ from .selectors import (
     transition_options,
 )
 
+from .common import ScopedModelAdmin, error_text, is_member, state_badge, transition_labels
+
 S = ProjectState
-
-# Colour of each state's badge: grey drafting, blue under review, amber back with the producer,
-# teal in the making, green cleared or live, red stopped.
-STATE_COLOURS = {
-    S.DRAFT: "#6b7280",
-    S.SUBMITTED: "#2563eb",
-    S.REVISING: "#b45309",
-    S.GREENLIT: "#0f766e",
-    S.IN_PRODUCTION: "#0f766e",
-    S.CUT_REVIEW: "#2563eb",
-    S.CUT_CHANGES: "#b45309",
-    S.FINAL_REVIEW: "#2563eb",
-    S.FINAL_CHANGES: "#b45309",
-    S.CLEARED: "#15803d",
-    S.RELEASED: "#166534",
-    S.TAKEN_DOWN: "#c2410c",
-    S.COMPLETED: "#374151",
-    S.REJECTED: "#b91c1c",
-    S.WITHDRAWN: "#4b5563",
-}
-
-
-def state_badge(state: str):
-    return format_html(
-        '<span class="mdprod-state mdprod-state-{}" style="display:inline-block;padding:1px 8px;'
-        'border-radius:9px;background:{};color:#fff;font-weight:600;white-space:nowrap">{}</span>',
-        state,
-        STATE_COLOURS.get(state, "#6b7280"),
-        S(state).label,
-    )
-
-
-def error_text(exc: Exception) -> str:
-    """One line for a message: a domain error's detail and reasons, or a validation error's."""
-    if isinstance(exc, DomainError):
-        return " ".join([exc.detail, *exc.reasons])
-    if isinstance(exc, ValidationError):
-        return " ".join(str(message) for message in exc.messages)
-    raise TypeError(exc)  # pragma: no cover
-
-
-def transition_labels() -> dict[str, str]:
-    field = Project._meta.get_field("state")
-    return {t.name: str(t.custom.get("label", t.name)) for t in field.get_all_transitions(Project)}
-
-
-def is_member(user) -> bool:
-    return user.is_active and (user.is_superuser or bool(memberships_of(user)))
-
-
-def administered_organisation_ids(user) -> list[int]:
-    return [o.pk for o in organisations_of(user, role=Membership.Role.ORG_ADMIN)]
-
-
-class ScopedModelAdmin(admin.ModelAdmin):
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Django redirects to the index with "doesn't exist"; mdprod answers 404 everywhere for
-        # an object outside the user's scope, whether it exists or not.
-        raise Http404(_("Not found."))
-
 
 # Project --------------------------------------------------------------------------------------
 
@@ -540,166 +471,3 @@ def _spreadsheet_safe(text: str) -> str:
 
 def _local_iso(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
-
-
-# The transition log: read only, for the projects the user may see -----------------------------
-
-
-@admin.register(ProjectTransition)
-class ProjectTransitionAdmin(ScopedModelAdmin):
-    list_display = (
-        "created_at",
-        "project",
-        "name",
-        "source_state",
-        "target_state",
-        "actor",
-        "organisation",
-        "review_round",
-    )
-    list_filter = ("target_state", "name")
-    search_fields = ("project__title",)
-    list_select_related = ("project", "actor", "organisation")
-    show_full_result_count = False
-    fields = (
-        "project",
-        "name",
-        "source_state",
-        "target_state",
-        "actor_display",
-        "organisation_display",
-        "comment",
-        "review_round",
-        "created_at",
-    )
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        visible = project_list_for(request.user).values("pk")
-        return (
-            super()
-            .get_queryset(request)
-            .filter(project__in=visible)
-            .select_related("project", "actor", "organisation")
-        )
-
-    @admin.display(description=_("actor"))
-    def actor_display(self, obj):
-        return obj.actor.get_username()
-
-    @admin.display(description=_("acting for"))
-    def organisation_display(self, obj):
-        return obj.organisation.name if obj.organisation else self.get_empty_value_display()
-
-    def has_module_permission(self, request):
-        return is_member(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# Organisations and memberships: superusers, and organisation admins for their own -------------
-
-
-@admin.register(Organisation)
-class OrganisationAdmin(ScopedModelAdmin):
-    list_display = ("name", "kind", "level", "province")
-    list_filter = ("kind", "level")
-    search_fields = ("name",)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=administered_organisation_ids(request.user))
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser or bool(administered_organisation_ids(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        if request.user.is_superuser:
-            return True
-        administered = administered_organisation_ids(request.user)
-        return obj.pk in administered if obj is not None else bool(administered)
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-class MembershipForm(forms.ModelForm):
-    user = forms.ModelChoiceField(
-        label=_("User"),
-        queryset=get_user_model().objects.filter(is_active=True),
-        to_field_name=get_user_model().USERNAME_FIELD,
-        widget=forms.TextInput,
-        help_text=_("The person's exact username."),
-        error_messages={"invalid_choice": _("There is no active user with this username.")},
-    )
-
-    class Meta:
-        model = Membership
-        fields = ("user", "organisation", "role", "rater_function")
-
-
-@admin.register(Membership)
-class MembershipAdmin(ScopedModelAdmin):
-    # A username box rather than a list of every user: an organisation admin must not browse the
-    # people of other organisations.
-    form = MembershipForm
-    list_display = ("user", "organisation", "role", "rater_function", "created_at")
-    list_filter = ("role", ("organisation", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("user__username", "organisation__name")
-    list_select_related = ("user", "organisation")
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(organisation_id__in=administered_organisation_ids(request.user))
-
-    def _manages(self, request, obj=None) -> bool:
-        if request.user.is_superuser:
-            return True
-        administered = administered_organisation_ids(request.user)
-        return obj.organisation_id in administered if obj is not None else bool(administered)
-
-    def has_module_permission(self, request):
-        return self._manages(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._manages(request, obj)
-
-    def has_add_permission(self, request):
-        return self._manages(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._manages(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._manages(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("user",) if obj is not None else ()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "organisation" and not request.user.is_superuser:
-            kwargs["queryset"] = Organisation.objects.filter(
-                pk__in=administered_organisation_ids(request.user)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

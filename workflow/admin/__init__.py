@@ -1,0 +1,19 @@
+"""The workspace in the admin: producers, platforms and regulators each see their own slice.
+
+Every queryset and every choice is scoped to the user's organisations (``selectors``), and every
+change to a project goes through ``services``: the admin holds no business rule of its own. Objects
+outside the user's scope are "not found" (404), as in the API.
+"""
+
+from . import organisations, projects, transitions  # noqa: F401  (register the model admins)
+from .common import ScopedModelAdmin, error_text, is_member, state_badge
+from .projects import ProjectAdmin, SaveRefused
+
+__all__ = [
+    "ProjectAdmin",
+    "SaveRefused",
+    "ScopedModelAdmin",
+    "error_text",
+    "is_member",
+    "state_badge",
+]
