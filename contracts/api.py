@@ -20,7 +20,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import ErrorSerializer, IdFilter
 from workflow.api import OrganisationRefSerializer, StrictSerializer
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
@@ -255,7 +255,7 @@ class NoBodySerializer(StrictSerializer):
 
 
 class BudgetFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
     status = django_filters.ChoiceFilter(choices=Budget.Status.choices)
 
     class Meta:
@@ -264,8 +264,8 @@ class BudgetFilter(django_filters.FilterSet):
 
 
 class BudgetLineFilter(django_filters.FilterSet):
-    budget = django_filters.NumberFilter(field_name="budget_id")
-    project = django_filters.NumberFilter(field_name="budget__project_id")
+    budget = IdFilter(field_name="budget_id")
+    project = IdFilter(field_name="budget__project_id")
     category = django_filters.ChoiceFilter(choices=BudgetLine.Category.choices)
 
     class Meta:
@@ -282,7 +282,7 @@ class TierPolicyFilter(django_filters.FilterSet):
 
 
 class ClearanceFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
     kind = django_filters.ChoiceFilter(choices=Clearance.Kind.choices)
 
     class Meta:

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import ErrorSerializer, IdFilter
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import feedback_item_list_for
 from reviews.services import feedback as services
@@ -78,8 +78,8 @@ class EmptySerializer(StrictSerializer):
 
 
 class FeedbackItemFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
-    round = django_filters.NumberFilter()
+    project = IdFilter(field_name="project_id")
+    round = IdFilter()
     status = django_filters.MultipleChoiceFilter(choices=FeedbackItem.Status.choices)
     severity = django_filters.ChoiceFilter(choices=FeedbackItem.Severity.choices)
     stage = django_filters.ChoiceFilter(choices=FeedbackItem.Stage.choices)

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import ErrorSerializer, IdFilter
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.models import RegulatoryReview
 from reviews.selectors.filings import regulatory_review_list_for, regulatory_review_queue_for
@@ -80,11 +80,11 @@ class DecisionSerializer(StrictSerializer):
 
 
 class RegulatoryReviewFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
-    authority = django_filters.NumberFilter(field_name="authority_id")
+    project = IdFilter(field_name="project_id")
+    authority = IdFilter(field_name="authority_id")
     status = django_filters.MultipleChoiceFilter(choices=RegulatoryReview.Status.choices)
     kind = django_filters.ChoiceFilter(choices=RegulatoryReview.Kind.choices)
-    round = django_filters.NumberFilter()
+    round = IdFilter()
 
     class Meta:
         model = RegulatoryReview
