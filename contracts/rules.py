@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,14 +67,16 @@ def policy_in_force(*, province: str, on: date) -> TierPolicy | None:
 
 
 def investment(project) -> Decimal:
-    """The budget lines' planned total if the project has a budget with lines, else the
-    proposal's planned budget."""
-    totals = BudgetLine.objects.filter(budget__project_id=project.pk).aggregate(
-        total=Sum("planned"), lines=Count("id")
-    )
-    if totals["lines"]:
-        return totals["total"]
-    return project.planned_budget
+    """The total investment the tier is judged on: the larger of the proposal's planned budget
+    and its budget lines' planned total.
+
+    The lines are the detail and may run over the headline figure; they must not bring it down
+    (a token line would otherwise route a 2,000,000 CNY drama as OTHER).
+    """
+    lines_total = BudgetLine.objects.filter(budget__project_id=project.pk).aggregate(
+        total=Sum("planned")
+    )["total"]
+    return max(project.planned_budget, lines_total or Decimal("0"))
 
 
 def resolve_tier(project) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from reviews.models import Criterion, Evaluation, Scorecard
 from workflow.models import Membership, Organisation
@@ -83,6 +83,10 @@ def viewer_role(evaluation: Evaluation, user) -> str | None:
     memberships = memberships_of(user)
     if any(m.organisation_id == project.producer_id for m in memberships):
         return PRODUCER
+    own = own_scorecard(evaluation, user)
+    if own is not None and own.status != Scorecard.Status.SUBMITTED:
+        # Blind until they submit, even if they also manage the platform's content.
+        return RATER
     if user.is_superuser or any(
         m.organisation_id == project.platform_id and m.role == Membership.Role.CONTENT_MANAGER
         for m in memberships
@@ -139,6 +143,7 @@ def scorecard_list_for(user) -> QuerySet[Scorecard]:
             "evaluation__rubric__criteria", queryset=Criterion.objects.order_by("position", "id")
         ),
     )
+    queryset = queryset.annotate(viewer_pending=_viewer_pending(user))
     if user.is_superuser:
         return queryset.order_by("-created_at", "-id")
     producer_ids = _ids(user, kind=Organisation.Kind.PRODUCER)
@@ -163,10 +168,25 @@ def scorecard_list_for(user) -> QuerySet[Scorecard]:
     )
 
 
+def _viewer_pending(user) -> Exists:
+    """Whether the user has an unsubmitted scorecard of their own in the row's evaluation."""
+    return Exists(
+        Scorecard.objects.filter(evaluation=OuterRef("evaluation"), rater=user).exclude(
+            status=Scorecard.Status.SUBMITTED
+        )
+    )
+
+
 def scores_visible(scorecard: Scorecard, user) -> bool:
-    """Within ``scorecard_list_for``: a row's scores show when it is the user's own or
-    submitted (content managers see pending invitations without scores)."""
-    return scorecard.rater_id == user.pk or scorecard.status == Scorecard.Status.SUBMITTED
+    """Within ``scorecard_list_for``: a row's scores show when it is the user's own, or
+    submitted while the user has no unsubmitted card of their own in that evaluation (blind
+    until they submit, even a content manager who also rates)."""
+    if scorecard.rater_id == user.pk:
+        return True
+    # Rows that come from ``visible_scorecards`` (not annotated) are already filtered by the same
+    # rule through ``viewer_role``.
+    pending = getattr(scorecard, "viewer_pending", False)
+    return scorecard.status == Scorecard.Status.SUBMITTED and not pending
 
 
 # Aggregation ------------------------------------------------------------------------------------

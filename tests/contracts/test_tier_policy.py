@@ -30,8 +30,8 @@ def policy(province="", effective_from=date(2020, 1, 1), **terms):
 def test_tier_table_at_the_edges_from_the_budget_lines(
     world, make_project, make_budget, investment, tier
 ):
-    # The proposal's estimate says otherwise: the lines win once there are any.
-    project = make_project("draft", planned_budget=Decimal("5000000.00"))
+    # The lines run over the proposal's estimate: the larger figure counts.
+    project = make_project("draft", planned_budget=Decimal("100000.00"))
     make_budget(project, [("cast", "100000.00"), ("crew", str(Decimal(investment) - 100000))])
 
     assert tier_of(project)[0] == tier
@@ -48,6 +48,16 @@ def test_without_budget_lines_the_proposal_estimate_counts(
     make_budget(project, lines=())  # a budget without lines is no estimate yet
 
     assert tier_of(project)[0] == tier
+
+
+def test_a_token_budget_line_cannot_lower_the_tier(world, make_project, make_budget):
+    project = make_project("draft", planned_budget=Decimal("2000000.00"))
+    make_budget(project, [("other", "1.00")])
+
+    assert tier_of(project)[0] == "KEY"
+    submitted = services.project_transition(project=project, name="submit", actor=world.producer_a)
+    assert submitted.review_tier == "KEY"
+    assert submitted.regulatory_reviews.count() == 2  # the bureau, then the national re-check
 
 
 def test_the_reason_names_investment_and_threshold(world, make_project, make_budget):

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 
 from reviews.models import Evaluation
 from reviews.services import evaluations as services
@@ -44,17 +45,26 @@ def submit_proposal(world, *, producer=None, platform=None, **fields) -> Evaluat
     return Evaluation.objects.get(project=project, round=project.review_round)
 
 
-def put_greenlight_decision(project) -> Evaluation:
-    """Record a greenlight decision for the project's current round directly, as if the panel
-    had rated and the content manager decided (tests only, like ``put_in_state``)."""
-    return Evaluation.objects.create(
+@transaction.atomic
+def put_decision(project, decision: str = Evaluation.Decision.GREENLIGHT) -> Evaluation:
+    """Record the platform's decision for the project's current round directly, as if the panel
+    had rated and the content manager decided (tests only, like ``put_in_state``); the
+    round's open evaluation, if any, takes the decision."""
+    evaluation, _ = Evaluation.objects.update_or_create(
         project=project,
         round=project.review_round,
-        rubric=services.rubric_for_new_evaluation(project.platform),
-        status=Evaluation.Status.DECIDED,
-        decision=Evaluation.Decision.GREENLIGHT,
-        grade=Evaluation.Grade.A,
+        defaults={
+            "rubric": services.rubric_for_new_evaluation(project.platform),
+            "status": Evaluation.Status.DECIDED,
+            "decision": decision,
+            "grade": Evaluation.Grade.A if decision == Evaluation.Decision.GREENLIGHT else "",
+        },
     )
+    return evaluation
+
+
+def put_greenlight_decision(project) -> Evaluation:
+    return put_decision(project, Evaluation.Decision.GREENLIGHT)
 
 
 def criteria(evaluation: Evaluation) -> list:

@@ -118,8 +118,19 @@ def test_reinvitation_leaves_out_raters_who_left_or_became_conflicted(world, pan
 def test_a_regulators_revision_request_closes_the_open_evaluation(world, make_project):
     evaluation = submit_proposal(world, planned_budget="450000.00")  # ORDINARY: Shanghai bureau
 
-    project_transition(
-        project=evaluation.project, name="request_revision", actor=world.shanghai_reviewer
+    from reviews.services.filings import regulatory_review_decide
+
+    regulatory_review_decide(
+        review=evaluation.project.regulatory_reviews.get(),
+        actor=world.shanghai_reviewer,
+        outcome="request_changes",
+        items=[
+            {
+                "text": "Name the novel's rights holder.",
+                "category": "copyright",
+                "severity": "must_fix",
+            }
+        ],
     )
 
     evaluation.refresh_from_db()

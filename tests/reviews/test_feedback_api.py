@@ -15,7 +15,15 @@ ITEMS = [
 ]
 
 
-def raise_items(world, project, items=ITEMS, *, round=1):  # noqa: A002
+def raise_items(world, project, items=ITEMS, *, round=1, by_bureau=False):  # noqa: A002
+    if by_bureau:
+        return feedback_items_add(
+            project=project,
+            stage="planning_filing",
+            round=round,
+            items=items,
+            actor=world.shanghai_reviewer,
+        )
     return feedback_items_add(
         project=project, stage="evaluation", round=round, items=items, actor=world.content_manager
     )
@@ -38,9 +46,14 @@ def test_whoever_sees_the_project_sees_its_feedback(world, make_project, revisin
     their_items = raise_items(world, theirs)
     ours = {i.pk for i in items}
 
-    assert ids(api(world.producer_a).get(LIST)) == ours
-    assert ids(api(world.shanghai_reviewer).get(LIST)) == ours
-    assert ids(api(world.content_manager).get(LIST)) == ours | {i.pk for i in their_items}
+    filing_items = {i.pk for i in raise_items(world, project, ITEMS[:1], by_bureau=True)}
+
+    assert ids(api(world.producer_a).get(LIST)) == ours | filing_items
+    # The platform's evaluation feedback stays between the producer and the platform.
+    assert ids(api(world.shanghai_reviewer).get(LIST)) == filing_items
+    assert ids(api(world.content_manager).get(LIST)) == (
+        ours | filing_items | {i.pk for i in their_items}
+    )
     assert ids(api(world.national_reviewer).get(LIST)) == set()  # ORDINARY: not routed there
     assert ids(api(world.outsider).get(LIST)) == set()
     assert api(world.producer_a).get(f"{LIST}{their_items[0].pk}/").status_code == 404
@@ -119,14 +132,15 @@ def test_reopen(world, revising, api):
 @pytest.mark.parametrize("user", ["producer_a", "content_manager", "shanghai_reviewer"])
 def test_list_costs_the_same_queries_for_few_and_many(world, make_project, api, user):
     client = api(getattr(world, user))
+    by_bureau = user == "shanghai_reviewer"
     project = make_project("revising")
-    raise_items(world, project)
+    raise_items(world, project, by_bureau=by_bureau)
     client.get(LIST)  # warm
     with CaptureQueriesContext(connection) as few:
         assert client.get(LIST).json()["count"] == 2
     for _ in range(5):
         other = make_project("revising")
-        items = raise_items(world, other, ITEMS * 4)
+        items = raise_items(world, other, ITEMS * 4, by_bureau=by_bureau)
         FeedbackItem.objects.filter(pk=items[0].pk).update(
             status="addressed", resolved_by=world.producer_a, resolved_at=items[0].created_at
         )

@@ -18,6 +18,7 @@ from reviews.services.filings import (
     regulatory_review_decide,
 )
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.reviews.evaluation_helpers import put_decision
 from workflow import guards, services
 from workflow.exceptions import PermissionDenied
 from workflow.models import Project, ProjectTransition
@@ -142,6 +143,23 @@ def test_a_filing_number_is_unique_per_authority(world, make_project):
     # Another authority may use the same text.
     zhejiang_project = submit(world, make_project, producer=world.studio_b, actor=world.producer_b)
     approve(review_at(zhejiang_project, world.zhejiang), world.zhejiang_reviewer, "SH-2025-001")
+
+
+def test_an_approval_validates_the_clearance_it_records(world, make_project, monkeypatch):
+    """Filings record through the clearance service, so its rules hold for them too."""
+    validated = []
+    full_clean = Clearance.full_clean
+
+    def spy(self, *args, **kwargs):
+        validated.append((self.project_id, self.number, self.issued_by_id))
+        return full_clean(self, *args, **kwargs)
+
+    monkeypatch.setattr(Clearance, "full_clean", spy)
+    project = submit(world, make_project)
+
+    approve(review_at(project, world.shanghai), world.shanghai_reviewer, "SH-2025-001")
+
+    assert validated == [(project.pk, "SH-2025-001", world.shanghai.pk)]
 
 
 @pytest.mark.parametrize(
@@ -327,12 +345,14 @@ def test_a_platform_revision_keeps_an_approved_filing_and_refiles_a_pending_one(
     approve(review_at(approved, world.shanghai), world.shanghai_reviewer, "SH-1")
     pending = submit(world, make_project)
     for project in (approved, pending):
+        put_decision(project, "revise")
         services.project_transition(
             project=project, name="request_revision", actor=world.content_manager
         )
     assert review_at(pending, world.shanghai, status="superseded")
 
     for project in (approved, pending):
+        put_decision(project, "revise")
         services.project_transition(project=project, name="resubmit", actor=world.producer_a)
 
     assert filings(approved) == [("Shanghai bureau", 1, 1, "ORDINARY", "approved")]
@@ -358,6 +378,7 @@ def test_changes_and_rejection_only_while_submitted(world, make_project):
 
 def test_withdrawal_supersedes_pending_filings(world, make_project):
     project = submit(world, make_project)
+    put_decision(project, "revise")
     services.project_transition(
         project=project, name="request_revision", actor=world.content_manager
     )
@@ -454,6 +475,7 @@ def test_dropping_to_other_needs_no_filing(world, make_project):
 def test_a_tier_change_while_revising_is_filed_on_resubmission(world, make_project):
     project = submit(world, make_project, ORDINARY_BUDGET)
     approve(review_at(project, world.shanghai), world.shanghai_reviewer, "SH-1")
+    put_decision(project, "revise")
     project = services.project_transition(
         project=project, name="request_revision", actor=world.content_manager
     )

@@ -10,6 +10,7 @@ from django.urls import reverse
 from contracts.models import Clearance
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_item_respond, feedback_items_add
+from tests.reviews.evaluation_helpers import put_decision
 from workflow import services
 
 REVIEWS = reverse("admin:reviews_regulatoryreview_changelist")
@@ -173,15 +174,16 @@ def test_changelists_cost_the_same_for_few_and_many(client, world, make_project,
     def add(count):
         for _ in range(count):
             project = submit(world, make_project, "1200000.00")
+            put_decision(project, "revise")
             services.project_transition(
                 project=project, name="request_revision", actor=world.content_manager
             )
             feedback_items_add(
                 project=project,
-                stage="evaluation",
+                stage="planning_filing",
                 round=1,
                 items=[{"text": "Fix it.", "category": "content", "severity": "must_fix"}] * 2,
-                actor=world.content_manager,
+                actor=world.shanghai_reviewer,
             )
 
     add(2)

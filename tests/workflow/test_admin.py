@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, UserFactory
+from tests.reviews.evaluation_helpers import put_decision
 from workflow import services
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Membership, Project, ProjectTransition
@@ -402,6 +403,7 @@ def test_submit_button_saves_the_edited_proposal_first(client, world, make_proje
 
 def test_platform_takes_a_step_from_the_read_only_page(client, world, make_project):
     project = make_project("submitted")
+    put_decision(project, "revise")
     client.force_login(world.content_manager)
     page = client.get(change_url(project))
     assert 'name="_fsm_transition_to" value="request_revision">' in page.content.decode()
@@ -439,6 +441,7 @@ def test_forbidden_transition_is_refused_and_changes_nothing(client, world, make
 
 def test_rater_cannot_decide(client, world, make_project):
     project = make_project("submitted")
+    put_decision(project, "revise")
     client.force_login(world.rater)
 
     client.post(change_url(project), {"_fsm_transition_to": "reject"})
@@ -502,6 +505,7 @@ def test_transition_page_asks_for_a_comment_and_applies_it(
     client, world, make_project, strict_templates
 ):
     project = make_project("submitted")
+    put_decision(project, "revise")
     client.force_login(world.content_manager)
 
     page = client.get(transition_url(project, "request_revision"))
@@ -561,12 +565,15 @@ def test_change_page_lists_every_transition_and_why_not(client, world, make_proj
 
 def test_change_page_marks_the_allowed_transitions(client, world, make_project):
     project = make_project("submitted")
+    put_decision(project, "revise")
     client.force_login(world.content_manager)
 
     response = client.get(change_url(project))
 
     allowed = {o["name"] for o in response.context["transition_options"] if o["allowed"]}
-    assert {"request_revision", "reject"} <= allowed
+    # The platform's recorded decision (revise) is what the buttons offer.
+    assert "request_revision" in allowed
+    assert "reject" not in allowed
     assert not allowed & {"submit", "resubmit", "withdraw", "approve_cut", "release"}
     html = response.content.decode()
     assert html.count('class="mdprod-option-allowed"') == len(allowed)
@@ -802,6 +809,22 @@ def test_organisation_admin_manages_own_memberships(client, world):
     delete = reverse("admin:workflow_membership_delete", args=[theirs.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 404
     assert Membership.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_wrong_username_is_refused_without_saying_whether_it_exists(client, world):
+    UserFactory(username="retired", is_active=False)
+    client.force_login(world.admin_a)
+    add = reverse("admin:workflow_membership_add")
+
+    errors = [
+        client.post(add, {"user": username, "organisation": world.studio_a.pk, "role": "producer"})
+        .context["adminform"]
+        .form.errors["user"]
+        for username in ("nobody", "retired")
+    ]
+
+    assert errors == [["Enter the username of an active user you were given."]] * 2
+    assert not Membership.objects.filter(user__username="retired").exists()
 
 
 def test_superuser_manages_every_organisation(client, world, admin_user):

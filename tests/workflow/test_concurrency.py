@@ -3,9 +3,10 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from tests.reviews.evaluation_helpers import put_decision
 from workflow import services
 from workflow.exceptions import ConcurrentUpdate, TransitionNotAllowed
 from workflow.models import ProjectTransition
@@ -61,6 +62,7 @@ def test_twenty_threads_fire_the_same_transition_once(world, make_project):
 
 def test_concurrent_api_requests_answer_one_200_and_conflicts(world, make_project):
     project = make_project("submitted")
+    put_decision(project, "revise")  # the platform's recorded decision behind the send-back
     url = f"/api/v1/projects/{project.pk}/transitions/request_revision/"
 
     def post():
@@ -72,3 +74,29 @@ def test_concurrent_api_requests_answer_one_200_and_conflicts(world, make_projec
 
     assert sorted(codes) == [200] + [409] * (THREADS - 1)
     assert ProjectTransition.objects.filter(project=project).count() == 1
+
+
+def test_a_project_another_transaction_holds_is_a_conflict_not_a_wait(world, make_project):
+    project = make_project("draft")
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                services.project_lock(project.pk)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(timeout=30)
+        with pytest.raises(ConcurrentUpdate), transaction.atomic():
+            services.project_lock(project.pk)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    with transaction.atomic():
+        assert services.project_lock(project.pk) == project
