@@ -21,15 +21,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
+from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.selectors import memberships_of
-from workflow.services import project_refresh_tier
+from workflow.services import project_lock, project_refresh_tier
 
 from .models import Budget, BudgetLine, Clearance
 
@@ -65,20 +65,9 @@ class BudgetStatusConflict(DomainError):
     default_detail = _("This is not possible in the budget's current status.")
 
 
-def _lock_project(project_id: int) -> Project:
-    try:
-        return (
-            Project.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("producer", "platform")
-            .get(pk=project_id)
-        )
-    except DatabaseError as exc:
-        raise ConcurrentUpdate() from exc
-
-
 def _lock_budget(budget: Budget) -> Budget:
     """Lock the budget's project, then read the budget afresh (it may have changed meanwhile)."""
-    project = _lock_project(budget.project_id)
+    project = project_lock(budget.project_id)
     locked = Budget.objects.get(pk=budget.pk)
     locked.project = project
     return locked
@@ -115,7 +104,7 @@ def _validated_line(line: BudgetLine) -> BudgetLine:
 
 @transaction.atomic
 def budget_create(*, project: Project, actor) -> Budget:
-    locked = _lock_project(project.pk)
+    locked = project_lock(project.pk)
     _require_producer(locked, actor)
     if locked.state not in PLANNING_STATES:
         raise BudgetLocked(
@@ -304,7 +293,8 @@ def clearance_record(
     """Record a number an authority issued (planning filing, licence, registration, approval).
 
     Called by the review services when a reviewer approves; the actor must belong to the issuing
-    organisation.
+    organisation. A number the organisation has already issued for this kind is refused on
+    ``number``, also when it is being recorded at the same moment.
     """
     if not any(m.organisation_id == issued_by.pk for m in memberships_of(actor)):
         raise PermissionDenied(
@@ -318,6 +308,26 @@ def clearance_record(
         issued_at=issued_at or timezone.now(),
         recorded_by=actor,
     )
-    clearance.full_clean()
-    clearance.save()
+    duplicate = ValidationError(
+        {
+            "number": _("%(authority)s has already issued the %(kind)s %(number)s.")
+            % {
+                "authority": issued_by.name,
+                "kind": str(clearance.get_kind_display()).lower(),
+                "number": clearance.number,
+            }
+        }
+    )
+    try:
+        clearance.full_clean()
+    except ValidationError as exc:
+        taken = Clearance.objects.filter(issued_by=issued_by, kind=kind, number=clearance.number)
+        if clearance.number and taken.exists():
+            raise duplicate from exc
+        raise
+    try:
+        with transaction.atomic():
+            clearance.save()
+    except IntegrityError as exc:  # the same number recorded concurrently
+        raise duplicate from exc
     return clearance

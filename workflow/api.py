@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import ErrorSerializer, IdFilter
 
 from . import selectors, services
 from .exceptions import PermissionDenied
@@ -78,38 +78,6 @@ class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "title",
-            "logline",
-            "synopsis",
-            "genre_tags",
-            "source",
-            "rights_holder",
-            "episode_count",
-            "episode_length_seconds",
-            "orientation",
-            "monetisation",
-            "free_episodes",
-            "paywall_positions",
-            "producer",
-            "platform",
-            "planned_budget",
-            "state",
-            "state_display",
-            "special_subject",
-            "lead_ad_sales_title",
-            "homepage_promotion",
-            "key_opt_in",
-            "review_tier",
-            "tier_reason",
-            "tier_changed_at",
-            "joint_review_required",
-            "review_round",
-            "submitted_at",
-            "created_at",
-            "updated_at",
-        ]
         read_only_fields = [
             "id",
             "state",
@@ -120,6 +88,14 @@ class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
             "submitted_at",
             "created_at",
             "updated_at",
+        ]
+        # The proposal is what project_create and project_update accept; the workflow owns the rest.
+        fields = [
+            *read_only_fields,
+            *services.PROPOSAL_FIELDS,
+            "producer",
+            "state_display",
+            "joint_review_required",
         ]
 
 
@@ -179,8 +155,8 @@ class MeSerializer(serializers.Serializer):
 
 class ProjectFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ProjectState.choices)
-    platform = django_filters.NumberFilter(field_name="platform_id")
-    producer = django_filters.NumberFilter(field_name="producer_id")
+    platform = IdFilter(field_name="platform_id")
+    producer = IdFilter(field_name="producer_id")
     review_tier = django_filters.CharFilter()
 
     class Meta:

@@ -24,11 +24,6 @@ def memberships_of(user) -> list[Membership]:
     return cached
 
 
-def forget_memberships(user) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
 def project_scope_q(user) -> Q:
     """Projects the user's organisations may see.
 

@@ -47,8 +47,12 @@ PROPOSAL_FIELDS = (
 )
 
 
-def _lock(project_id: int) -> Project:
-    """Lock the project row for this transaction; a row already locked is a conflict."""
+def project_lock(project_id: int) -> Project:
+    """Lock the project row for this transaction; a row already locked is a conflict.
+
+    Every service that changes a project, or anything whose rules read its state, takes this
+    lock first, so that two writers meet here rather than deadlock on later rows.
+    """
     try:
         return (
             Project.objects.select_for_update(nowait=True, of=("self",))
@@ -57,6 +61,8 @@ def _lock(project_id: int) -> Project:
         )
     except DatabaseError as exc:
         raise ConcurrentUpdate() from exc
+
+
 
 
 def _check_proposal(data: dict[str, Any]) -> None:
@@ -88,11 +94,16 @@ def project_create(*, actor, producer: Organisation, data: dict[str, Any]) -> Pr
 @transaction.atomic
 def project_update(*, project: Project, actor, data: dict[str, Any]) -> Project:
     _check_proposal(data)
-    locked = _lock(project.pk)
+    locked = project_lock(project.pk)
     if not PRODUCER(locked, actor):
         raise PermissionDenied(_("Only a producer of the project's company can edit the proposal."))
     if not locked.is_editable:
         raise ProjectLocked()
+    if "platform" in data and locked.submitted_at and data["platform"] != locked.platform:
+        # Its evaluation, ratings and approvals belong to the platform it was proposed to.
+        raise ValidationError(
+            {"platform": _("A proposal submitted to a platform cannot move to another one.")}
+        )
     for name, value in data.items():
         setattr(locked, name, value)
     _validate(locked)
@@ -141,7 +152,7 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
             {"comment": _("Keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}}
         )
 
-    locked = _lock(project.pk)
+    locked = project_lock(project.pk)
     source = locked.state
     method = getattr(locked, name)
     meta = method._django_fsm

@@ -1,1 +1,1 @@
-from . import evaluations, feedback, filings  # noqa: F401  (registers the model admins)
+from . import evaluations, feedback, filings, rubrics  # noqa: F401  (registers the model admins)

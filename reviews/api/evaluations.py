@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import ErrorSerializer, IdFilter
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
@@ -309,7 +309,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class EvaluationFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
     status = django_filters.ChoiceFilter(choices=Evaluation.Status.choices)
 
     class Meta:
@@ -318,8 +318,8 @@ class EvaluationFilter(django_filters.FilterSet):
 
 
 class ScorecardFilter(django_filters.FilterSet):
-    evaluation = django_filters.NumberFilter(field_name="evaluation_id")
-    project = django_filters.NumberFilter(field_name="evaluation__project_id")
+    evaluation = IdFilter(field_name="evaluation_id")
+    project = IdFilter(field_name="evaluation__project_id")
     status = django_filters.ChoiceFilter(choices=Scorecard.Status.choices)
     mine = django_filters.BooleanFilter(
         method="filter_mine", label="Only your own scorecards (`mine=true&status=invited`: to do)."

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +21,11 @@ from django.utils.translation import ngettext
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.services.feedback import feedback_items_add
 from workflow import guards
-from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
+from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.selectors import memberships_of
+from workflow.services import project_lock, project_transition
 
 COMMENT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 4000
@@ -120,17 +121,6 @@ def quorum() -> dict[str, int]:
 
 
 # Helpers ----------------------------------------------------------------------------------------
-
-
-def _lock_project(project_id: int) -> Project:
-    try:
-        return (
-            Project.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("producer", "platform")
-            .get(pk=project_id)
-        )
-    except DatabaseError as exc:
-        raise ConcurrentUpdate() from exc
 
 
 def _lock_evaluation(evaluation_id: int) -> Evaluation:
@@ -537,10 +527,8 @@ def evaluation_decide(
     ``greenlight`` when the project's other conditions hold (an approved planning filing, say);
     otherwise the project stays submitted and a content manager greenlights it once they do.
     """
-    from workflow.services import project_transition
-
     reason = (reason or "").strip()
-    project = _lock_project(evaluation.project_id)
+    project = project_lock(evaluation.project_id)
     locked = _lock_evaluation(evaluation.pk)
     _require_content_manager(project, actor)
     _require_open(locked)

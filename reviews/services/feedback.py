@@ -12,6 +12,7 @@ from reviews.models import FeedbackItem
 from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
+from workflow.services import project_lock
 
 TIMECODE = re.compile(r"^(\d{1,2}:)?[0-5]?\d:[0-5]\d$")
 ITEM_FIELDS = ("text", "category", "severity", "episode", "timecode")
@@ -81,12 +82,8 @@ RESPONSE_MAX_LENGTH = 4000
 def _lock_item(item_id: int) -> tuple[FeedbackItem, Project]:
     """Lock the project, then the item: the order every transition takes."""
     project_id = FeedbackItem.objects.values_list("project_id", flat=True).get(pk=item_id)
+    project = project_lock(project_id)
     try:
-        project = (
-            Project.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("producer", "platform")
-            .get(pk=project_id)
-        )
         item = FeedbackItem.objects.select_for_update(of=("self",)).get(pk=item_id)
     except DatabaseError as exc:
         raise ConcurrentUpdate() from exc

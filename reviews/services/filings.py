@@ -24,18 +24,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clearance
+from contracts.services import clearance_record
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_items_add
 from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.provinces import Province
 from workflow.selectors import memberships_of
-from workflow.services import COMMENT_MAX_LENGTH, project_transition
+from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition
 
 Review = RegulatoryReview
 PLANNING_FILING = Review.Kind.PLANNING_FILING
@@ -300,14 +301,7 @@ def regulatory_review_decide(
         raise ValidationError({"items": _("Feedback items go with a request for changes.")})
 
     # The project first, then the review: the same order as every transition.
-    try:
-        project = (
-            Project.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("producer", "platform")
-            .get(pk=review.project_id)
-        )
-    except DatabaseError as exc:
-        raise ConcurrentUpdate() from exc
+    project = project_lock(review.project_id)
     review = _lock_review(review.pk)
     if review.status != Review.Status.PENDING:
         raise ReviewNotPending(
@@ -358,26 +352,17 @@ def regulatory_review_decide(
 
 
 def _record_filing_number(review, *, project, number: str, actor, now) -> Clearance:
-    taken = Clearance.objects.filter(
-        issued_by_id=review.authority_id, kind=Clearance.Kind.PLANNING_FILING, number=number
-    ).exists()
-    duplicate = ValidationError(
-        {
-            "filing_number": _("%(authority)s has already issued the filing number %(number)s.")
-            % {"authority": review.authority.name, "number": number}
-        }
-    )
-    if taken:
-        raise duplicate
     try:
-        with transaction.atomic():
-            return Clearance.objects.create(
-                project=project,
-                kind=Clearance.Kind.PLANNING_FILING,
-                number=number,
-                issued_by_id=review.authority_id,
-                issued_at=now,
-                recorded_by=actor,
-            )
-    except IntegrityError as exc:  # the same number recorded concurrently
-        raise duplicate from exc
+        return clearance_record(
+            project=project,
+            kind=Clearance.Kind.PLANNING_FILING,
+            number=number,
+            issued_by=review.authority,
+            actor=actor,
+            issued_at=now,
+        )
+    except ValidationError as exc:  # the clearance's number is the review's filing number
+        errors = exc.update_error_dict({})
+        raise ValidationError(
+            {("filing_number" if name == "number" else name): e for name, e in errors.items()}
+        ) from exc

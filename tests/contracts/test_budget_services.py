@@ -472,3 +472,22 @@ def test_a_clearance_is_recorded_by_the_issuing_organisation(world, make_project
     with pytest.raises(ValidationError):
         services.clearance_record(actor=world.shanghai_reviewer, **{**record, "number": "  "})
     assert Clearance.objects.count() == 1
+
+
+def test_a_reused_clearance_number_is_refused_on_the_number_field(world, make_project):
+    from contracts.models import Clearance
+
+    record = {
+        "kind": Clearance.Kind.PLANNING_FILING,
+        "number": "SH-2025-001",
+        "issued_by": world.shanghai,
+        "actor": world.shanghai_reviewer,
+    }
+    services.clearance_record(project=make_project("submitted"), **record)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.clearance_record(project=make_project("submitted"), **record)
+
+    assert excinfo.value.message_dict == {
+        "number": ["Shanghai bureau has already issued the planning filing number SH-2025-001."]
+    }

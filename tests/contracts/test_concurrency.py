@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from contracts import rules, services
 from contracts.models import Budget
@@ -55,3 +56,27 @@ def test_production_never_starts_on_a_reopened_budget(
         assert budget.status == Budget.Status.APPROVED
     else:
         assert budget.status == Budget.Status.DRAFT
+
+
+def test_a_clearance_number_recorded_twice_at_once_is_refused_not_crashed(world, make_project):
+    from contracts.models import Clearance
+
+    projects = iter([make_project("submitted") for _ in range(THREADS)])
+
+    def record():
+        return services.clearance_record(
+            project=next(projects),
+            kind=Clearance.Kind.PLANNING_FILING,
+            number="SH-2025-001",
+            issued_by=world.shanghai,
+            actor=world.shanghai_reviewer,
+        )
+
+    results = _race(record)
+
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == THREADS - 1
+    assert all(
+        isinstance(r, ValidationError) and list(r.message_dict) == ["number"] for r in refused
+    ), refused
+    assert Clearance.objects.count() == 1

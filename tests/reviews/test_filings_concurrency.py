@@ -65,3 +65,30 @@ def test_concurrent_decisions_on_one_review(world, make_project):
     assert ProjectTransition.objects.filter(name="reject").count() == (
         1 if review.status == "rejected" else 0
     )
+
+
+def test_one_filing_number_given_to_two_projects_at_once(world, make_project):
+    reviews = [
+        RegulatoryReview.objects.get(
+            project=services.project_transition(
+                project=make_project("draft"), name="submit", actor=world.producer_a
+            )
+        )
+        for _ in range(THREADS)
+    ]
+
+    def approve(n):
+        client = APIClient()
+        client.force_authenticate(world.shanghai_reviewer)
+        response = client.post(
+            f"/api/v1/regulatory-reviews/{reviews[n].pk}/decide/",
+            {"outcome": "approve", "filing_number": "SH-2025-001"},
+            format="json",
+        )
+        return response.status_code, list(response.json().get("fields", {}))
+
+    results = race(approve)
+
+    assert sorted(results) == [(200, [])] + [(400, ["filing_number"])] * (THREADS - 1)
+    assert Clearance.objects.filter(number="SH-2025-001").count() == 1
+    assert RegulatoryReview.objects.filter(status="approved").count() == 1

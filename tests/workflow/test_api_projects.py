@@ -6,7 +6,9 @@ from rest_framework.authtoken.models import Token
 
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.reviews.evaluation_helpers import put_greenlight_decision
+from workflow.api import ProjectSerializer
 from workflow.models import Project, ProjectTransition
+from workflow.services import PROPOSAL_FIELDS
 
 LIST = "/api/v1/projects/"
 
@@ -189,6 +191,12 @@ def test_a_producer_of_two_companies_names_one(world, api):
     assert response.status_code == 400
 
 
+def test_the_api_writes_the_proposal_and_nothing_the_workflow_owns():
+    fields = ProjectSerializer().fields
+
+    assert {name for name, field in fields.items() if not field.read_only} == set(PROPOSAL_FIELDS)
+
+
 def test_proposal_is_editable_in_draft_only(world, make_project, api):
     draft = make_project("draft")
     client = api(world.producer_a)
@@ -202,6 +210,21 @@ def test_proposal_is_editable_in_draft_only(world, make_project, api):
     assert response.json()["code"] == "project_locked"
     submitted.refresh_from_db()
     assert submitted.title != "New"
+
+
+def test_a_submitted_proposal_cannot_move_to_another_platform(world, make_project, api):
+    # Its evaluation and scores belong to the platform it was proposed to.
+    project = make_project("revising")
+    client = api(world.producer_a)
+    response = client.patch(detail(project), {"platform": world.other_platform.pk}, format="json")
+    assert response.status_code == 400
+    assert "platform" in response.json()["fields"]
+    project.refresh_from_db()
+    assert project.platform == world.platform
+
+    draft = make_project("draft")
+    response = client.patch(detail(draft), {"platform": world.other_platform.pk}, format="json")
+    assert response.status_code == 200
 
 
 def test_the_platform_cannot_edit_the_proposal(world, make_project, api):
@@ -236,7 +259,9 @@ def test_firing_a_transition(world, make_project, api):
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "submitted"
     assert response.json()["review_tier"] == "ORDINARY"
-    assert response.json()["tier_reason"].startswith("ORDINARY: 300,000.00 <= investment 450,000.00")
+    assert response.json()["tier_reason"].startswith(
+        "ORDINARY: 300,000.00 <= investment 450,000.00"
+    )
     history = api(world.producer_a).get(detail(project) + "history/").json()
     assert [(h["name"], h["source_state"], h["target_state"], h["actor"]) for h in history] == [
         ("submit", "draft", "submitted", "producer_a")

@@ -51,7 +51,10 @@ class MembershipForm(forms.ModelForm):
         to_field_name=get_user_model().USERNAME_FIELD,
         widget=forms.TextInput,
         help_text=_("The person's exact username."),
-        error_messages={"invalid_choice": _("There is no active user with this username.")},
+        # The same words whether or not the name exists: no probing for other people's accounts.
+        error_messages={
+            "invalid_choice": _("Enter the username of an active user you were given.")
+        },
     )
 
     class Meta:

@@ -1,0 +1,87 @@
+"""Rubrics through the API: readable by every signed-in user (producers see what their proposal is
+scored on), published as a new version by the platform's content managers and admins."""
+
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from mdprod.api import ErrorSerializer
+from reviews.models import Criterion, Rubric
+from reviews.services import rubrics as services
+from workflow.api import StrictSerializer
+from workflow.selectors import platform_list
+
+
+class RubricCriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["id", "position", "name", "description", "weight"]
+        read_only_fields = fields
+
+
+class RubricVersionSerializer(serializers.ModelSerializer):
+    criteria = RubricCriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Rubric
+        fields = ["id", "platform", "name", "version", "is_active", "created_at", "criteria"]
+        read_only_fields = fields
+
+
+class RubricCriterionInputSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+    weight = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+
+
+class RubricPublishSerializer(StrictSerializer):
+    platform = serializers.PrimaryKeyRelatedField(queryset=platform_list())
+    name = serializers.CharField(max_length=200)
+    criteria = RubricCriterionInputSerializer(many=True, allow_empty=False)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Platforms' rubrics, newest version first (?platform=, ?active=)"),
+    retrieve=extend_schema(summary="A rubric version with its weighted criteria"),
+    create=extend_schema(
+        summary="Publish a new version of your platform's rubric",
+        request=RubricPublishSerializer,
+        responses={
+            201: RubricVersionSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Invalid criteria."),
+            403: OpenApiResponse(ErrorSerializer, description="Not a manager of the platform."),
+        },
+    ),
+)
+class RubricViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = RubricVersionSerializer
+    filterset_fields = ["platform", "is_active"]
+    ordering_fields = ["version", "created_at"]
+    ordering = ["platform_id", "-version"]
+
+    def get_queryset(self):
+        return Rubric.objects.select_related("platform").prefetch_related("criteria")
+
+    def create(self, request, *args, **kwargs):
+        body = RubricPublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rubric = services.rubric_publish(
+            platform=body.validated_data["platform"],
+            actor=request.user,
+            name=body.validated_data["name"],
+            criteria=[dict(c) for c in body.validated_data["criteria"]],
+        )
+        rubric = self.get_queryset().get(pk=rubric.pk)
+        return Response(RubricVersionSerializer(rubric).data, status=status.HTTP_201_CREATED)
+
+
+ROUTES = [("rubrics", RubricViewSet, "rubric")]
