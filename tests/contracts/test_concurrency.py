@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from contracts import rules, services
 from contracts.models import Budget
-from tests.workflow.test_concurrency import THREADS, _race
+from tests.concurrency import race
 from workflow import guards
 from workflow import services as workflow_services
 from workflow.exceptions import ConcurrentUpdate, DomainError
@@ -15,11 +15,15 @@ from workflow.models import Project
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
+THREADS = 20
+
 
 def test_a_budget_is_submitted_once(world, make_project, make_budget):
     budget = make_budget(make_project("revising"))
 
-    results = _race(lambda: services.budget_submit(budget=budget, actor=world.producer_a))
+    results = race(
+        lambda: services.budget_submit(budget=budget, actor=world.producer_a), threads=THREADS
+    )
 
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1
@@ -47,7 +51,7 @@ def test_production_never_starts_on_a_reopened_budget(
             project=project, name="start_production", actor=world.producer_a
         )
 
-    results = _race(start_or_reopen)
+    results = race(start_or_reopen, threads=THREADS)
 
     assert all(isinstance(r, DomainError) for r in results if isinstance(r, Exception)), results
     project = Project.objects.get(pk=project.pk)
@@ -72,7 +76,7 @@ def test_a_clearance_number_recorded_twice_at_once_is_refused_not_crashed(world,
             actor=world.shanghai_reviewer,
         )
 
-    results = _race(record)
+    results = race(record, threads=THREADS)
 
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == THREADS - 1

@@ -1,12 +1,10 @@
 """Races on one evaluation (PostgreSQL): one decision wins, one invitation per rater."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from reviews.models import Evaluation, Scorecard
 from reviews.services import evaluations as services
+from tests.concurrency import race
 from tests.reviews.evaluation_helpers import (
     panel_fixture,  # noqa: F401 - the `panel` fixture
     reach_quorum,
@@ -20,30 +18,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 10
 
 
-def _race(worker):
-    barrier = threading.Barrier(THREADS)
-    results = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            outcome = worker()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_concurrent_decisions_one_wins(world, panel):
     evaluation = submit_proposal(world)
     reach_quorum(world, panel, evaluation)
@@ -53,7 +27,7 @@ def test_concurrent_decisions_one_wins(world, panel):
             evaluation=evaluation, actor=world.content_manager, decision="reject", reason="No."
         )
 
-    results = _race(decide)
+    results = race(threads=THREADS, worker=decide)
 
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
@@ -71,7 +45,7 @@ def test_concurrent_invitations_of_one_rater_make_one_scorecard(world, panel):
             evaluation=evaluation, rater=panel.marketing, actor=world.content_manager
         )
 
-    results = _race(invite)
+    results = race(threads=THREADS, worker=invite)
 
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(losers) == THREADS - 1

@@ -1,42 +1,17 @@
 """Concurrent decisions on one planning filing: exactly one wins, the rest get a conflict."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from contracts.models import Clearance
 from reviews.models import RegulatoryReview
+from tests.concurrency import race
 from workflow import services
 from workflow.models import ProjectTransition
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 10
-
-
-def race(worker):
-    barrier = threading.Barrier(THREADS)
-    results, lock = [], threading.Lock()
-
-    def run(n):
-        try:
-            barrier.wait()
-            outcome = worker(n)
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_decisions_on_one_review(world, make_project):
@@ -56,7 +31,7 @@ def test_concurrent_decisions_on_one_review(world, make_project):
         )
         return client.post(url, body, format="json").status_code
 
-    codes = race(decide)
+    codes = race(decide, threads=THREADS, indexed=True)
 
     assert sorted(codes) == [200] + [409] * (THREADS - 1)
     review.refresh_from_db()
@@ -87,7 +62,7 @@ def test_one_filing_number_given_to_two_projects_at_once(world, make_project):
         )
         return response.status_code, list(response.json().get("fields", {}))
 
-    results = race(approve)
+    results = race(approve, threads=THREADS, indexed=True)
 
     assert sorted(results) == [(200, [])] + [(400, ["filing_number"])] * (THREADS - 1)
     assert Clearance.objects.filter(number="SH-2025-001").count() == 1

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from tests.concurrency import race
 from tests.reviews.evaluation_helpers import put_decision
 from workflow import services
 from workflow.exceptions import ConcurrentUpdate, TransitionNotAllowed
@@ -16,30 +17,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 20
 
 
-def _race(worker):
-    barrier = threading.Barrier(THREADS)
-    results = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait()
-            outcome = worker()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_twenty_threads_fire_the_same_transition_once(world, make_project):
     project = make_project("released")
 
@@ -48,7 +25,7 @@ def test_twenty_threads_fire_the_same_transition_once(world, make_project):
             project=project, name="take_down", actor=world.content_manager
         )
 
-    results = _race(take_down)
+    results = race(threads=THREADS, worker=take_down)
 
     winners = [r for r in results if not isinstance(r, Exception)]
     losers = [r for r in results if isinstance(r, Exception)]
@@ -70,7 +47,7 @@ def test_concurrent_api_requests_answer_one_200_and_conflicts(world, make_projec
         client.force_authenticate(world.content_manager)
         return client.post(url, {"comment": "tighten the hook"}, format="json").status_code
 
-    codes = _race(post)
+    codes = race(threads=THREADS, worker=post)
 
     assert sorted(codes) == [200] + [409] * (THREADS - 1)
     assert ProjectTransition.objects.filter(project=project).count() == 1
