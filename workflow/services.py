@@ -63,8 +63,6 @@ def project_lock(project_id: int) -> Project:
         raise ConcurrentUpdate() from exc
 
 
-
-
 def _check_proposal(data: dict[str, Any]) -> None:
     unknown = set(data) - set(PROPOSAL_FIELDS)
     if unknown:
