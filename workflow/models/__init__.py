@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from . import guards, tiers
-from .permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
-from .provinces import Province
+from workflow import guards, tiers
+from workflow.permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
+from workflow.provinces import Province
 
 
 class TimeStampedModel(models.Model):
@@ -606,3 +606,32 @@ class ProjectTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.source_state} → {self.target_state} ({self.name})"
+
+
+# Deadlines and notifications live in their own module; importing them here registers them.
+from workflow.models.deadlines import (  # noqa: E402
+    SLA,
+    Deadline,
+    DeadlineEvent,
+    DeadlineKind,
+    Notification,
+    Reminder,
+)
+
+__all__ = [
+    "EDITABLE_STATES",
+    "SLA",
+    "TERMINAL_STATES",
+    "Deadline",
+    "DeadlineEvent",
+    "DeadlineKind",
+    "Membership",
+    "Notification",
+    "Organisation",
+    "Project",
+    "ProjectState",
+    "ProjectTransition",
+    "Reminder",
+    "ReviewTier",
+    "TimeStampedModel",
+]
