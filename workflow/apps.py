@@ -7,4 +7,5 @@ class WorkflowConfig(AppConfig):
     verbose_name = _("Workflow")
 
     def ready(self) -> None:
-        from . import guards  # noqa: F401  (registers the workflow's own guards)
+        # The workflow's own guards, and the effect that opens and closes deadlines.
+        from . import deadlines, guards  # noqa: F401

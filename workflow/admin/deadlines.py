@@ -1,0 +1,133 @@
+"""Deadlines (read only, with their history) and the SLAs that set them (administrators edit)."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from workflow.deadlines import deadline_list_for
+from workflow.models import SLA, Deadline, DeadlineEvent
+
+from .common import ScopedModelAdmin, is_member
+
+
+class DeadlineEventInline(admin.TabularInline):
+    model = DeadlineEvent
+    fields = ("at", "kind", "due_before", "due_after", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("at", "id")
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_overdue=self.value() == "yes")
+        return queryset
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ScopedModelAdmin):
+    list_display = (
+        "project",
+        "kind",
+        "due_display",
+        "responsible",
+        "status",
+        "round",
+        "closed_at",
+    )
+    list_filter = ("status", "kind", OverdueFilter)
+    search_fields = ("project__title",)
+    list_select_related = ("project", "responsible_organisation")
+    show_full_result_count = False
+    inlines = [DeadlineEventInline]
+    fields = (
+        "project",
+        "kind",
+        "round",
+        "due_at",
+        "responsible_organisation",
+        "responsible_role",
+        "status",
+        "paused_at",
+        "closed_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return deadline_list_for(request.user)
+
+    @admin.display(description=_("due at"), ordering="due_at")
+    def due_display(self, obj):
+        local = f"{obj.due_at:%Y-%m-%d %H:%M}"
+        if obj.paused_at is not None:
+            return format_html('{} <span style="color:#6b7280">({})</span>', local, _("paused"))
+        if getattr(obj, "is_overdue", False):
+            return format_html(
+                '<span class="mdprod-overdue" style="color:#b91c1c;font-weight:600">{} ({})</span>',
+                local,
+                _("overdue"),
+            )
+        return local
+
+    @admin.display(description=_("responsible"), ordering="responsible_organisation__name")
+    def responsible(self, obj):
+        return f"{obj.responsible_organisation} · {obj.get_responsible_role_display()}"
+
+    def has_module_permission(self, request):
+        return is_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLA)
+class SLAAdmin(ScopedModelAdmin):
+    list_display = ("kind", "days", "updated_at")
+    fields = ("kind", "days")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("kind",) if obj is not None else ()
+
+    def has_module_permission(self, request):
+        return is_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
