@@ -183,6 +183,35 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# JSON only: task arguments are ids, and no pickle reaches a worker.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A stuck task is stopped (soft first, so it can roll back) rather than holding a worker.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "240"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "300"))
+# acks_late tasks (the idempotent ones) are acknowledged after they run: reserve one at a time
+# so a lost worker leaves at most one message to redeliver.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = False  # per task, only where idempotent
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# Periodic work is a short sweep over the database (no long ETA tasks: Redis redelivers them
+# after its visibility timeout). Run exactly one beat.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {
+        "task": "workflow.sweep_reminders",
+        "schedule": 300.0,
+        # A sweep that waited longer than its interval is superseded by the next one.
+        "options": {"expires": 290},
+    },
+}
+# Reminders: days relative to the due time, then daily while overdue for this many days; from
+# the escalation day on, the responsible organisation's admins are told too.
+MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]
+MDPROD_REMINDER_OVERDUE_DAYS = int(os.environ.get("MDPROD_REMINDER_OVERDUE_DAYS", "5"))
+MDPROD_REMINDER_ESCALATE_FROM_DAY = int(os.environ.get("MDPROD_REMINDER_ESCALATE_FROM_DAY", "2"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,11 +1,19 @@
+"""Celery tasks: thin, named, take ids, re-fetch, and return quietly when there is nothing to do."""
+
+import smtplib
+
 from celery import shared_task
-from django.core.mail import send_mass_mail
+from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 
-from .models import Membership, ProjectTransition
+from . import notifications, reminders
+from .models import Membership, Notification, ProjectTransition
+
+# Transient delivery failures: the SMTP server refused or dropped us, or the network did.
+EMAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
-def _recipients(entry: ProjectTransition) -> list[str]:
+def _recipients(entry: ProjectTransition) -> list:
     """The other side of a decision: producers hear of the platform's and regulators' moves,
     the platform's content managers of the producer's."""
     project = entry.project
@@ -14,17 +22,18 @@ def _recipients(entry: ProjectTransition) -> list[str]:
         organisation_id, role = project.platform_id, Membership.Role.CONTENT_MANAGER
     else:
         organisation_id, role = project.producer_id, Membership.Role.PRODUCER
-    emails = (
-        Membership.objects.filter(organisation_id=organisation_id, role=role, user__is_active=True)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    return sorted(set(emails))
+    memberships = Membership.objects.filter(
+        organisation_id=organisation_id, role=role, user__is_active=True
+    ).select_related("user")
+    return sorted({m.user for m in memberships}, key=lambda user: user.pk)
 
 
-@shared_task(name="workflow.notify_project_transition", ignore_result=True)
+# Idempotent: the notification is unique per (recipient, "transition:<id>"), and only new ones
+# are e-mailed, so a redelivered or retried run adds nothing.
+@shared_task(name="workflow.notify_project_transition", ignore_result=True, acks_late=True)
 def notify_project_transition(transition_id: int) -> int:
-    """E-mail the other side about a transition. Returns the number of messages sent."""
+    """Notify the other side of a transition (in the app and by e-mail). Returns how many
+    notifications were new."""
     entry = (
         ProjectTransition.objects.select_related("project", "actor", "organisation")
         .filter(pk=transition_id)
@@ -50,5 +59,47 @@ def notify_project_transition(transition_id: int) -> int:
     }
     if entry.comment:
         body += "\n\n" + entry.comment
-    messages = [(subject, body, None, [address]) for address in recipients]
-    return send_mass_mail(messages, fail_silently=False)
+    return notifications.notify(
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        source=f"transition:{entry.pk}",
+        project=project,
+    )
+
+
+# Not acks_late: sending is not idempotent, so a crash mid-send loses the e-mail rather than
+# doubling it; the in-app notification is there either way.
+@shared_task(
+    name="workflow.send_notification_email",
+    ignore_result=True,
+    autoretry_for=EMAIL_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_notification_email(notification_id: int) -> int:
+    """E-mail one notification to its recipient. Returns the number of messages sent."""
+    notification = (
+        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    )
+    if notification is None:
+        return 0
+    recipient = notification.recipient
+    if not recipient.is_active or not recipient.email:
+        return 0
+    return send_mail(
+        notification.subject,
+        notification.body,
+        None,
+        [recipient.email],
+        fail_silently=False,
+    )
+
+
+# Idempotent (unique reminder rows, skip-locked claims): safe to redeliver.
+@shared_task(name="workflow.sweep_reminders", ignore_result=True, acks_late=True)
+def sweep_reminders() -> int:
+    """Beat, every few minutes: send the reminders now due. Returns how many were sent."""
+    return reminders.reminders_sweep()

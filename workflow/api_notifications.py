@@ -1,0 +1,115 @@
+"""In-app notifications: the caller's own only (anyone else's is 404)."""
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mdprod.api import ErrorSerializer
+
+from . import notifications
+from .models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    project_title = serializers.CharField(
+        source="project.title", read_only=True, allow_null=True, default=None
+    )
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "subject",
+            "body",
+            "source",
+            "project",
+            "project_title",
+            "created_at",
+            "read_at",
+            "is_read",
+        ]
+        read_only_fields = fields
+
+    def get_is_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField(help_text="Your unread notifications.")
+
+
+class MarkedSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications were marked read.")
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(
+        method="filter_unread", label="true: unread only; false: read only."
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["unread"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value)
+
+
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such notification of yours.")}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your notifications, newest first"),
+    retrieve=extend_schema(
+        summary="One of your notifications", responses={200: NotificationSerializer, **NOT_FOUND}
+    ),
+)
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    search_fields = ["subject"]
+    ordering_fields = ["created_at", "read_at"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return notifications.notification_list_for(self.request.user)
+
+    @extend_schema(
+        summary="How many of your notifications are unread", responses=UnreadCountSerializer
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="unread_count",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def unread_count(self, request):
+        return Response({"unread": notifications.unread_count(request.user)})
+
+    @extend_schema(
+        summary="Mark one of your notifications read",
+        request=None,
+        responses={200: NotificationSerializer, **NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="read")
+    def read(self, request, pk=None):
+        notification = notifications.notification_mark_read(
+            notification=self.get_object(), user=request.user
+        )
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(
+        summary="Mark all your notifications read", request=None, responses=MarkedSerializer
+    )
+    @action(detail=False, methods=["post"], url_path="read_all", filterset_class=None)
+    def read_all(self, request):
+        return Response({"marked": notifications.notification_mark_all_read(user=request.user)})
+
+
+ROUTES = [("notifications", NotificationViewSet, "notification")]

@@ -1,0 +1,150 @@
+"""In-app notifications, e-mailed after commit: services and selectors.
+
+A notification is unique per (recipient, source), so the same cause (a transition, a reminder)
+notifies a person once however often the code that reports it runs: a retried task, two sweeps.
+Only the rows a call really inserts are e-mailed, so a retry sends no second e-mail either.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .exceptions import PermissionDenied
+from .models import Notification, Project
+
+# Rows per INSERT: 6 parameters each stays well under SQLite's 999-variable floor.
+_BATCH = 150
+_COLUMNS = ("recipient", "project", "subject", "body", "source", "created_at")
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient_id: int
+    subject: str
+    body: str
+    source: str
+    project_id: int | None = None
+    email: str = ""
+
+
+def _insert_new(messages: list[Message]) -> list[tuple[int, int, str]]:
+    """INSERT ... ON CONFLICT (recipient, source) DO NOTHING RETURNING id.
+
+    ``bulk_create(ignore_conflicts=True)`` does the same insert but cannot say which rows it
+    inserted; the rows returned (id, recipient id, source) are the new ones, hence the ones to
+    e-mail.
+    """
+    meta = Notification._meta
+    fields = [meta.get_field(name) for name in _COLUMNS]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    now = timezone.now()
+    inserted: list[tuple[int, int, str]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(messages), _BATCH):
+            batch = messages[start : start + _BATCH]
+            params = [
+                field.get_db_prep_save(value, connection)
+                for message in batch
+                for field, value in zip(fields, _values(message, now), strict=True)
+            ]
+            sql = (
+                f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608 - names from _meta
+                + ", ".join([row] * len(batch))
+                + f" ON CONFLICT ({qn('recipient_id')}, {qn('source')}) DO NOTHING"
+                + f" RETURNING {qn('id')}, {qn('recipient_id')}, {qn('source')}"
+            )
+            cursor.execute(sql, params)
+            inserted.extend(tuple(row) for row in cursor.fetchall())
+    return inserted
+
+
+def _values(message: Message, now) -> tuple:
+    return (
+        message.recipient_id,
+        message.project_id,
+        message.subject[:300],
+        message.body,
+        message.source,
+        now,
+    )
+
+
+def deliver(messages: Iterable[Message]) -> list[int]:
+    """Create the notifications that do not exist yet; e-mail the new ones after commit.
+
+    Returns the ids of the notifications created by this call.
+    """
+    messages = list(messages)
+    if not messages:
+        return []
+    with transaction.atomic():
+        inserted = _insert_new(messages)
+        with_address = {(m.recipient_id, m.source) for m in messages if m.email}
+        to_email = sorted(pk for pk, *key in inserted if tuple(key) in with_address)
+        if to_email:
+            transaction.on_commit(lambda: _enqueue_emails(to_email))
+    return [pk for pk, *_ in inserted]
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    from .tasks import send_notification_email
+
+    for pk in ids:
+        send_notification_email.delay(pk)
+
+
+def notify(*, recipients: Iterable, subject: str, body: str, source: str, project=None) -> int:
+    """Notify each recipient (a user) once for ``source``; returns how many were new."""
+    project_id = project.pk if isinstance(project, Project) else project
+    messages = [
+        Message(
+            recipient_id=user.pk,
+            subject=subject,
+            body=body,
+            source=source,
+            project_id=project_id,
+            email=user.email or "",
+        )
+        for user in recipients
+    ]
+    return len(deliver(messages))
+
+
+# Reads.
+
+
+def notification_list_for(user) -> QuerySet[Notification]:
+    """The user's own notifications, newest first; nobody sees anyone else's."""
+    if user is None or not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).select_related("project")
+
+
+def unread_count(user) -> int:
+    return notification_list_for(user).filter(read_at__isnull=True).count()
+
+
+# Writes.
+
+
+def notification_mark_read(*, notification: Notification, user) -> Notification:
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied()
+    if notification.read_at is None:
+        now = timezone.now()
+        # Conditional: a concurrent mark keeps the first time it was read.
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    """Mark every unread notification of the user read; returns how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
