@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev migrate seed messages static run test lint format check-migrations clean
+.PHONY: help install install-dev migrate seed messages static run test lint format check-migrations clean bench
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve UI + API + Celery worker and beat"
@@ -66,6 +66,15 @@ lint: install-dev
 format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The reminder sweep at 1,000 and 100,000 open deadlines (PostgreSQL, a database of its own;
+# never the dev one). Writes docs/benchmarks.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mdprod_bench
+bench: install
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
+		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput --verbosity 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/sweep.py
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run

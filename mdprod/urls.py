@@ -6,9 +6,13 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from workflow.api import MeView, ProjectViewSet
+from workflow.api_deadlines import DeadlineViewSet
+from workflow.api_notifications import NotificationViewSet
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
+router.register("deadlines", DeadlineViewSet, basename="deadline")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_v1 = [
     path("", include(router.urls)),

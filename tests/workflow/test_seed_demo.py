@@ -201,3 +201,15 @@ def test_demo_users_sign_in_on_the_admin_page(seeded, client, username):
 
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_demo_shows_late_deadlines_and_their_reminders(seeded):
+    from django.utils import timezone
+
+    from workflow.models import Deadline, Reminder
+
+    late = Deadline.objects.filter(status="open", paused_at__isnull=True, due_at__lt=timezone.now())
+    assert late.exists()
+    escalated = Reminder.objects.filter(deadline__in=late, escalation=True, status="sent")
+    assert escalated.exists()
+    assert Reminder.objects.filter(deadline__in=late, escalation=False, status="sent").exists()

@@ -135,6 +135,7 @@ class DemoProject:
 # whose name starts with "@" is a development-stage action run through that stage's services:
 #   @file      the regulators approve the project's pending planning filings, in sequence
 #   @invite    the content manager invites the platform's raters (who have yet to score)
+#   @overdue   the project's review clocks ran out two days ago (the demo's late deadlines)
 #   @rate      the platform's three raters (one per function) score the proposal
 #   @greenlight the content manager decides "greenlight" (which fires the transition)
 #   @revise    the content manager decides "revise" with the comment as a must-fix item
@@ -206,7 +207,7 @@ PROJECTS = [
         platform=BAMBOO,
         budget="1200000",
         state="submitted",
-        steps=[*_submit(OP), ("@invite", BCM, "")],
+        steps=[*_submit(OP), ("@invite", BCM, ""), ("@overdue", "", "")],
         logline="A fallen action star wakes up ten years younger, working as his rival's double.",
         synopsis=(
             "Betrayed by his agent, action star Lu Feng dies on set and wakes up in 2015 as an "
@@ -603,6 +604,19 @@ class DevelopmentStage:
                 evaluation=evaluation, rater=membership.user, actor=content_manager
             )
 
+    def overdue(self, actor, comment) -> None:
+        """As if the proposal had been submitted weeks ago: its open review deadlines are two
+        days overdue, so the reminder sweep reminds and escalates (demo data only)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from workflow.models import Deadline
+
+        Deadline.objects.filter(project=self.project, status=Deadline.Status.OPEN).update(
+            due_at=timezone.now() - timedelta(days=2, hours=1)
+        )
+
     def greenlight(self, content_manager, comment) -> None:
         from reviews.selectors.evaluations import evaluation_aggregate
         from reviews.services import evaluations
@@ -706,6 +720,10 @@ class Command(BaseCommand):
             organisations, new_orgs = self._organisations()
             users, new_users = self._users(organisations)
             new_projects = self._projects(organisations, users)
+        # The reminders the beat would send now (late deadlines included); idempotent.
+        from workflow.reminders import reminders_sweep
+
+        reminders = reminders_sweep()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {new_orgs} organisations, {new_users} users and "
@@ -715,6 +733,7 @@ class Command(BaseCommand):
         )
         for title, state in new_projects:
             self.stdout.write(f"  {state:<14} {title}")
+        self.stdout.write(f"Reminders sent now: {reminders}.")
         self._print_logins()
 
     def _print_logins(self) -> None:
