@@ -82,3 +82,23 @@ class ScopedModelAdmin(admin.ModelAdmin):
         # Django redirects to the index with "doesn't exist"; mdprod answers 404 everywhere for
         # an object outside the user's scope, whether it exists or not.
         raise Http404(_("Not found."))
+
+
+class ReadOnlyScopedAdmin(ScopedModelAdmin):
+    """A record pages only show: any member may look (the queryset does the scoping); nobody
+    adds, changes or deletes here."""
+
+    def has_module_permission(self, request):
+        return is_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

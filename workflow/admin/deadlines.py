@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from workflow.deadlines import deadline_list_for
 from workflow.models import SLA, Deadline, DeadlineEvent
 
-from .common import ScopedModelAdmin, is_member
+from .common import ReadOnlyScopedAdmin, ScopedModelAdmin, is_member
 
 
 class DeadlineEventInline(admin.TabularInline):
@@ -45,7 +45,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ScopedModelAdmin):
+class DeadlineAdmin(ReadOnlyScopedAdmin):
     list_display = (
         "project",
         "kind",
@@ -92,21 +92,6 @@ class DeadlineAdmin(ScopedModelAdmin):
     @admin.display(description=_("responsible"), ordering="responsible_organisation__name")
     def responsible(self, obj):
         return f"{obj.responsible_organisation} · {obj.get_responsible_role_display()}"
-
-    def has_module_permission(self, request):
-        return is_member(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SLA)

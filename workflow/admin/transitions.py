@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from workflow.models import ProjectTransition
 from workflow.selectors import project_list_for
 
-from .common import ScopedModelAdmin, is_member
+from .common import ReadOnlyScopedAdmin
 
 
 @admin.register(ProjectTransition)
-class ProjectTransitionAdmin(ScopedModelAdmin):
+class ProjectTransitionAdmin(ReadOnlyScopedAdmin):
     list_display = (
         "created_at",
         "project",
@@ -54,18 +54,3 @@ class ProjectTransitionAdmin(ScopedModelAdmin):
     @admin.display(description=_("acting for"))
     def organisation_display(self, obj):
         return obj.organisation.name if obj.organisation else self.get_empty_value_display()
-
-    def has_module_permission(self, request):
-        return is_member(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
