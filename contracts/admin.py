@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.exceptions import DomainError
 from workflow.models import Project
-from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.selectors import producer_organisations_of, project_list_for
 
 from . import selectors, services
@@ -43,42 +42,13 @@ def _percent(value) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
-def lines_editable(budget: Budget, user) -> bool:
-    return (
-        budget.status == Budget.Status.DRAFT
-        and budget.project.state in services.PLANNING_STATES
-        and PRODUCER(budget.project, user)
-    )
-
-
-def actuals_editable(budget: Budget, user) -> bool:
-    return (
-        budget.status == Budget.Status.APPROVED
-        and budget.project.state in services.ACTUALS_STATES
-        and PRODUCER(budget.project, user)
-    )
-
-
-def available_actions(budget: Budget, user) -> list[str]:
-    project = budget.project
-    if PRODUCER(project, user):
-        if budget.status == Budget.Status.DRAFT:
-            return ["submit"]
-        if project.state in services.REOPEN_STATES:
-            return ["reopen"]
-        return []
-    if budget.status == Budget.Status.SUBMITTED and CONTENT_MANAGER(project, user):
-        return ["approve"]
-    return []
-
-
 class BudgetLineInline(admin.TabularInline):
     model = BudgetLine
     fields = ("category", "description", "planned", "actual")
     extra = 0
 
     def _budget_editable(self, request, obj) -> bool:
-        return obj is not None and lines_editable(obj, request.user)
+        return obj is not None and services.budget_lines_editable(obj, request.user)
 
     def has_view_permission(self, request, obj=None):
         return is_member(request.user)
@@ -88,15 +58,15 @@ class BudgetLineInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return self._budget_editable(request, obj) or (
-            obj is not None and actuals_editable(obj, request.user)
+            obj is not None and services.budget_actuals_editable(obj, request.user)
         )
 
     def has_delete_permission(self, request, obj=None):
         return self._budget_editable(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not lines_editable(obj, request.user):
-            if actuals_editable(obj, request.user):
+        if obj is not None and not services.budget_lines_editable(obj, request.user):
+            if services.budget_actuals_editable(obj, request.user):
                 return ("category", "description", "planned")
             return self.fields
         return ()
@@ -159,7 +129,9 @@ class BudgetAdmin(ScopedModelAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return bool(producer_organisations_of(request.user))
-        return lines_editable(obj, request.user) or actuals_editable(obj, request.user)
+        return services.budget_lines_editable(
+            obj, request.user
+        ) or services.budget_actuals_editable(obj, request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -326,7 +298,7 @@ class BudgetAdmin(ScopedModelAdmin):
             context["budget_action_param"] = ACTION_PARAM
             context["budget_actions"] = [
                 {"name": name, "label": BUDGET_ACTIONS[name][1]}
-                for name in available_actions(obj, request.user)
+                for name in services.budget_actions_for(obj, request.user)
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -210,6 +210,42 @@ def budget_lines_replace(*, budget: Budget, actor, lines: Sequence[dict[str, Any
     return budget
 
 
+# What the services below would allow, for pages that offer only the possible actions.
+
+
+def budget_lines_editable(budget: Budget, user) -> bool:
+    return (
+        budget.status == Budget.Status.DRAFT
+        and budget.project.state in PLANNING_STATES
+        and PRODUCER(budget.project, user)
+    )
+
+
+def budget_actuals_editable(budget: Budget, user) -> bool:
+    return (
+        budget.status == Budget.Status.APPROVED
+        and budget.project.state in ACTUALS_STATES
+        and PRODUCER(budget.project, user)
+    )
+
+
+def budget_actions_for(budget: Budget, user) -> list[str]:
+    """The status actions (submit, approve, reopen) the user could take on the budget now."""
+    project = budget.project
+    if PRODUCER(project, user):
+        if budget.status == Budget.Status.DRAFT:
+            return ["submit"] if project.state in PLANNING_STATES else []
+        return ["reopen"] if project.state in REOPEN_STATES else []
+    if (
+        budget.status == Budget.Status.SUBMITTED
+        and project.submitted_at is not None
+        and project.state in PLANNING_STATES
+        and CONTENT_MANAGER(project, user)
+    ):
+        return ["approve"]
+    return []
+
+
 @transaction.atomic
 def budget_submit(*, budget: Budget, actor) -> Budget:
     """The producer hands the budget to the platform for approval."""

@@ -302,3 +302,15 @@ def test_an_inline_save_reroutes_once_by_the_final_total(client, world, make_pro
     assert response.status_code == 302, messages_of(response)
     project.refresh_from_db()
     assert (project.review_tier, project.tier_changed_at) == ("ORDINARY", None)
+
+
+def test_budget_actions_offered_match_what_the_services_accept(
+    client, world, make_project, make_budget
+):
+    from contracts import services
+
+    planning = make_budget(make_project("greenlit"))
+    too_late = make_budget(make_project("in_production"))
+    assert services.budget_actions_for(planning, world.producer_a) == ["submit"]
+    assert services.budget_actions_for(too_late, world.producer_a) == []
+    assert services.budget_actions_for(planning, world.content_manager) == []
