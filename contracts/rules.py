@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Case, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,14 +32,8 @@ class PolicyTerms:
 
 def default_terms() -> PolicyTerms:
     """No policy row in force: the national defaults (settings may override the thresholds)."""
-    return PolicyTerms(
-        key_threshold=Decimal(
-            getattr(settings, "MDPROD_KEY_TIER_THRESHOLD", tiers.DEFAULT_KEY_THRESHOLD)
-        ),
-        ordinary_threshold=Decimal(
-            getattr(settings, "MDPROD_ORDINARY_TIER_THRESHOLD", tiers.DEFAULT_ORDINARY_THRESHOLD)
-        ),
-    )
+    key, ordinary = tiers.default_thresholds()
+    return PolicyTerms(key_threshold=key, ordinary_threshold=ordinary)
 
 
 def policy_date(project) -> date:

@@ -64,10 +64,6 @@ def offset_label(offset: int) -> str:
     return str(offset) if offset <= 0 else f"+{offset}"
 
 
-def offset_days(label: str) -> int:
-    return int(label)
-
-
 def due_deadlines(now: datetime, schedule: Schedule):
     """One range scan of the partial index ``deadline_sweep`` (open, running clocks by due time)."""
     return (
@@ -129,7 +125,7 @@ _CLAIMED_FIELDS = (
 
 
 def _message(reminder: dict) -> notifications.Message:
-    days = offset_days(reminder["offset"])
+    days = int(reminder["offset"])
     local_due = timezone.localtime(reminder["deadline__due_at"])
     values = {
         "kind": DeadlineKind(reminder["deadline__kind"]).label,

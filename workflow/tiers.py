@@ -55,15 +55,20 @@ def classify(
     }
 
 
+def default_thresholds() -> tuple[Decimal, Decimal]:
+    """The national defaults (KEY, ORDINARY) when no policy row says otherwise."""
+    return (
+        Decimal(getattr(settings, "MDPROD_KEY_TIER_THRESHOLD", DEFAULT_KEY_THRESHOLD)),
+        Decimal(getattr(settings, "MDPROD_ORDINARY_TIER_THRESHOLD", DEFAULT_ORDINARY_THRESHOLD)),
+    )
+
+
 def _default_resolver(project) -> tuple[str, str]:
+    key, ordinary = default_thresholds()
     return classify(
         project.planned_budget,
-        key_threshold=Decimal(
-            getattr(settings, "MDPROD_KEY_TIER_THRESHOLD", DEFAULT_KEY_THRESHOLD)
-        ),
-        ordinary_threshold=Decimal(
-            getattr(settings, "MDPROD_ORDINARY_TIER_THRESHOLD", DEFAULT_ORDINARY_THRESHOLD)
-        ),
+        key_threshold=key,
+        ordinary_threshold=ordinary,
         flags={name: getattr(project, name) for name, _label in KEY_FLAGS},
     )
 
