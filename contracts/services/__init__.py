@@ -25,13 +25,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Budget, BudgetLine, Clearance
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.selectors import memberships_of
 from workflow.services import project_lock, project_refresh_tier
-
-from .models import Budget, BudgetLine, Clearance
 
 S = ProjectState
 

@@ -7,9 +7,8 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
 from workflow.selectors import project_list_for
-
-from .models import Budget, BudgetLine, Clearance, TierPolicy
 
 DEFAULT_CAST_FEE_SHARE_LIMIT = Decimal("0.40")
 SHARE_PLACES = Decimal("0.0001")

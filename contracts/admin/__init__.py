@@ -17,13 +17,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from contracts import selectors, services
+from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.exceptions import DomainError
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
-
-from . import selectors, services
-from .models import Budget, BudgetLine, Clearance, TierPolicy
 
 ACTION_PARAM = "_budget_action"
 FLAGGED_STYLE = ' style="color:#b91c1c;font-weight:600"'

@@ -20,13 +20,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from contracts import selectors, services
+from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
 from mdprod.api import ErrorSerializer, IdFilter
 from workflow.api import OrganisationRefSerializer, StrictSerializer
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
-
-from . import selectors, services
-from .models import Budget, BudgetLine, Clearance, TierPolicy
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 SHARE_FIELD = serializers.DecimalField(
