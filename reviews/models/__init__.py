@@ -228,14 +228,17 @@ class Score(models.Model):
 
 
 class RegulatoryReview(TimeStampedModel):
-    """A review by an authority: the planning filing now; finished-cut reviews join later.
+    """A review by an authority, one step of a planning filing or of a finished-cut review.
 
     KEY projects get two planning-filing reviews in sequence: the provincial bureau's first check
     (sequence 1), then the national administration's re-check (sequence 2); both must approve.
+    The finished-cut review (成片审查) has its steps too (see ``reviews.services.finals``); for OTHER
+    projects its authority is the commissioning platform itself, not a regulator.
     """
 
     class Kind(models.TextChoices):
         PLANNING_FILING = "planning_filing", _("Planning filing")
+        FINAL_REVIEW = "final_review", _("Finished-cut review")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -255,7 +258,6 @@ class RegulatoryReview(TimeStampedModel):
         Organisation,
         on_delete=models.PROTECT,
         related_name="regulatory_reviews",
-        limit_choices_to={"kind": Organisation.Kind.REGULATOR},
         verbose_name=_("authority"),
     )
     sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
@@ -302,6 +304,8 @@ class FeedbackItem(TimeStampedModel):
     class Stage(models.TextChoices):
         EVALUATION = "evaluation", _("Platform evaluation")
         PLANNING_FILING = "planning_filing", _("Planning filing")
+        CUT_REVIEW = "cut_review", _("Platform cut review")
+        FINAL_REVIEW = "final_review", _("Finished-cut review")
 
     class Category(models.TextChoices):
         CONTENT = "content", _("Content")
