@@ -7,4 +7,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from . import rules  # noqa: F401  (tier policy resolver, budget guards)
+        from . import (
+            rules,  # noqa: F401  (tier policy resolver, budget guards)
+            rules_release,  # noqa: F401  (release gate guards and effects)
+        )

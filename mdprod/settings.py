@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep that waited longer than its interval is superseded by the next one.
         "options": {"expires": 290},
     },
+    "release-scheduled": {
+        "task": "contracts.release_scheduled",
+        "schedule": 900.0,
+        "options": {"expires": 890},
+    },
 }
 # Reminders: days relative to the due time, then daily while overdue for this many days; from
 # the escalation day on, the responsible organisation's admins are told too.
@@ -245,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "ProjectStateEnum": "workflow.models.ProjectState",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
         "BudgetLineCategoryEnum": "contracts.models.BudgetLine.Category",
+        "ClearanceKindEnum": "contracts.models.Clearance.Kind",
+        "RegulatoryReviewStatusEnum": "reviews.models.RegulatoryReview.Status",
+        "ReviewDecisionOutcomeEnum": "reviews.services.filings.Outcome.CHOICES",
     },
 }
 

@@ -23,6 +23,8 @@ from .permissions import PRODUCER
 from .selectors import producer_organisations_of, transition_names
 
 COMMENT_MAX_LENGTH = 4000
+# Transitions whose comment is their reason, which the other side must be told.
+REASON_REQUIRED = frozenset({"take_down"})
 
 # Proposal fields a producer may set; everything else is owned by the workflow.
 PROPOSAL_FIELDS = (
@@ -167,6 +169,8 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
         raise PermissionDenied(
             format_lazy(_("Only {who} may do this."), who=current.permission.label)
         )
+    if name in REASON_REQUIRED and not comment:
+        raise ValidationError({"comment": _("Give the reason in the comment.")})
     reasons = guards.unmet(locked, name)
     if reasons:
         raise GuardsNotMet(reasons=reasons)

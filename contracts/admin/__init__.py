@@ -1,4 +1,5 @@
-"""Budgets (with their lines and the cost-allocation report), tier policies and clearances.
+"""Budgets (with their lines and the cost-allocation report) and tier policies; the clearance
+register and the release gate are in ``clearances`` and ``releases``.
 
 Scoped like the workflow's admin: members see what their organisations may see, objects outside
 are 404, and permissions come from memberships, not Django model permissions. Lines are edited in
@@ -18,11 +19,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from contracts import selectors, services
-from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
+from contracts.models import Budget, BudgetLine, TierPolicy
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.exceptions import DomainError
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
+
+from . import clearances, metrics, releases  # noqa: F401  (register the model admins)
 
 ACTION_PARAM = "_budget_action"
 FLAGGED_STYLE = ' style="color:#b91c1c;font-weight:600"'
@@ -363,42 +366,3 @@ class TierPolicyAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
-
-
-# Clearances: read only, for the projects the user may see -------------------------------------
-
-
-@admin.register(Clearance)
-class ClearanceAdmin(ScopedModelAdmin):
-    list_display = ("number", "kind", "project", "issued_by", "issued_at")
-    list_filter = ("kind",)
-    search_fields = ("number", "project__title")
-    list_select_related = ("project", "issued_by")
-    show_full_result_count = False
-    fields = ("project", "kind", "number", "issued_by", "issued_at", "recorded_by_display")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        visible = project_list_for(request.user).values("pk")
-        return Clearance.objects.filter(project__in=visible).select_related(
-            "project", "issued_by", "recorded_by"
-        )
-
-    @admin.display(description=_("recorded by"))
-    def recorded_by_display(self, obj):
-        return obj.recorded_by.get_username()
-
-    def has_module_permission(self, request):
-        return is_member(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

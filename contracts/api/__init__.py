@@ -1,4 +1,5 @@
-"""Budgets and their lines, the cost-allocation report, tier policies and clearances.
+"""Budgets and their lines, the cost-allocation report and tier policies; the routes of the
+clearance register (``clearances``) and the release gate (``releases``) too.
 
 Every queryset is scoped to the projects the caller may see (``workflow.selectors``); a budget,
 line or clearance outside it is 404, and a project or budget named in a body must be in scope too
@@ -21,11 +22,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from contracts import selectors, services
-from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
+from contracts.models import Budget, BudgetLine, TierPolicy
 from mdprod.api import ErrorSerializer, IdFilter
-from workflow.api import OrganisationRefSerializer, StrictSerializer
+from workflow.api import StrictSerializer
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
+
+from . import clearances, metrics, releases
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 SHARE_FIELD = serializers.DecimalField(
@@ -217,26 +220,6 @@ class TierPolicySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClearanceSerializer(serializers.ModelSerializer):
-    issued_by = OrganisationRefSerializer(read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    recorded_by = serializers.CharField(source="recorded_by.get_username", read_only=True)
-
-    class Meta:
-        model = Clearance
-        fields = [
-            "id",
-            "project",
-            "kind",
-            "kind_display",
-            "number",
-            "issued_by",
-            "issued_at",
-            "recorded_by",
-        ]
-        read_only_fields = fields
-
-
 class BudgetLineInputSerializer(StrictSerializer):
     category = serializers.ChoiceField(choices=BudgetLine.Category.choices)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -278,15 +261,6 @@ class TierPolicyFilter(django_filters.FilterSet):
     class Meta:
         model = TierPolicy
         fields = ["province"]
-
-
-class ClearanceFilter(django_filters.FilterSet):
-    project = IdFilter(field_name="project_id")
-    kind = django_filters.ChoiceFilter(choices=Clearance.Kind.choices)
-
-    class Meta:
-        model = Clearance
-        fields = ["project", "kind"]
 
 
 # Views ---------------------------------------------------------------------------------------
@@ -488,26 +462,12 @@ class TierPolicyViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.tier_policy_list()
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Clearance numbers of the projects in your scope (`?project=`)"),
-    retrieve=extend_schema(
-        summary="A clearance number", responses={200: ClearanceSerializer, **NOT_FOUND}
-    ),
-)
-class ClearanceViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = ClearanceSerializer
-    filterset_class = ClearanceFilter
-    ordering_fields = ["issued_at"]
-    ordering = ["project_id", "issued_at", "id"]
-
-    def get_queryset(self):
-        return selectors.clearance_list_for(self.request.user)
-
-
 # (prefix, viewset, basename) triples registered under /api/v1/ by contracts/urls.py
 ROUTES: list = [
     ("budgets", BudgetViewSet, "budget"),
     ("budget-lines", BudgetLineViewSet, "budget-line"),
     ("tier-policies", TierPolicyViewSet, "tier-policy"),
-    ("clearances", ClearanceViewSet, "clearance"),
+    *clearances.ROUTES,
+    *releases.ROUTES,
+    *metrics.ROUTES,
 ]

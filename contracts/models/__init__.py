@@ -158,6 +158,13 @@ class Clearance(TimeStampedModel):
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
     )
     issued_at = models.DateTimeField(_("issued at"))
+    expires_on = models.DateField(
+        _("expires on"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Last day the number is valid; blank if it does not expire."),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -170,10 +177,100 @@ class Clearance(TimeStampedModel):
         verbose_name_plural = _("clearances")
         ordering = ["project", "issued_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["issued_by", "kind", "number"], name="clearance_number_unique"
-            ),
+            # One register: a number names one clearance of its kind, whoever issued it.
+            models.UniqueConstraint(fields=["kind", "number"], name="clearance_number_per_kind"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+    def is_valid_on(self, day) -> bool:
+        return self.expires_on is None or self.expires_on >= day
+
+
+# The clearance a project of each review tier is released under.
+CLEARANCE_KIND_FOR_TIER = {
+    "KEY": Clearance.Kind.DISTRIBUTION_LICENCE,
+    "ORDINARY": Clearance.Kind.ONLINE_REGISTRATION,
+    "OTHER": Clearance.Kind.PLATFORM_APPROVAL,
+}
+
+
+class Release(TimeStampedModel):
+    """A project's release gate: the credits confirmation, the schedule, when it went live.
+
+    The producer confirms that one clearance's number is shown in the opening credits; the
+    confirmation belongs to that clearance (``clearance``), so a new clearance needs a new one.
+    """
+
+    project = models.OneToOneField(
+        Project,
+        on_delete=models.PROTECT,
+        # Not "release": that is the project's transition method.
+        related_name="release_gate",
+        verbose_name=_("project"),
+    )
+    clearance = models.ForeignKey(
+        Clearance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("clearance shown in the credits"),
+    )
+    credits_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("credits confirmed by"),
+    )
+    credits_confirmed_at = models.DateTimeField(_("credits confirmed at"), null=True, blank=True)
+    scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True, db_index=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scheduled by"),
+    )
+    released_at = models.DateTimeField(
+        _("released at"),
+        null=True,
+        blank=True,
+        help_text=_("When it last went live (released, or reinstated after a take-down)."),
+    )
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="release_confirmation_complete",
+                condition=Q(
+                    clearance__isnull=True,
+                    credits_confirmed_by__isnull=True,
+                    credits_confirmed_at__isnull=True,
+                )
+                | Q(
+                    clearance__isnull=False,
+                    credits_confirmed_by__isnull=False,
+                    credits_confirmed_at__isnull=False,
+                ),
+            ),
+            models.CheckConstraint(
+                name="release_schedule_complete",
+                condition=Q(scheduled_for__isnull=True, scheduled_by__isnull=True)
+                | Q(scheduled_for__isnull=False, scheduled_by__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Release of %(project)s") % {"project": self.project})
+
+
+# Release metrics live in their own module; importing them here registers them.
+from contracts.models.metrics import EpisodeMetric  # noqa: E402, F401

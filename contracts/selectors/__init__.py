@@ -1,11 +1,13 @@
 """Read paths for budgets, tier policies and clearances, scoped to the caller's projects."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
 from workflow.selectors import project_list_for
@@ -138,9 +140,26 @@ def tier_policy_list() -> QuerySet[TierPolicy]:
 
 
 def clearance_list_for(user) -> QuerySet[Clearance]:
+    """Whoever sees the project sees its clearances."""
     visible = project_list_for(user).values("pk")
     return (
         Clearance.objects.filter(project__in=visible)
         .select_related("project", "issued_by", "recorded_by")
         .order_by("project_id", "issued_at", "id")
     )
+
+
+def clearances_expiring(
+    queryset: QuerySet[Clearance], *, within_days: int, today: date | None = None
+) -> QuerySet[Clearance]:
+    """Clearances still valid today that expire within the next ``within_days`` days."""
+    today = today or timezone.localdate()
+    return queryset.filter(
+        expires_on__gte=today, expires_on__lte=today + timedelta(days=within_days)
+    )
+
+
+def clearances_expired(
+    queryset: QuerySet[Clearance], *, today: date | None = None
+) -> QuerySet[Clearance]:
+    return queryset.filter(expires_on__lt=today or timezone.localdate())

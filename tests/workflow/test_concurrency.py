@@ -22,7 +22,7 @@ def test_twenty_threads_fire_the_same_transition_once(world, make_project):
 
     def take_down():
         return services.project_transition(
-            project=project, name="take_down", actor=world.content_manager
+            project=project, name="take_down", actor=world.content_manager, comment="Complaints."
         )
 
     results = race(threads=THREADS, worker=take_down)

@@ -1,0 +1,228 @@
+"""The release gate: the producer's credits confirmation, the platform's schedule, the sweep.
+
+No drama goes live without a valid clearance of its tier's kind whose number the producer has
+confirmed is shown in the opening credits (the ``release`` and ``reinstate`` guards in
+``contracts.rules_release``). The release itself is the workflow's ``release`` transition: fired
+by hand through the transition endpoint, or on the scheduled day by ``releases_run_scheduled``
+(the ``contracts.release_scheduled`` beat task), acting as the content manager who scheduled it.
+"""
+
+import logging
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
+from workflow.exceptions import DomainError, PermissionDenied
+from workflow.models import Project, ProjectState
+from workflow.permissions import CONTENT_MANAGER, PRODUCER
+from workflow.services import project_lock, project_transition
+
+logger = logging.getLogger(__name__)
+
+S = ProjectState
+
+# The producer confirms the credits of a cleared drama, or of a taken-down one for its new
+# clearance before reinstatement.
+CREDITS_STATES = frozenset({S.CLEARED, S.TAKEN_DOWN})
+
+
+class ReleaseConflict(DomainError):
+    status_code = 409
+    code = "release_conflict"
+    default_detail = _("This is not possible in the project's current state.")
+
+
+def _gate(project: Project) -> Release:
+    """The project's release row (created on first use); the caller holds the project lock."""
+    gate, _created = Release.objects.get_or_create(project=project)
+    gate.project = project
+    return gate
+
+
+def _state_label(project: Project) -> str:
+    return str(project.get_state_display()).lower()
+
+
+@transaction.atomic
+def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release:
+    """The producer confirms that ``clearance``'s number is shown in the opening credits.
+
+    The confirmation belongs to that clearance: confirming another one replaces it.
+    """
+    locked = project_lock(project.pk)
+    if not PRODUCER(locked, actor):
+        raise PermissionDenied(
+            _("Only a producer of the project's company can confirm the opening credits.")
+        )
+    if locked.state not in CREDITS_STATES:
+        raise ReleaseConflict(
+            _(
+                "The credits are confirmed while the project is cleared or taken down, not while "
+                "it is %(state)s."
+            )
+            % {"state": _state_label(locked)}
+        )
+    if clearance.project_id != locked.pk:
+        raise ValidationError({"clearance": _("This clearance belongs to another project.")})
+    expected = CLEARANCE_KIND_FOR_TIER.get(locked.review_tier)
+    if clearance.kind != expected:
+        raise ValidationError(
+            {
+                "clearance": _(
+                    "A %(tier)s project is released under its %(expected)s, not a %(kind)s."
+                )
+                % {
+                    "tier": locked.review_tier or "-",
+                    "expected": str(Clearance.Kind(expected).label).lower() if expected else "-",
+                    "kind": str(clearance.get_kind_display()).lower(),
+                }
+            }
+        )
+    if not clearance.is_valid_on(timezone.localdate()):
+        raise ValidationError(
+            {
+                "clearance": _("The %(number)s expired on %(date)s.")
+                % {"number": clearance.number, "date": clearance.expires_on.isoformat()}
+            }
+        )
+    gate = _gate(locked)
+    gate.clearance = clearance
+    gate.credits_confirmed_by = actor
+    gate.credits_confirmed_at = timezone.now()
+    gate.save(
+        update_fields=["clearance", "credits_confirmed_by", "credits_confirmed_at", "updated_at"]
+    )
+    return gate
+
+
+def _require_content_manager(project: Project, actor) -> None:
+    if not CONTENT_MANAGER(project, actor):
+        raise PermissionDenied(
+            _("Only a content manager of the commissioning platform can schedule the release.")
+        )
+
+
+def _require_cleared(project: Project) -> None:
+    if project.state != S.CLEARED:
+        raise ReleaseConflict(
+            _("Only a cleared project's release can be scheduled; this one is %(state)s.")
+            % {"state": _state_label(project)}
+        )
+
+
+@transaction.atomic
+def release_schedule(*, project: Project, actor, on: date) -> Release:
+    """The platform sets the release date; on that day the sweep releases the drama if the
+    gate's conditions hold then."""
+    locked = project_lock(project.pk)
+    _require_content_manager(locked, actor)
+    _require_cleared(locked)
+    today = timezone.localdate()
+    if on < today:
+        raise ValidationError(
+            {"on": _("Choose today (%(today)s) or a later date.") % {"today": today.isoformat()}}
+        )
+    gate = _gate(locked)
+    gate.scheduled_for = on
+    gate.scheduled_by = actor
+    gate.save(update_fields=["scheduled_for", "scheduled_by", "updated_at"])
+    return gate
+
+
+@transaction.atomic
+def release_unschedule(*, project: Project, actor) -> Release:
+    locked = project_lock(project.pk)
+    _require_content_manager(locked, actor)
+    _require_cleared(locked)
+    gate = Release.objects.filter(project=locked).first()
+    if gate is None or gate.scheduled_for is None:
+        raise ReleaseConflict(_("The release is not scheduled."))
+    gate.project = locked
+    gate.scheduled_for = None
+    gate.scheduled_by = None
+    gate.save(update_fields=["scheduled_for", "scheduled_by", "updated_at"])
+    return gate
+
+
+def release_open(*, project: Project) -> Release:
+    """The project was cleared: its release gate exists from now on (for its page and list).
+    Called by the ``clear`` effect, inside the transition's transaction."""
+    return _gate(project)
+
+
+def release_actions_for(gate: Release, user) -> list[str]:
+    """What the user could do on the gate now, for pages that offer only the possible actions."""
+    project = gate.project
+    actions = []
+    if project.state in CREDITS_STATES and PRODUCER(project, user):
+        actions.append("confirm_credits")
+    if project.state == S.CLEARED and CONTENT_MANAGER(project, user):
+        actions.append("schedule")
+        if gate.scheduled_for is not None:
+            actions.append("unschedule")
+    return actions
+
+
+def release_record_live(*, project: Project, at) -> Release:
+    """The drama went live (released or reinstated): called by the transitions' effect, inside
+    their transaction."""
+    gate = _gate(project)
+    gate.released_at = at
+    gate.save(update_fields=["released_at", "updated_at"])
+    return gate
+
+
+def _release_if_due(release_id: int, today: date) -> bool:
+    with transaction.atomic():
+        gate = Release.objects.filter(pk=release_id).only("project_id").first()
+        if gate is None:
+            return False
+        project = project_lock(gate.project_id)
+        gate = Release.objects.select_related("scheduled_by").get(pk=release_id)
+        if project.state != S.CLEARED or gate.scheduled_for is None or gate.scheduled_for > today:
+            return False  # released, unscheduled or moved meanwhile: nothing to do
+        actor = gate.scheduled_by
+        if not actor.is_active:
+            raise PermissionDenied(_("The user who scheduled the release is no longer active."))
+        project_transition(
+            project=project,
+            name="release",
+            actor=actor,
+            comment=str(
+                _("Scheduled release for %(date)s.") % {"date": gate.scheduled_for.isoformat()}
+            ),
+        )
+        return True
+
+
+def releases_run_scheduled(*, today: date | None = None) -> list[int]:
+    """Release every cleared project whose scheduled day has come and whose gate holds.
+
+    Each project in its own transaction, as the user who scheduled it (the transition's role
+    and guards still apply): a refusal is logged and skipped, and never stops the others.
+    Idempotent: a released project is no longer cleared. Returns the released project ids.
+    """
+    today = today or timezone.localdate()
+    due = list(
+        Release.objects.filter(scheduled_for__lte=today, project__state=S.CLEARED).values_list(
+            "pk", "project_id"
+        )
+    )
+    released = []
+    for release_id, project_id in due:
+        try:
+            if _release_if_due(release_id, today):
+                released.append(project_id)
+        except (DomainError, ValidationError) as exc:
+            logger.warning(
+                "Scheduled release of project %s skipped: %s",
+                project_id,
+                " ".join([str(exc), *getattr(exc, "reasons", [])]),
+            )
+        except Exception:
+            logger.exception("Scheduled release of project %s failed", project_id)
+    return released
