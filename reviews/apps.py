@@ -8,4 +8,4 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         # Guards and effects the reviews add to the project state machine.
-        from .rules import decisions, evaluations, feedback, filings  # noqa: F401
+        from .rules import cuts, decisions, evaluations, feedback, filings, finals  # noqa: F401

@@ -1,9 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
-from .api import evaluations, feedback, filings, rubrics
+from .api import cuts, evaluations, feedback, filings, finals, rubrics
 
 router = SimpleRouter()
-for module in (evaluations, filings, feedback, rubrics):
+for module in (evaluations, filings, feedback, rubrics, cuts, finals):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
 

@@ -66,7 +66,9 @@ def _routed_regulator(project, memberships):
 def _authority(project, memberships):
     """The finished-cut authority: the regulator for KEY and ORDINARY, the platform for OTHER."""
     if project.review_tier == "OTHER":
-        return _content_manager(project, memberships)
+        # A special subject's joint review is the national administration's, also for OTHER.
+        regulator = _routed_regulator(project, memberships) if project.special_subject else None
+        return _content_manager(project, memberships) or regulator
     return _routed_regulator(project, memberships)
 
 

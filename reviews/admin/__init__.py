@@ -1,1 +1,1 @@
-from . import evaluations, feedback, filings, rubrics  # noqa: F401  (registers the model admins)
+from . import cuts, evaluations, feedback, filings, finals, rubrics  # noqa: F401  (registers the model admins)

@@ -30,7 +30,7 @@ FORM_PAGE = engines["django"].from_string(
 {% block breadcrumbs %}<div class="breadcrumbs">
 <a href="{% url 'admin:index' %}">{% translate 'Home' %}</a>
 &rsaquo; <a href="{% url opts|admin_urlname:'changelist' %}">{{ opts.verbose_name_plural|capfirst }}</a>
-&rsaquo; <a href="{% url opts|admin_urlname:'change' original.pk|admin_urlquote %}">{{ original|truncatewords:"12" }}</a>
+{% if original %}&rsaquo; <a href="{% url opts|admin_urlname:'change' original.pk|admin_urlquote %}">{{ original|truncatewords:"12" }}</a>{% endif %}
 &rsaquo; {{ title }}</div>{% endblock %}
 {% block content %}<div id="content-main">
 {% if summary %}<ul class="mdprod-summary">{% for label, value in summary %}<li><strong>{{ label }}:</strong> {{ value }}</li>{% endfor %}</ul>{% endif %}
@@ -42,7 +42,7 @@ FORM_PAGE = engines["django"].from_string(
 {% if field.help_text %}<div class="help">{{ field.help_text }}</div>{% endif %}</div>{% endfor %}
 </fieldset>
 <div class="submit-row"><input type="submit" class="default" value="{{ submit_label }}">
-<a href="{% url opts|admin_urlname:'change' original.pk|admin_urlquote %}" class="closelink">{% translate "Cancel" %}</a></div>
+<a href="{% if original %}{% url opts|admin_urlname:'change' original.pk|admin_urlquote %}{% else %}{% url opts|admin_urlname:'changelist' %}{% endif %}" class="closelink">{% translate "Cancel" %}</a></div>
 </form></div>{% endblock %}"""
 )
 
@@ -162,6 +162,7 @@ class RegulatoryReviewAdmin(ScopedModelAdmin):
         return regulatory_review_list_for(request.user).annotate(
             may_decide=ExpressionWrapper(
                 Q(
+                    kind=RegulatoryReview.Kind.PLANNING_FILING,
                     status=RegulatoryReview.Status.PENDING,
                     authority_id__in=reviewer_of,
                     waiting_for_earlier_step=False,

@@ -19,6 +19,18 @@ class FeedbackItemSerializer(serializers.ModelSerializer):
     regulatory_review = serializers.IntegerField(
         source="regulatory_review_id", read_only=True, allow_null=True
     )
+    cut_round = serializers.IntegerField(
+        source="cut_submission_id",
+        read_only=True,
+        allow_null=True,
+        help_text="For cut-review findings: the id of the cut round (`/cut-rounds/{id}/`).",
+    )
+    fixed_in_round = serializers.IntegerField(
+        source="fixed_in_id",
+        read_only=True,
+        allow_null=True,
+        help_text="For addressed cut-review findings: the cut round whose delivery fixed it.",
+    )
     created_by = serializers.CharField(source="created_by.get_username", read_only=True)
     resolved_by = serializers.CharField(
         source="resolved_by.get_username", read_only=True, allow_null=True, default=None
@@ -33,6 +45,8 @@ class FeedbackItemSerializer(serializers.ModelSerializer):
             "round",
             "evaluation",
             "regulatory_review",
+            "cut_round",
+            "fixed_in_round",
             "text",
             "category",
             "severity",
@@ -80,6 +94,7 @@ class EmptySerializer(StrictSerializer):
 class FeedbackItemFilter(django_filters.FilterSet):
     project = IdFilter(field_name="project_id")
     round = IdFilter()
+    cut_round = IdFilter(field_name="cut_submission_id")
     status = django_filters.MultipleChoiceFilter(choices=FeedbackItem.Status.choices)
     severity = django_filters.ChoiceFilter(choices=FeedbackItem.Severity.choices)
     stage = django_filters.ChoiceFilter(choices=FeedbackItem.Stage.choices)
@@ -87,7 +102,7 @@ class FeedbackItemFilter(django_filters.FilterSet):
 
     class Meta:
         model = FeedbackItem
-        fields = ["project", "round", "status", "severity", "stage", "category"]
+        fields = ["project", "round", "cut_round", "status", "severity", "stage", "category"]
 
 
 NOT_FOUND = {

@@ -344,6 +344,24 @@ class FeedbackItem(TimeStampedModel):
         related_name="feedback_items",
         verbose_name=_("regulatory review"),
     )
+    cut_submission = models.ForeignKey(
+        "reviews.CutSubmission",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("cut round"),
+        help_text=_("For cut-review findings: the delivered cut the finding is about."),
+    )
+    fixed_in = models.ForeignKey(
+        "reviews.CutSubmission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fixed_findings",
+        verbose_name=_("fixed in cut round"),
+        help_text=_("For addressed cut-review findings: the resubmitted cut that fixes them."),
+    )
     text = models.TextField(_("feedback"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
@@ -391,3 +409,13 @@ class FeedbackItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+from reviews.models.cuts import CutEpisode, CutSubmission  # noqa: E402, F401
+from reviews.models.finals import (  # noqa: E402, F401
+    ChecklistConfirmation,
+    ChecklistItem,
+    ComplianceChecklist,
+    FinalReview,
+    ProjectLoss,
+)

@@ -17,11 +17,13 @@ def _quote(texts: list[str]) -> str:
     return shown
 
 
-@guard("resubmit")
-def must_fix_items_addressed(project) -> list[str]:
+def must_fix_reasons(project, *, stages) -> list[str]:
+    """Why the must-fix items of the project's current round (of these review stages) are not all
+    addressed; the guard of every resubmission (proposal, cut, finished cut)."""
     unresolved = list(
         FeedbackItem.objects.filter(
             project_id=project.pk,
+            stage__in=stages,
             round=project.review_round,
             severity=FeedbackItem.Severity.MUST_FIX,
         )
@@ -53,3 +55,11 @@ def must_fix_items_addressed(project) -> list[str]:
             % {"n": len(declined), "round": project.review_round, "items": _quote(declined)}
         )
     return reasons
+
+
+PROPOSAL_STAGES = (FeedbackItem.Stage.EVALUATION, FeedbackItem.Stage.PLANNING_FILING)
+
+
+@guard("resubmit")
+def must_fix_items_addressed(project) -> list[str]:
+    return must_fix_reasons(project, stages=PROPOSAL_STAGES)

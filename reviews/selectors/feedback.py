@@ -1,12 +1,15 @@
 """Feedback items the user may see: those of every project the user sees, and those raised by
-the user's authority (which keeps them after a re-route). The platform's evaluation feedback is
-internal to the producer and the platform: regulators do not see it."""
+the user's authority (which keeps them after a re-route). The platform's own reviews (the
+evaluation of the proposal, the review of the cut) are between the producer and the platform:
+regulators do not see their feedback."""
 
 from django.db.models import Q, QuerySet
 
 from reviews.models import FeedbackItem
 from reviews.selectors.filings import regulator_ids_of
 from workflow.selectors import memberships_of, project_list_for
+
+PLATFORM_INTERNAL = (FeedbackItem.Stage.EVALUATION, FeedbackItem.Stage.CUT_REVIEW)
 
 
 def feedback_item_list_for(user) -> QuerySet[FeedbackItem]:
@@ -18,5 +21,5 @@ def feedback_item_list_for(user) -> QuerySet[FeedbackItem]:
         queryset = queryset.filter(
             Q(project_id__in=visible_projects)
             | Q(regulatory_review__authority_id__in=regulator_ids_of(user))
-        ).filter(~Q(stage=FeedbackItem.Stage.EVALUATION) | evaluation_parties)
+        ).filter(~Q(stage__in=PLATFORM_INTERNAL) | evaluation_parties)
     return queryset.select_related("project", "created_by", "resolved_by")

@@ -55,6 +55,7 @@ def regulatory_review_queue_for(user) -> QuerySet[RegulatoryReview]:
     return (
         regulatory_review_list_for(user)
         .filter(
+            kind=Review.Kind.PLANNING_FILING,  # finished-cut steps: reviews.selectors.finals
             authority_id__in=reviewer_authority_ids_of(user),
             status=Review.Status.PENDING,
             waiting_for_earlier_step=False,

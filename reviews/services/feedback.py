@@ -28,6 +28,7 @@ def feedback_items_add(
     actor,
     evaluation=None,
     regulatory_review=None,
+    cut_submission=None,
 ) -> list[FeedbackItem]:
     """Create the items of one review round; all or none. Errors are keyed ``items.N.field``."""
     created, errors = [], {}
@@ -39,12 +40,22 @@ def feedback_items_add(
             round=round,
             evaluation=evaluation,
             regulatory_review=regulatory_review,
+            cut_submission=cut_submission,
             created_by=actor,
             **{k: v for k, v in data.items() if k in ITEM_FIELDS},
         )
         item_errors: dict[str, list[str]] = {k: [_("Unknown field.")] for k in unknown}
         try:
-            item.full_clean(exclude=["project", "evaluation", "regulatory_review", "created_by"])
+            item.full_clean(
+                exclude=[
+                    "project",
+                    "evaluation",
+                    "regulatory_review",
+                    "cut_submission",
+                    "fixed_in",
+                    "created_by",
+                ]
+            )
         except ValidationError as exc:
             item_errors.update(exc.message_dict)
         if item.episode is not None and not 1 <= item.episode <= project.episode_count:
@@ -75,6 +86,8 @@ class FeedbackClosed(DomainError):
 ANSWERED_IN = {
     FeedbackItem.Stage.EVALUATION: ProjectState.REVISING,
     FeedbackItem.Stage.PLANNING_FILING: ProjectState.REVISING,
+    FeedbackItem.Stage.CUT_REVIEW: ProjectState.CUT_CHANGES,
+    FeedbackItem.Stage.FINAL_REVIEW: ProjectState.FINAL_CHANGES,
 }
 RESPONSE_MAX_LENGTH = 4000
 

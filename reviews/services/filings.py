@@ -65,6 +65,14 @@ class EarlierStepPending(DomainError):
     default_detail = _("The earlier step of this filing has not been approved yet.")
 
 
+class NotAPlanningFiling(DomainError):
+    status_code = 409
+    code = "not_a_planning_filing"
+    default_detail = _(
+        "This is a step of the finished-cut review: decide it through the finished-cut review."
+    )
+
+
 class ProjectNotUnderReview(DomainError):
     status_code = 409
     code = "project_not_under_review"
@@ -79,7 +87,8 @@ class Step:
     authority: Organisation
 
 
-def _provincial_bureau(province: str) -> Organisation:
+def _provincial_bureau(province: str, *, review=None) -> Organisation:
+    """The bureau of the province; ``review`` names what is being routed, for the refusal."""
     bureau = (
         Organisation.objects.filter(
             kind=Organisation.Kind.REGULATOR,
@@ -93,15 +102,15 @@ def _provincial_bureau(province: str) -> Organisation:
         label = Province(province).label if province in Province.values else province
         raise NoAuthority(
             _(
-                "There is no provincial bureau for %(province)s, so the planning filing cannot "
-                "be routed. An administrator must add the bureau first."
+                "There is no provincial bureau for %(province)s, so %(review)s cannot be "
+                "routed. An administrator must add the bureau first."
             )
-            % {"province": label}
+            % {"province": label, "review": review or _("the planning filing")}
         )
     return bureau
 
 
-def _national_administration() -> Organisation:
+def _national_administration(*, review=None) -> Organisation:
     national = (
         Organisation.objects.filter(
             kind=Organisation.Kind.REGULATOR, level=Organisation.Level.NATIONAL
@@ -112,9 +121,10 @@ def _national_administration() -> Organisation:
     if national is None:
         raise NoAuthority(
             _(
-                "There is no national administration, so the KEY planning filing cannot be "
-                "routed. An administrator must add it first."
+                "There is no national administration, so %(review)s cannot be routed. An "
+                "administrator must add it first."
             )
+            % {"review": review or _("the KEY planning filing")}
         )
     return national
 
@@ -282,6 +292,8 @@ def regulatory_review_decide(
     """
     if outcome not in dict(Outcome.CHOICES):
         raise ValidationError({"outcome": _("Choose approve, request_changes or reject.")})
+    if review.kind != PLANNING_FILING:
+        raise NotAPlanningFiling()
     if not is_reviewer_of(actor, review.authority_id):
         raise PermissionDenied(_("Only a reviewer of the authority may decide this review."))
     filing_number = _clean_text(
@@ -352,17 +364,33 @@ def regulatory_review_decide(
 
 
 def _record_filing_number(review, *, project, number: str, actor, now) -> Clearance:
+    return record_clearance(
+        review,
+        project=project,
+        kind=Clearance.Kind.PLANNING_FILING,
+        number=number,
+        actor=actor,
+        now=now,
+        field="filing_number",
+    )
+
+
+def record_clearance(
+    review, *, project, kind: str, number: str, actor, now, field: str, **extra
+) -> Clearance:
+    """Record the number the review's authority issued; its errors are keyed ``field``."""
     try:
         return clearance_record(
             project=project,
-            kind=Clearance.Kind.PLANNING_FILING,
+            kind=kind,
             number=number,
             issued_by=review.authority,
             actor=actor,
             issued_at=now,
+            **extra,
         )
-    except ValidationError as exc:  # the clearance's number is the review's filing number
+    except ValidationError as exc:  # the clearance's number is the review's number field
         errors = exc.update_error_dict({})
         raise ValidationError(
-            {("filing_number" if name == "number" else name): e for name, e in errors.items()}
+            {(field if name == "number" else name): e for name, e in errors.items()}
         ) from exc

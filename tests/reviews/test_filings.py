@@ -140,9 +140,10 @@ def test_a_filing_number_is_unique_per_authority(world, make_project):
     assert "filing_number" in excinfo.value.message_dict
     assert review_at(second, world.shanghai).filing_number == ""
     assert Clearance.objects.count() == 1
-    # Another authority may use the same text.
+    # One register per kind: another authority cannot reuse the number either.
     zhejiang_project = submit(world, make_project, producer=world.studio_b, actor=world.producer_b)
-    approve(review_at(zhejiang_project, world.zhejiang), world.zhejiang_reviewer, "SH-2025-001")
+    with pytest.raises(ValidationError):
+        approve(review_at(zhejiang_project, world.zhejiang), world.zhejiang_reviewer, "SH-2025-001")
 
 
 def test_an_approval_validates_the_clearance_it_records(world, make_project, monkeypatch):

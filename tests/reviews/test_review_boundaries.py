@@ -50,12 +50,16 @@ def test_the_evaluation_decision_still_sends_the_proposal_back(world, panel):
     assert outcome.project.state == "revising"
 
 
-def test_the_finished_cut_rejection_needs_no_proposal_decision(world, make_project):
+def test_the_finished_cut_rejection_needs_the_final_review_decision(world, make_project):
+    # Not a proposal decision: the finished-cut review's own (reviews.services.finals).
     project = make_project("final_review", tier="ORDINARY")
-    rejected = workflow_services.project_transition(
-        project=project, name="reject", actor=world.shanghai_reviewer, comment="Unfit."
-    )
-    assert rejected.state == "rejected"
+    with pytest.raises(GuardsNotMet) as excinfo:
+        workflow_services.project_transition(
+            project=project, name="reject", actor=world.shanghai_reviewer, comment="Unfit."
+        )
+    assert "finished-cut review" in " ".join(excinfo.value.reasons)
+    project.refresh_from_db()
+    assert project.state == "final_review"
 
 
 def test_guards_refuse_in_the_service_too(world):

@@ -1,0 +1,405 @@
+"""The finished-cut review in the admin: its steps with the decision form and the platform's report
+export, the compliance checklists, the producer's confirmations, and losses.
+
+Every change goes through ``reviews.services.finals``; a refusal is shown, never a 500.
+"""
+
+import csv
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from reviews.admin.filings import DecisionForm, add_errors, render_form_page
+from reviews.models import (
+    ChecklistConfirmation,
+    ChecklistItem,
+    ComplianceChecklist,
+    FinalReview,
+    ProjectLoss,
+    RegulatoryReview,
+)
+from reviews.selectors import finals as selectors
+from reviews.services import finals as services
+from workflow.admin import SaveRefused, ScopedModelAdmin, error_text
+from workflow.admin.common import ReadOnlyScopedAdmin, is_member
+from workflow.exceptions import DomainError
+from workflow.models import Membership
+from workflow.selectors import organisations_of, project_list_for
+
+# "12 01:05 | text": a finding on episode 12 at 01:05; "12 | text": on episode 12.
+FINDING_LINE = re.compile(
+    r"^(?P<episode>\d{1,4})(?:\s+(?P<timecode>[\d:]{4,8}))?\s*\|\s*(?P<text>.+)$"
+)
+
+
+class FinalDecisionForm(DecisionForm):
+    filing_number = None
+    clearance_number = forms.CharField(
+        label=_("Clearance number"),
+        required=False,
+        max_length=services.CLEARANCE_NUMBER_MAX_LENGTH,
+        help_text=_(
+            "Required on the approval that completes the review (licence, registration or "
+            "platform approval number), e.g. （沪）网剧备字（2026）第015号."
+        ),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        help_text=_("Optional, with the clearance number: the last day it is valid."),
+    )
+    field_order = [
+        "outcome",
+        "clearance_number",
+        "expires_on",
+        "comment",
+        "category",
+        "must_fix",
+        "suggestions",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [
+            (
+                services.Outcome.APPROVE,
+                _("Approve (the step that completes it records the number)"),
+            ),
+            (services.Outcome.REQUEST_CHANGES, _("Request changes")),
+            (services.Outcome.REJECT, _("Reject (the project is rejected, its loss recorded)")),
+        ]
+        hint = _("One finding per line; “12 01:05 | text” for episode 12 at 01:05.")
+        self.fields["must_fix"].help_text = hint
+
+    def items(self) -> list[dict]:
+        found = []
+        for item in super().items():
+            match = FINDING_LINE.match(item["text"])
+            if match:
+                item["text"] = match["text"].strip()
+                item["episode"] = int(match["episode"])
+                if match["timecode"]:
+                    item["timecode"] = match["timecode"]
+            found.append(item)
+        return found
+
+
+@admin.register(FinalReview)
+class FinalReviewAdmin(ReadOnlyScopedAdmin):
+    list_display = (
+        "project",
+        "step",
+        "authority",
+        "round",
+        "tier",
+        "status",
+        "filing_number",
+        "decided_at",
+        "decide_link",
+    )
+    list_filter = (
+        "status",
+        "tier",
+        ("decided_at", admin.DateFieldListFilter),
+        ("authority", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("project__title", "filing_number")
+    show_full_result_count = False
+    actions = ("export_platform_report",)
+    fields = (
+        "project",
+        "step",
+        "authority",
+        "sequence",
+        "round",
+        "tier",
+        "status",
+        "filing_number",
+        "comment",
+        "decided_by_display",
+        "decided_at",
+        "decide_link",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        deciders = selectors.decider_authority_ids_of(request.user)
+        return selectors.final_review_list_for(request.user).annotate(
+            may_decide=ExpressionWrapper(Q(authority_id__in=deciders), output_field=BooleanField())
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not selectors.report_platforms_of(request.user):
+            actions.pop("export_platform_report", None)
+        return actions
+
+    @admin.display(description=_("step"))
+    def step(self, obj):
+        return services.step_name(obj.sequence, obj.authority.name)
+
+    @admin.display(description=_("decided by"))
+    def decided_by_display(self, obj):
+        return obj.decided_by.get_username() if obj.decided_by else self.get_empty_value_display()
+
+    @admin.display(description=_("decision"))
+    def decide_link(self, obj):
+        if obj.status != RegulatoryReview.Status.PENDING or not obj.may_decide:
+            return self.get_empty_value_display()
+        if obj.waiting_for_earlier_step:
+            return _("waiting for an earlier step")
+        url = reverse("admin:reviews_finalreview_decide", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="reviews_finalreview_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404(_("Not found."))
+        if not services.may_decide(request.user, obj.authority):
+            raise DjangoPermissionDenied
+        form = FinalDecisionForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.final_review_decide(
+                    review=obj,
+                    actor=request.user,
+                    outcome=data["outcome"],
+                    clearance_number=data["clearance_number"],
+                    expires_on=data["expires_on"],
+                    comment=data["comment"],
+                    items=form.items(),
+                )
+            except (DomainError, ValidationError) as exc:
+                add_errors(form, exc)
+            else:
+                self.message_user(request, _("Decision recorded."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:reviews_finalreview_change", args=[obj.pk])
+                )
+        return render_form_page(
+            self,
+            request,
+            obj=obj,
+            form=form,
+            title=_("Decide the finished-cut review"),
+            submit_label=_("Record the decision"),
+            summary=[
+                (_("project"), obj.project.title),
+                (_("step"), services.step_name(obj.sequence, obj.authority.name)),
+                (_("tier"), obj.tier),
+                (_("round"), obj.round),
+            ],
+        )
+
+    @admin.action(
+        description=_("Export the platform's report (selected titles it reviewed) as CSV"),
+        permissions=["view"],
+    )
+    def export_platform_report(self, request, queryset):
+        """Filter by "decided at" for the period, select all, export: only the platform's own
+        decided reviews are written."""
+        platform_ids = [p.pk for p in selectors.report_platforms_of(request.user)]
+        rows = (
+            queryset.filter(authority_id__in=platform_ids, status__in=selectors.DECIDED)
+            .select_related("project__producer", "authority", "decided_by")
+            .order_by("decided_at", "pk")
+        )
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="platform-report.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                str(label)
+                for label in (
+                    _("platform"),
+                    _("project id"),
+                    _("title"),
+                    _("producer company"),
+                    _("episode count"),
+                    _("round"),
+                    _("outcome"),
+                    _("approval number"),
+                    _("decided by"),
+                    _("decided at"),
+                )
+            ]
+        )
+        for review in rows:
+            writer.writerow(
+                [
+                    review.authority.name,
+                    review.project_id,
+                    review.project.title,
+                    review.project.producer.name,
+                    review.project.episode_count,
+                    review.round,
+                    review.get_status_display(),
+                    review.filing_number,
+                    review.decided_by.get_username() if review.decided_by else "",
+                    review.decided_at.isoformat() if review.decided_at else "",
+                ]
+            )
+        return response
+
+
+# Compliance checklists -------------------------------------------------------------------------
+
+
+class ChecklistItemInline(admin.TabularInline):
+    model = ChecklistItem
+    fields = ("position", "code", "label", "help_text")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ComplianceChecklist)
+class ComplianceChecklistAdmin(ReadOnlyScopedAdmin):
+    list_display = ("__str__", "authority", "version", "is_active", "created_at")
+    list_filter = ("is_active", ("authority", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("authority",)
+    fields = ("authority", "version", "is_active", "created_at")
+    readonly_fields = fields
+    inlines = (ChecklistItemInline,)
+
+    def get_queryset(self, request):
+        services.default_checklist()
+        return selectors.checklist_list()
+
+
+class ConfirmationForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistConfirmation
+        fields = ("project", "item", "reference")
+
+
+@admin.register(ChecklistConfirmation)
+class ChecklistConfirmationAdmin(ScopedModelAdmin):
+    """Producers confirm items here (add) and withdraw a confirmation (delete)."""
+
+    form = ConfirmationForm
+    list_display = (
+        "project",
+        "item",
+        "checklist_display",
+        "reference",
+        "confirmed_by",
+        "confirmed_at",
+    )
+    list_filter = ("item__checklist",)
+    search_fields = ("project__title", "item__label")
+    actions = None
+
+    def get_queryset(self, request):
+        return selectors.checklist_confirmation_list_for(request.user)
+
+    def _is_producer(self, request) -> bool:
+        return bool(organisations_of(request.user, role=Membership.Role.PRODUCER))
+
+    def has_module_permission(self, request):
+        return is_member(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request):
+        return self._is_producer(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_producer(request) and (
+            obj is None or obj.project.producer_id in self._producer_ids(request)
+        )
+
+    def _producer_ids(self, request) -> set[int]:
+        return {o.pk for o in organisations_of(request.user, role=Membership.Role.PRODUCER)}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            kwargs["queryset"] = project_list_for(request.user).filter(
+                producer_id__in=self._producer_ids(request),
+                state__in=services.CHECKLIST_OPEN_STATES,
+            )
+        elif db_field.name == "item":
+            kwargs["queryset"] = ChecklistItem.objects.filter(
+                checklist__is_active=True
+            ).select_related("checklist", "checklist__authority")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("checklist"))
+    def checklist_display(self, obj):
+        return str(obj.item.checklist)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = services.checklist_item_confirm(
+                project=obj.project, item=obj.item, actor=request.user, reference=obj.reference
+            )
+        except (DomainError, ValidationError) as exc:
+            raise SaveRefused(error_text(exc)) from exc
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_model(self, request, obj):
+        try:
+            services.checklist_item_unconfirm(confirmation=obj, actor=request.user)
+        except (DomainError, ValidationError) as exc:
+            raise SaveRefused(error_text(exc)) from exc
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:reviews_checklistconfirmation_changelist"))
+
+
+@admin.register(ProjectLoss)
+class ProjectLossAdmin(ReadOnlyScopedAdmin):
+    list_display = ("project", "amount", "authority", "recorded_at")
+    search_fields = ("project__title",)
+    fields = ("project", "amount", "review", "recorded_at", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return selectors.project_loss_list_for(request.user)
+
+    @admin.display(description=_("authority"))
+    def authority(self, obj):
+        return obj.review.authority

@@ -1,0 +1,595 @@
+"""The finished-cut review in the API: its steps, the decider's queue and decision, the platform's
+periodic report, the compliance checklists and the producer's confirmations, losses."""
+
+import csv
+import io
+from datetime import date
+
+import django_filters
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, renderers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from mdprod.api import ErrorSerializer, IdFilter
+from reviews.api.feedback import NewFeedbackItemSerializer
+from reviews.api.filings import ProjectRefSerializer
+from reviews.models import ChecklistConfirmation, ChecklistItem, ProjectLoss, RegulatoryReview
+from reviews.selectors import finals as selectors
+from reviews.services import finals as services
+from reviews.services.filings import Outcome
+from workflow.api import OrganisationRefSerializer, StrictSerializer
+from workflow.exceptions import PermissionDenied
+from workflow.models import Project
+from workflow.selectors import project_list_for
+from workflow.services import COMMENT_MAX_LENGTH
+
+# Finished-cut review steps -----------------------------------------------------------------
+
+
+class FinalReviewSerializer(serializers.ModelSerializer):
+    project = ProjectRefSerializer(read_only=True)
+    authority = OrganisationRefSerializer(read_only=True)
+    step = serializers.SerializerMethodField(
+        help_text="The step in words: the first review, the national re-review, the joint review."
+    )
+    clearance_number = serializers.CharField(
+        source="filing_number",
+        read_only=True,
+        help_text="The number the approval that completed the review recorded (else blank).",
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.get_username", read_only=True, allow_null=True, default=None
+    )
+    waiting_for_earlier_step = serializers.BooleanField(
+        read_only=True,
+        help_text="True while an earlier step of the round is not approved: this step cannot be "
+        "decided yet.",
+    )
+
+    class Meta:
+        model = RegulatoryReview
+        fields = [
+            "id",
+            "project",
+            "authority",
+            "sequence",
+            "step",
+            "round",
+            "tier",
+            "status",
+            "clearance_number",
+            "comment",
+            "decided_by",
+            "decided_at",
+            "waiting_for_earlier_step",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_step(self, obj) -> str:
+        return services.step_name(obj.sequence, obj.authority.name)
+
+
+class FinalDecisionSerializer(StrictSerializer):
+    outcome = serializers.ChoiceField(choices=Outcome.CHOICES)
+    clearance_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.CLEARANCE_NUMBER_MAX_LENGTH,
+        help_text="Required on the approval that completes the review (and refused on any "
+        "other): the distribution licence (KEY), online filing registration (ORDINARY) or "
+        "platform approval (OTHER) number.",
+    )
+    expires_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Optional, with the clearance number: the last day the number is valid.",
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        help_text="Required to reject; shown to the producer and in the project's history.",
+    )
+    items = NewFeedbackItemSerializer(
+        many=True,
+        required=False,
+        help_text="Required to request changes: the findings (at least one), with episode and "
+        "timecode where they apply.",
+    )
+
+
+class FinalReviewFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    authority = IdFilter(field_name="authority_id")
+    status = django_filters.MultipleChoiceFilter(choices=RegulatoryReview.Status.choices)
+    round = IdFilter()
+    sequence = IdFilter()
+
+    class Meta:
+        model = RegulatoryReview
+        fields = ["project", "authority", "status", "round", "sequence"]
+
+
+class PlatformReportRowSerializer(serializers.Serializer):
+    platform = serializers.CharField(source="authority.name")
+    project_id = serializers.IntegerField(source="project.pk")
+    title = serializers.CharField(source="project.title")
+    producer = serializers.CharField(source="project.producer.name")
+    episode_count = serializers.IntegerField(source="project.episode_count")
+    round = serializers.IntegerField()
+    outcome = serializers.ChoiceField(source="status", choices=RegulatoryReview.Status.choices)
+    approval_number = serializers.CharField(source="filing_number")
+    decided_by = serializers.CharField(source="decided_by.get_username", default=None)
+    decided_at = serializers.DateTimeField()
+
+
+class PlatformReportQuerySerializer(StrictSerializer):
+    # "from" is a keyword: the fields are declared under other names and renamed below.
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    platform = serializers.IntegerField(required=False, min_value=1)
+    format = serializers.ChoiceField(choices=["json", "csv"], required=False)
+
+    def to_internal_value(self, data):
+        renamed = {
+            {"from": "date_from", "to": "date_to"}.get(key, key): value
+            for key, value in data.items()
+        }
+        try:
+            return super().to_internal_value(renamed)
+        except serializers.ValidationError as exc:
+            names = {"date_from": "from", "date_to": "to"}
+            raise serializers.ValidationError(
+                {names.get(key, key): value for key, value in exc.detail.items()}
+            ) from exc
+
+    def validate(self, attrs):
+        if attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"to": _("The period ends before it starts.")})
+        return attrs
+
+
+class ReportCSVRenderer(renderers.BaseRenderer):
+    """Rows as CSV (UTF-8 with a byte-order mark, so that spreadsheets read Chinese titles)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        if isinstance(data, dict):  # an error body
+            for key, value in data.items():
+                writer.writerow([key, value])
+        elif data:
+            writer.writerow(list(data[0]))
+            for row in data:
+                writer.writerow(["" if v is None else v for v in row.values()])
+        return out.getvalue().encode(self.charset)
+
+
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such object in your scope.")}
+DECIDE_ERRORS = {
+    400: OpenApiResponse(
+        ErrorSerializer,
+        description="Invalid input (see `fields`): a missing comment or items, a clearance "
+        "number missing on the completing approval or given on another step, a number already "
+        "in the register or of the wrong shape, an invalid finding (`items.N.field`).",
+    ),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="You are not a reviewer of the step's authority (for OTHER: a content "
+        "manager of the platform).",
+    ),
+    **NOT_FOUND,
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="`review_not_pending`, `earlier_step_pending`, "
+        "`project_not_in_final_review`, `concurrent_update`, or a transition error.",
+    ),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the finished-cut review steps in your scope",
+        description="Producers and platforms see the steps of their projects; a regulator the "
+        "steps it is the authority of and the other steps of the projects routed to it.",
+    ),
+    retrieve=extend_schema(
+        summary="A finished-cut review step", responses={200: FinalReviewSerializer, **NOT_FOUND}
+    ),
+)
+class FinalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = FinalReviewSerializer
+    filterset_class = FinalReviewFilter
+    search_fields = ["project__title", "filing_number"]
+    ordering_fields = ["created_at", "decided_at", "round"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.final_review_list_for(self.request.user)
+
+    @extend_schema(
+        summary="Your queue: pending finished-cut steps you can decide now",
+        description="Pending steps of the authorities you decide for (a regulator you review "
+        "for; for OTHER projects, a platform you are a content manager of), oldest first, "
+        "without those still waiting for an earlier step.",
+        responses=FinalReviewSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, ordering=None)
+    def queue(self, request):
+        page = self.paginate_queryset(selectors.final_review_queue_for(request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Decide a pending step: approve, request changes or reject",
+        request=FinalDecisionSerializer,
+        responses={200: FinalReviewSerializer, **DECIDE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Approve (completes the review)",
+                request_only=True,
+                value={"outcome": "approve", "clearance_number": "（沪）网剧备字（2026）第015号"},
+            ),
+            OpenApiExample(
+                "Approve (an earlier step)", request_only=True, value={"outcome": "approve"}
+            ),
+            OpenApiExample(
+                "Request changes",
+                request_only=True,
+                value={
+                    "outcome": "request_changes",
+                    "comment": "Fix before release.",
+                    "items": [
+                        {
+                            "text": "Blur the brand logo.",
+                            "category": "compliance",
+                            "severity": "must_fix",
+                            "episode": 12,
+                            "timecode": "01:05",
+                        }
+                    ],
+                },
+            ),
+            OpenApiExample(
+                "Reject",
+                request_only=True,
+                value={"outcome": "reject", "comment": "The drama glorifies gambling."},
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], serializer_class=FinalDecisionSerializer)
+    def decide(self, request, pk=None):
+        review = self.get_object()
+        body = FinalDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        services.final_review_decide(
+            review=review,
+            actor=request.user,
+            outcome=data["outcome"],
+            clearance_number=data.get("clearance_number", ""),
+            expires_on=data.get("expires_on"),
+            comment=data.get("comment", ""),
+            items=[dict(item) for item in data.get("items", [])],
+        )
+        return Response(FinalReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
+
+    @extend_schema(
+        summary="The platform's periodic report: titles it reviewed itself",
+        description="The finished-cut steps your platform decided as the authority of OTHER "
+        "projects, decided from `from` to `to` (local dates, inclusive), for the report to its "
+        "provincial bureau. JSON, or CSV with `?format=csv` or `Accept: text/csv`. Content "
+        "managers only.",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+            OpenApiParameter(
+                "platform",
+                OpenApiTypes.INT,
+                description="One of your platforms (default: all of them).",
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),
+        ],
+        responses={
+            200: PlatformReportRowSerializer(many=True),
+            400: OpenApiResponse(ErrorSerializer, description="A missing or invalid date."),
+            403: OpenApiResponse(
+                ErrorSerializer, description="You are not a content manager of a platform."
+            ),
+            **NOT_FOUND,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="platform-report",
+        filterset_class=None,
+        ordering=None,
+        pagination_class=None,
+        renderer_classes=[renderers.JSONRenderer, ReportCSVRenderer],
+    )
+    def platform_report(self, request):
+        query = PlatformReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        platforms = {p.pk: p for p in selectors.report_platforms_of(request.user)}
+        if not platforms:
+            raise PermissionDenied(_("Only a platform's content managers read its report."))
+        wanted = query.validated_data.get("platform")
+        if wanted is not None:
+            if wanted not in platforms:
+                raise Http404
+            platforms = {wanted: platforms[wanted]}
+        date_from: date = query.validated_data["date_from"]
+        date_to: date = query.validated_data["date_to"]
+        rows = selectors.platform_report(list(platforms), date_from, date_to)
+        response = Response(PlatformReportRowSerializer(rows, many=True).data)
+        if getattr(request.accepted_renderer, "format", "") == "csv":
+            response["Content-Disposition"] = (
+                f'attachment; filename="platform-report-{date_from}-{date_to}.csv"'
+            )
+        return response
+
+
+# Compliance checklists ---------------------------------------------------------------------
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "code", "label", "help_text", "position"]
+        read_only_fields = fields
+
+    def get_label(self, obj) -> str:
+        return services.item_label(obj)
+
+
+class ComplianceChecklistSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    authority = OrganisationRefSerializer(
+        allow_null=True, help_text="Null for the default checklist of authorities without one."
+    )
+    version = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    items = ChecklistItemSerializer(many=True, source="items.all")
+
+
+class ChecklistFilter(django_filters.FilterSet):
+    authority = IdFilter(field_name="authority_id")
+    is_active = django_filters.BooleanFilter()
+    project = IdFilter(
+        method="filter_project",
+        help_text="Only the checklists that apply to this project (in your scope).",
+    )
+
+    class Meta:
+        model = services.ComplianceChecklist
+        fields = ["authority", "is_active", "project"]
+
+    def filter_project(self, queryset, name, value):
+        project = project_list_for(self.request.user).filter(pk=value).first()
+        if project is None:
+            return queryset.none()
+        return queryset.filter(
+            pk__in=[entry.checklist.pk for entry in services.applicable_checklists(project)]
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the compliance checklists",
+        description="Each authority's versions and the default one; `?project=` gives those "
+        "the project's producer must confirm before its cut goes to the finished-cut review.",
+    ),
+    retrieve=extend_schema(
+        summary="A compliance checklist",
+        responses={200: ComplianceChecklistSerializer, **NOT_FOUND},
+    ),
+)
+class ComplianceChecklistViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ComplianceChecklistSerializer
+    filterset_class = ChecklistFilter
+    ordering_fields = ["version", "created_at"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
+            services.default_checklist()  # the default exists once anyone looks
+        return selectors.checklist_list()
+
+
+class ChecklistConfirmationSerializer(serializers.ModelSerializer):
+    project = ProjectRefSerializer(read_only=True)
+    item = ChecklistItemSerializer(read_only=True)
+    checklist = serializers.IntegerField(source="item.checklist_id", read_only=True)
+    checklist_version = serializers.IntegerField(source="item.checklist.version", read_only=True)
+    authority = OrganisationRefSerializer(
+        source="item.checklist.authority", read_only=True, allow_null=True
+    )
+    confirmed_by = serializers.CharField(source="confirmed_by.get_username", read_only=True)
+
+    class Meta:
+        model = ChecklistConfirmation
+        fields = [
+            "id",
+            "project",
+            "item",
+            "checklist",
+            "checklist_version",
+            "authority",
+            "reference",
+            "confirmed_by",
+            "confirmed_at",
+        ]
+        read_only_fields = fields
+
+
+class NewChecklistConfirmationSerializer(StrictSerializer):
+    project = serializers.PrimaryKeyRelatedField(
+        queryset=Project.objects.none(), help_text="The project (in your scope)."
+    )
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=ChecklistItem.objects.all(), help_text="An item of a checklist that applies."
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.REFERENCE_MAX_LENGTH,
+        help_text="Where the document is (a URL or storage key), or a note.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["project"].queryset = project_list_for(request.user)
+
+
+class ConfirmationFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    checklist = IdFilter(field_name="item__checklist_id")
+
+    class Meta:
+        model = ChecklistConfirmation
+        fields = ["project", "checklist"]
+
+
+CONFIRM_ERRORS = {
+    403: OpenApiResponse(
+        ErrorSerializer, description="You are not a producer of the project's company."
+    ),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="`checklist_locked`: the project is not in a state where its checklist "
+        "changes (from greenlit until the cut goes to the finished-cut review, or in final "
+        "changes); `concurrent_update`.",
+    ),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the checklist confirmations of your projects"),
+    retrieve=extend_schema(
+        summary="A checklist confirmation",
+        responses={200: ChecklistConfirmationSerializer, **NOT_FOUND},
+    ),
+    create=extend_schema(
+        summary="Confirm a checklist item for a project",
+        description="Confirming an item again updates its reference.",
+        request=NewChecklistConfirmationSerializer,
+        responses={
+            201: ChecklistConfirmationSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="A project outside your scope, an unknown item or one of a "
+                "checklist that does not apply to the project.",
+            ),
+            **CONFIRM_ERRORS,
+        },
+    ),
+    destroy=extend_schema(
+        summary="Withdraw a checklist confirmation",
+        responses={204: None, **CONFIRM_ERRORS, **NOT_FOUND},
+    ),
+)
+class ChecklistConfirmationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ChecklistConfirmationSerializer
+    filterset_class = ConfirmationFilter
+    ordering_fields = ["confirmed_at"]
+    ordering = ["project_id", "item__checklist_id", "item__position", "item_id"]
+
+    def get_queryset(self):
+        return selectors.checklist_confirmation_list_for(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        body = NewChecklistConfirmationSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        confirmation = services.checklist_item_confirm(
+            project=data["project"],
+            item=data["item"],
+            actor=request.user,
+            reference=data.get("reference", ""),
+        )
+        fresh = self.get_queryset().get(pk=confirmation.pk)
+        return Response(ChecklistConfirmationSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.checklist_item_unconfirm(confirmation=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Losses ----------------------------------------------------------------------------------------
+
+
+class ProjectLossSerializer(serializers.ModelSerializer):
+    project = ProjectRefSerializer(read_only=True)
+    review = serializers.IntegerField(source="review_id", read_only=True)
+    authority = OrganisationRefSerializer(source="review.authority", read_only=True)
+
+    class Meta:
+        model = ProjectLoss
+        fields = ["id", "project", "amount", "review", "authority", "recorded_at", "note"]
+        read_only_fields = fields
+
+
+class ProjectLossFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+
+    class Meta:
+        model = ProjectLoss
+        fields = ["project"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the losses of rejected projects in your scope",
+        description="Recorded when the finished-cut review rejects a project: the approved "
+        "budget's total (else the planned budget).",
+    ),
+    retrieve=extend_schema(
+        summary="A project's loss", responses={200: ProjectLossSerializer, **NOT_FOUND}
+    ),
+)
+class ProjectLossViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProjectLossSerializer
+    filterset_class = ProjectLossFilter
+    ordering_fields = ["recorded_at", "amount"]
+    ordering = ["-recorded_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.project_loss_list_for(self.request.user)
+
+
+# (prefix, viewset, basename) triples registered under /api/v1/ by reviews/urls.py
+ROUTES: list = [
+    ("final-reviews", FinalReviewViewSet, "final-review"),
+    ("compliance-checklists", ComplianceChecklistViewSet, "compliance-checklist"),
+    ("checklist-confirmations", ChecklistConfirmationViewSet, "checklist-confirmation"),
+    ("project-losses", ProjectLossViewSet, "project-loss"),
+]

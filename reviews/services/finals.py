@@ -1,0 +1,604 @@
+"""The finished-cut review (成片审查): routing by tier, the authority's decision, the loss of a
+rejected project, and the compliance checklist the producer confirms before it.
+
+Steps (``final_review_steps``), decided in sequence, each only once the earlier ones approved:
+
+1. KEY and ORDINARY: the provincial bureau of the producer's province; OTHER: the commissioning
+   platform's own review;
+2. the national re-review by the national administration, for KEY and ORDINARY projects with
+   home-page first-screen promotion;
+3. the joint review (联合审查) by the national administration, for a special subject.
+
+The platform's approval of the cut (``approve_cut``) opens round 1's steps; a request for changes
+closes the pending ones and ``resubmit_final`` opens, for the new round, the steps not already
+approved (approvals stand). The approval that completes the review records the tier's clearance
+number and clears the project; a rejection rejects it and records the producer's loss.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget
+from contracts.selectors import budget_totals
+from reviews.models import (
+    ChecklistConfirmation,
+    ChecklistItem,
+    ComplianceChecklist,
+    FeedbackItem,
+    ProjectLoss,
+    RegulatoryReview,
+)
+from reviews.services.feedback import feedback_items_add
+from reviews.services.filings import (
+    FILING_NUMBER_MAX_LENGTH,
+    Outcome,
+    ReviewNotPending,
+    Step,
+    _clean_text,
+    _lock_review,
+    _national_administration,
+    _provincial_bureau,
+    _supersede,
+    record_clearance,
+)
+from workflow.exceptions import DomainError, PermissionDenied
+from workflow.models import Membership, Organisation, Project, ProjectState
+from workflow.permissions import PRODUCER
+from workflow.selectors import memberships_of
+from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition
+
+Review = RegulatoryReview
+FINAL_REVIEW = Review.Kind.FINAL_REVIEW
+S = ProjectState
+
+FIRST, NATIONAL_RE_REVIEW, JOINT_REVIEW = 1, 2, 3
+CLEARANCE_NUMBER_MAX_LENGTH = FILING_NUMBER_MAX_LENGTH
+
+
+class ProjectNotInFinalReview(DomainError):
+    status_code = 409
+    code = "project_not_in_final_review"
+    default_detail = _("The finished cut can be decided only while it is in final review.")
+
+
+class EarlierFinalStepPending(DomainError):
+    status_code = 409
+    code = "earlier_step_pending"
+    default_detail = _("An earlier step of the finished-cut review has not been approved yet.")
+
+
+class ChecklistLocked(DomainError):
+    status_code = 409
+    code = "checklist_locked"
+    default_detail = _(
+        "The compliance checklist can be changed from production until the cut goes to the "
+        "finished-cut review, and while changes are being made after it."
+    )
+
+
+# Routing ----------------------------------------------------------------------------------------
+
+
+def _what() -> str:
+    return gettext("the finished-cut review")
+
+
+def final_review_steps(project: Project) -> list[Step]:
+    """The steps of the project's finished-cut review, in order (NoAuthority if one is missing)."""
+    if project.review_tier in ("KEY", "ORDINARY"):
+        steps = [Step(FIRST, _provincial_bureau(project.producer.province, review=_what()))]
+        if project.homepage_promotion:
+            steps.append(Step(NATIONAL_RE_REVIEW, _national_administration(review=_what())))
+    else:
+        steps = [Step(FIRST, project.platform)]
+    if project.special_subject:
+        steps.append(Step(JOINT_REVIEW, _national_administration(review=_what())))
+    return steps
+
+
+def step_name(sequence: int, authority_name: str) -> str:
+    if sequence == NATIONAL_RE_REVIEW:
+        return gettext("The national re-review at %(authority)s") % {"authority": authority_name}
+    if sequence == JOINT_REVIEW:
+        return gettext("The joint review at %(authority)s") % {"authority": authority_name}
+    return gettext("The finished-cut review at %(authority)s") % {"authority": authority_name}
+
+
+def _live_reviews(project: Project, *, lock: bool = True) -> list[RegulatoryReview]:
+    queryset = Review.objects.select_for_update() if lock else Review.objects.all()
+    return list(
+        queryset.filter(project=project, kind=FINAL_REVIEW)
+        .exclude(status=Review.Status.SUPERSEDED)
+        .order_by("round", "sequence", "pk")
+    )
+
+
+def _approved_steps(reviews: list[RegulatoryReview], tier: str) -> set[tuple[int, int]]:
+    return {
+        (r.sequence, r.authority_id)
+        for r in reviews
+        if r.status == Review.Status.APPROVED and r.tier == tier
+    }
+
+
+def final_reviews_open(project: Project) -> list[RegulatoryReview]:
+    """Open the current round's steps that are not approved yet (the project locked by the caller).
+
+    Pending steps of an earlier round, and steps of another tier, are superseded first.
+    """
+    steps = final_review_steps(project)
+    live = _live_reviews(project)
+    _supersede(
+        [r for r in live if r.status == Review.Status.PENDING or r.tier != project.review_tier]
+    )
+    approved = _approved_steps(live, project.review_tier)
+    return Review.objects.bulk_create(
+        [
+            Review(
+                project=project,
+                kind=FINAL_REVIEW,
+                authority=step.authority,
+                sequence=step.sequence,
+                round=project.review_round,
+                tier=project.review_tier,
+            )
+            for step in steps
+            if (step.sequence, step.authority.pk) not in approved
+        ]
+    )
+
+
+def final_reviews_close(project: Project) -> None:
+    """Supersede the pending steps: the cut left the authorities' hands."""
+    _supersede(
+        list(
+            Review.objects.select_for_update().filter(
+                project=project, kind=FINAL_REVIEW, status=Review.Status.PENDING
+            )
+        )
+    )
+
+
+def unapproved_steps(project: Project) -> list[tuple[Step, str | None]]:
+    """The needed steps without an approval for the tier, each with its latest status (or None)."""
+    steps = final_review_steps(project)
+    live = _live_reviews(project, lock=False)
+    approved = _approved_steps(live, project.review_tier)
+    latest = {(r.sequence, r.authority_id): r.status for r in live if r.tier == project.review_tier}
+    return [
+        (step, latest.get((step.sequence, step.authority.pk)))
+        for step in steps
+        if (step.sequence, step.authority.pk) not in approved
+    ]
+
+
+# The authority's decision -------------------------------------------------------------------
+
+
+def may_decide(user, authority: Organisation) -> bool:
+    """A reviewer of the regulator, or for a platform (OTHER tier) one of its content managers."""
+    role = (
+        Membership.Role.CONTENT_MANAGER
+        if authority.kind == Organisation.Kind.PLATFORM
+        else Membership.Role.REGULATOR_REVIEWER
+    )
+    return any(m.organisation_id == authority.pk and m.role == role for m in memberships_of(user))
+
+
+def _check_earlier_steps(review: RegulatoryReview) -> None:
+    earlier = list(
+        Review.objects.filter(
+            project_id=review.project_id,
+            kind=FINAL_REVIEW,
+            tier=review.tier,
+            round=review.round,
+            sequence__lt=review.sequence,
+        )
+        .exclude(status__in=[Review.Status.APPROVED, Review.Status.SUPERSEDED])
+        .order_by("sequence")
+        .values_list("sequence", "authority__name")
+    )
+    if earlier:
+        raise EarlierFinalStepPending(
+            gettext("%(steps)s must be approved first.")
+            % {"steps": ", ".join(step_name(sequence, name) for sequence, name in earlier)},
+        )
+
+
+def _loss_amount(project: Project) -> Decimal:
+    budget = Budget.objects.filter(project=project, status=Budget.Status.APPROVED).first()
+    if budget is not None:
+        return budget_totals(budget)["planned_total"]
+    return project.planned_budget
+
+
+@transaction.atomic
+def final_review_decide(
+    *,
+    review: RegulatoryReview,
+    actor,
+    outcome: str,
+    clearance_number: str = "",
+    expires_on: date | None = None,
+    comment: str = "",
+    items: list[dict[str, Any]] | None = None,
+) -> RegulatoryReview:
+    """Decide a pending step of the finished-cut review: approve, request changes, or reject.
+
+    An approval that leaves another step to decide only approves the step; the approval that
+    completes the review clears the project and records the clearance (the tier's kind, issued by
+    the step's authority), so ``clearance_number`` is required there and refused elsewhere. (For
+    an OTHER special subject the platform's approval, which precedes the joint review, records
+    the platform's approval number: see ``issuing_step``.)
+    Requesting changes needs feedback items (the producer answers them in final_changes);
+    rejecting needs a comment, rejects the project and records the producer's loss.
+    """
+    if outcome not in dict(Outcome.CHOICES):
+        raise ValidationError({"outcome": _("Choose approve, request_changes or reject.")})
+    if review.kind != FINAL_REVIEW:
+        raise ValidationError({"review": _("This is not a step of a finished-cut review.")})
+    if not may_decide(actor, review.authority):
+        raise PermissionDenied(_("Only a reviewer of the authority may decide this review."))
+    clearance_number = _clean_text(
+        clearance_number,
+        "clearance_number",
+        required=False,
+        max_length=CLEARANCE_NUMBER_MAX_LENGTH,
+    )
+    comment = _clean_text(
+        comment, "comment", required=outcome == Outcome.REJECT, max_length=COMMENT_MAX_LENGTH
+    )
+    if outcome != Outcome.APPROVE and clearance_number:
+        raise ValidationError({"clearance_number": _("Only an approval records a number.")})
+    if outcome != Outcome.APPROVE and expires_on is not None:
+        raise ValidationError({"expires_on": _("Only an approval records a clearance.")})
+    if outcome == Outcome.REQUEST_CHANGES and not items:
+        raise ValidationError({"items": _("Name at least one change the producer must make.")})
+    if outcome != Outcome.REQUEST_CHANGES and items:
+        raise ValidationError({"items": _("Feedback items go with a request for changes.")})
+
+    # The project first, then the review: the same order as every transition.
+    project = project_lock(review.project_id)
+    review = _lock_review(review.pk)
+    if review.status != Review.Status.PENDING:
+        raise ReviewNotPending(
+            _("This review is already %(status)s.")
+            % {"status": str(review.get_status_display()).lower()}
+        )
+    if project.state != S.FINAL_REVIEW:
+        raise ProjectNotInFinalReview()
+    _check_earlier_steps(review)
+
+    now = timezone.now()
+    review.decided_by, review.decided_at, review.comment = actor, now, comment
+    if outcome == Outcome.APPROVE:
+        _approve(
+            review,
+            project=project,
+            actor=actor,
+            now=now,
+            number=clearance_number,
+            expires_on=expires_on,
+        )
+        return review
+
+    if outcome == Outcome.REQUEST_CHANGES:
+        review.status = Review.Status.CHANGES_REQUESTED
+        review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
+        feedback_items_add(
+            project=project,
+            stage=FeedbackItem.Stage.FINAL_REVIEW,
+            round=review.round,
+            items=items or [],
+            actor=actor,
+            regulatory_review=review,
+        )
+        project_transition(
+            project=project, name="request_final_changes", actor=actor, comment=comment
+        )
+        return review
+
+    review.status = Review.Status.REJECTED
+    review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
+    project = project_transition(project=project, name="reject", actor=actor, comment=comment)
+    ProjectLoss.objects.create(
+        project=project, amount=_loss_amount(project), review=review, recorded_at=now, note=comment
+    )
+    return review
+
+
+def issues_clearance(authority: Organisation, tier: str) -> bool:
+    """Whether the authority issues the tier's clearance: the platform its approval number for
+    OTHER, a regulator the licence or registration number for KEY and ORDINARY."""
+    if tier == "OTHER":
+        return authority.kind == Organisation.Kind.PLATFORM
+    return authority.kind == Organisation.Kind.REGULATOR
+
+
+def issuing_step(project: Project) -> Step | None:
+    """The step whose approval records the clearance: the last one whose authority issues it.
+
+    That is the step completing the review, except for an OTHER special subject, where the joint
+    review by the national administration follows the platform's own (which issues the number).
+    """
+    issuers = [
+        step
+        for step in final_review_steps(project)
+        if issues_clearance(step.authority, project.review_tier)
+    ]
+    return issuers[-1] if issuers else None
+
+
+def _approve(review, *, project, actor, now, number: str, expires_on: date | None) -> None:
+    remaining = [
+        step
+        for step, _status in unapproved_steps(project)
+        if (step.sequence, step.authority.pk) != (review.sequence, review.authority_id)
+    ]
+    completes = not remaining
+    issuer = issuing_step(project)
+    issues = issuer is not None and (issuer.sequence, issuer.authority.pk) == (
+        review.sequence,
+        review.authority_id,
+    )
+    if issues and not number:
+        raise ValidationError(
+            {
+                "clearance_number": _(
+                    "This approval records the clearance of the finished-cut review: enter the "
+                    "number issued."
+                )
+            }
+        )
+    if not issues and (number or expires_on is not None):
+        field = "clearance_number" if number else "expires_on"
+        if completes or issuer is None:
+            message = _("The clearance was recorded by an earlier step; this one records none.")
+        else:
+            message = _(
+                "The clearance is recorded by the approval that completes the review; "
+                "%(steps)s still to decide."
+            ) % {"steps": ", ".join(step_name(s.sequence, s.authority.name) for s in remaining)}
+        raise ValidationError({field: message})
+    review.status = Review.Status.APPROVED
+    review.filing_number = number
+    review.save(
+        update_fields=[
+            "status",
+            "filing_number",
+            "comment",
+            "decided_by",
+            "decided_at",
+            "updated_at",
+        ]
+    )
+    if issues:
+        extra = {"expires_on": expires_on} if expires_on is not None else {}
+        record_clearance(
+            review,
+            project=project,
+            kind=CLEARANCE_KIND_FOR_TIER[project.review_tier],
+            number=number,
+            actor=actor,
+            now=now,
+            field="clearance_number",
+            **extra,
+        )
+    if completes:
+        project_transition(project=project, name="clear", actor=actor, comment=review.comment)
+
+
+# The compliance checklist -------------------------------------------------------------------
+
+# The default checklist, for authorities without their own (created on first use).
+DEFAULT_CHECKLIST_ITEMS = (
+    (
+        "cost-allocation-report",
+        gettext_noop("Cost-allocation report"),
+        gettext_noop("The production's costs by category, as in the approved budget."),
+    ),
+    (
+        "cast-fee-pledge",
+        gettext_noop("Cast-fee pledge"),
+        gettext_noop("The producer's pledge that cast fees stay within the allowed share."),
+    ),
+    (
+        "rights-statement",
+        gettext_noop("Rights statement and non-infringement pledge"),
+        gettext_noop("Who holds the rights to the script and the source; no infringement."),
+    ),
+    (
+        "content-self-check",
+        gettext_noop("Content self-check"),
+        gettext_noop("The producer's own check of the finished cut against the content rules."),
+    ),
+)
+
+# From production until the cut goes to the finished-cut review, and while changes are made.
+CHECKLIST_OPEN_STATES = frozenset(
+    {S.GREENLIT, S.IN_PRODUCTION, S.CUT_REVIEW, S.CUT_CHANGES, S.FINAL_CHANGES}
+)
+
+
+def default_checklist() -> ComplianceChecklist | None:
+    """The active default checklist; the first call creates version 1 with the four items."""
+    active = ComplianceChecklist.objects.filter(authority=None, is_active=True).first()
+    if active is not None or ComplianceChecklist.objects.filter(authority=None).exists():
+        return active
+    with transaction.atomic():
+        checklist, created = ComplianceChecklist.objects.get_or_create(
+            authority=None, version=1, defaults={"is_active": True}
+        )
+        if created:
+            ChecklistItem.objects.bulk_create(
+                ChecklistItem(
+                    checklist=checklist, code=code, label=label, help_text=help_text, position=i
+                )
+                for i, (code, label, help_text) in enumerate(DEFAULT_CHECKLIST_ITEMS)
+            )
+    return checklist
+
+
+@dataclass
+class ApplicableChecklist:
+    checklist: ComplianceChecklist
+    authorities: list[Organisation]
+    items: list[ChecklistItem]
+
+
+def applicable_checklists(project: Project) -> list[ApplicableChecklist]:
+    """The checklist of each authority of the project's finished-cut review (its own active
+    version, else the default), each once, in step order. NoAuthority if a step has none."""
+    authorities: dict[int, Organisation] = {}
+    for step in final_review_steps(project):
+        authorities.setdefault(step.authority.pk, step.authority)
+    own = {
+        c.authority_id: c
+        for c in ComplianceChecklist.objects.filter(
+            authority_id__in=list(authorities), is_active=True
+        ).prefetch_related("items")
+    }
+    fallback = None
+    result: dict[int, ApplicableChecklist] = {}
+    for authority_id, authority in authorities.items():
+        checklist = own.get(authority_id)
+        if checklist is None:
+            fallback = fallback or default_checklist()
+            checklist = fallback
+        if checklist is None:
+            continue
+        if checklist.pk not in result:
+            items = (
+                list(checklist.items.all())
+                if checklist.authority_id
+                else list(checklist.items.order_by("position", "id"))
+            )
+            result[checklist.pk] = ApplicableChecklist(checklist, [], items)
+        result[checklist.pk].authorities.append(authority)
+    return list(result.values())
+
+
+def item_label(item: ChecklistItem) -> str:
+    """The item's label, translated when it is one of the default checklist's."""
+    return gettext(item.label)
+
+
+def missing_items(project: Project) -> list[tuple[ApplicableChecklist, list[ChecklistItem]]]:
+    applicable = applicable_checklists(project)
+    confirmed = set(
+        ChecklistConfirmation.objects.filter(
+            project_id=project.pk,
+            item_id__in=[item.pk for entry in applicable for item in entry.items],
+        ).values_list("item_id", flat=True)
+    )
+    return [
+        (entry, [item for item in entry.items if item.pk not in confirmed])
+        for entry in applicable
+        if any(item.pk not in confirmed for item in entry.items)
+    ]
+
+
+def _locked_project_for_checklist(project_id: int, actor) -> Project:
+    project = project_lock(project_id)
+    if not PRODUCER(project, actor):
+        raise PermissionDenied(
+            _("Only a producer of the project's company may confirm its compliance checklist.")
+        )
+    if project.state not in CHECKLIST_OPEN_STATES:
+        raise ChecklistLocked()
+    return project
+
+
+REFERENCE_MAX_LENGTH = ChecklistConfirmation._meta.get_field("reference").max_length
+
+
+@transaction.atomic
+def checklist_item_confirm(
+    *, project: Project, item: ChecklistItem, actor, reference: str = ""
+) -> ChecklistConfirmation:
+    """The producer confirms one item of a checklist that applies to the project.
+
+    Confirming an item again updates its reference (and who confirmed it, when).
+    """
+    reference = _clean_text(reference, "reference", required=False, max_length=REFERENCE_MAX_LENGTH)
+    project = _locked_project_for_checklist(project.pk, actor)
+    applicable = {i.pk for entry in applicable_checklists(project) for i in entry.items}
+    if item.pk not in applicable:
+        raise ValidationError(
+            {"item": _("This item is not on a compliance checklist that applies to the project.")}
+        )
+    confirmation, _created = ChecklistConfirmation.objects.update_or_create(
+        project=project,
+        item=item,
+        defaults={"confirmed_by": actor, "confirmed_at": timezone.now(), "reference": reference},
+    )
+    return confirmation
+
+
+@transaction.atomic
+def checklist_item_unconfirm(*, confirmation: ChecklistConfirmation, actor) -> None:
+    _locked_project_for_checklist(confirmation.project_id, actor)
+    ChecklistConfirmation.objects.filter(pk=confirmation.pk).delete()
+
+
+def _may_publish(actor, authority: Organisation | None) -> bool:
+    if authority is None:
+        return actor.is_superuser
+    return actor.is_superuser or any(
+        m.organisation_id == authority.pk
+        and m.role in (Membership.Role.ORG_ADMIN, Membership.Role.REGULATOR_REVIEWER)
+        for m in memberships_of(actor)
+    )
+
+
+@transaction.atomic
+def compliance_checklist_publish(
+    *, authority: Organisation | None, actor, items: list[dict[str, str]]
+) -> ComplianceChecklist:
+    """A new version of the authority's checklist (``authority=None``: the default), in use at
+    once: the previous version is retired, and projects confirm the new version's items."""
+    if not _may_publish(actor, authority):
+        raise PermissionDenied(
+            _("Only an administrator or reviewer of the authority may publish its checklist.")
+        )
+    if not items:
+        raise ValidationError({"items": _("A checklist needs at least one item.")})
+    if authority is None:
+        default_checklist()
+    versions = ComplianceChecklist.objects.select_for_update().filter(authority=authority)
+    latest = versions.order_by("-version").first()
+    built, errors, codes = [], {}, set()
+    for index, data in enumerate(items):
+        item = ChecklistItem(
+            code=(data.get("code") or "").strip(),
+            label=(data.get("label") or "").strip(),
+            help_text=(data.get("help_text") or "").strip(),
+            position=index,
+        )
+        try:
+            item.full_clean(exclude=["checklist"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"items.{index}.{field}"] = messages
+        if item.code in codes:
+            errors[f"items.{index}.code"] = [_("Each item needs its own code.")]
+        codes.add(item.code)
+        built.append(item)
+    if errors:
+        raise ValidationError(errors)
+    versions.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
+    checklist = ComplianceChecklist.objects.create(
+        authority=authority, version=(latest.version + 1) if latest else 1, is_active=True
+    )
+    for item in built:
+        item.checklist = checklist
+    ChecklistItem.objects.bulk_create(built)
+    return checklist
