@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.factories import OrganisationFactory
-from workflow import deadlines, services
+from workflow import deadlines, guards, services
 from workflow.models import SLA, Deadline, DeadlineEvent, DeadlineKind, ProjectState
 
 K = DeadlineKind
@@ -237,7 +237,9 @@ def test_withdraw_cancels_everything_open(world, make_project, clock):
     assert events(deadline(project, K.EVALUATION))[-1][:2] == ("cancelled", T0 + DAY)
 
 
-def test_cut_review_pauses_for_cut_changes(world, make_project, clock):
+def test_cut_review_pauses_for_cut_changes(world, make_project, clock, monkeypatch):
+    # The clocks, not the cut review's own rules (tests/reviews/test_cuts.py covers those).
+    monkeypatch.setattr(guards, "_registry", defaultdict(list))
     project = make_project(S.IN_PRODUCTION)
     move(project, "submit_cut", world.producer_a)
     cut = deadline(project, K.CUT_REVIEW)

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from workflow import services
 from workflow.exceptions import DomainError
+from workflow.management.demo_production import ProductionStage
 from workflow.models import Membership, Organisation, Project
 
 DEMO_PASSWORD = "mdprod-demo"
@@ -106,6 +107,7 @@ class DemoProject:
     episode_length_seconds: int = 90
     monetisation: str = Project.Monetisation.PAY_TO_UNLOCK
     free_episodes: int = 10
+    homepage_promotion: bool = False
 
     def proposal(self, platform: Organisation) -> dict:
         paid = self.monetisation in (
@@ -121,6 +123,7 @@ class DemoProject:
             "rights_holder": self.rights_holder,
             "episode_count": self.episode_count,
             "episode_length_seconds": self.episode_length_seconds,
+            "homepage_promotion": self.homepage_promotion,
             "monetisation": self.monetisation,
             "free_episodes": self.free_episodes if paid else 0,
             "paywall_positions": (
@@ -132,7 +135,8 @@ class DemoProject:
 
 
 # Reusable stretches of the state graph. A step is (transition, actor username, comment); a step
-# whose name starts with "@" is a development-stage action run through that stage's services:
+# whose name starts with "@" is an action run through a stage's services: the development stage's
+# below, the production stage's in workflow/management/demo_production.py.
 #   @file      the regulators approve the project's pending planning filings, in sequence
 #   @invite    the content manager invites the platform's raters (who have yet to score)
 #   @overdue   the project's review clocks ran out two days ago (the demo's late deadlines)
@@ -159,28 +163,30 @@ def _to_cut_review(producer: str, cm: str) -> list[tuple[str, str, str]]:
         *_greenlight(producer, cm),
         ("@budget", producer, ""),
         ("start_production", producer, "Contract signed; shooting starts Monday."),
-        ("submit_cut", producer, "Rough cut of all episodes uploaded."),
+        ("@deliver", producer, "Rough cut of all episodes uploaded."),
     ]
 
 
 def _to_final_review(producer: str, cm: str) -> list[tuple[str, str, str]]:
     return [
         *_to_cut_review(producer, cm),
-        ("approve_cut", cm, "Cut approved; sending to finished-cut review."),
+        ("@approve_cut", cm, "Cut approved; sending to finished-cut review."),
     ]
 
 
-def _to_cleared(producer: str, cm: str, authority: str) -> list[tuple[str, str, str]]:
+def _to_cleared(producer: str, cm: str) -> list[tuple[str, str, str]]:
     return [
         *_to_final_review(producer, cm),
-        ("clear", authority, "Finished cut approved; clearance number issued."),
+        ("@final", "", "Finished cut approved; clearance number issued."),
     ]
 
 
-def _to_released(producer: str, cm: str, authority: str) -> list[tuple[str, str, str]]:
+def _to_released(producer: str, cm: str) -> list[tuple[str, str, str]]:
     return [
-        *_to_cleared(producer, cm, authority),
+        *_to_cleared(producer, cm),
+        ("@credits", producer, ""),
         ("release", cm, "Clearance number confirmed in the opening credits; live at 20:00."),
+        ("@metrics", "", ""),
     ]
 
 
@@ -301,10 +307,11 @@ PROJECTS = [
         steps=[
             *_to_cut_review(GP, SCM),
             (
-                "request_cut_changes",
+                "@cut_findings",
                 SCM,
-                "Must fix: subtitles drift in episodes 12-18; the dragon effect in episode 40 "
-                "is unfinished. Suggestion: shorten the cold open of episode 1.",
+                "12 00:41 The subtitles drift out of sync from here to the end of episode 18.\n"
+                "40 01:02 The dragon effect is unfinished (grey-box render).\n"
+                "Suggestion: 1 The cold open could be ten seconds shorter.",
             ),
         ],
         logline="A disgraced sword disciple bonds with the last dragon of a fallen sect.",
@@ -325,9 +332,10 @@ PROJECTS = [
         state="final_review",
         steps=[
             *_to_cut_review(OP, BCM),
-            ("request_cut_changes", BCM, "Must fix: audio clipping in episodes 3 and 27."),
-            ("resubmit_cut", OP, "Audio remixed; both must-fix items addressed."),
-            ("approve_cut", BCM, "Cut approved; sending to the provincial bureau."),
+            ("@cut_findings", BCM, "3 00:12 The dialogue audio clips.\n27 01:05 The music clips."),
+            ("@fix", OP, "Audio remixed from the stems."),
+            ("@deliver", OP, "Audio remixed; both must-fix items addressed."),
+            ("@approve_cut", BCM, "Cut approved; sending to the provincial bureau."),
         ],
         logline="Forced to marry in her sister's place, she finds the groom was expecting her.",
         synopsis=(
@@ -345,10 +353,10 @@ PROJECTS = [
         steps=[
             *_to_final_review(OP, SCM),
             (
-                "request_final_changes",
+                "@final_changes",
                 "zhejiang_reviewer",
-                "Must fix: a brand logo is visible in episode 9; remove the drink-driving scene "
-                "in episode 22 or show its consequences.",
+                "9 00:30 A brand logo is visible on the cup.\n"
+                "22 The drink-driving scene must go, or show its consequences.",
             ),
         ],
         logline="Two rival tea-house owners are matched by the same dating app, every single time.",
@@ -366,7 +374,7 @@ PROJECTS = [
         budget="250000",
         state="cleared",
         # Tier OTHER: the platform's content manager is the finished-cut authority.
-        steps=_to_cleared(GP, BCM, BCM),
+        steps=[*_to_cleared(GP, BCM), ("@credits", GP, ""), ("@schedule", BCM, "")],
         logline="A village doctor's acupuncture saves a tycoon; his family wants her gone.",
         synopsis=(
             "Ye Qing treats the man who collapsed at her clinic and ends up married into the Gu "
@@ -395,15 +403,14 @@ PROJECTS = [
             ("@greenlight", BCM, "Home-page promotion and lead ad-sales title."),
             ("@budget", GP, ""),
             ("start_production", GP, "Contract signed; budget approved."),
-            ("submit_cut", GP, "Fine cut uploaded."),
-            ("approve_cut", BCM, "Cut approved; sending to the Shanghai bureau."),
-            (
-                "clear",
-                "shanghai_reviewer",
-                "Licence issued: （沪）网剧审字（2024）第012号.",
-            ),
+            ("@deliver", GP, "Fine cut uploaded."),
+            ("@approve_cut", BCM, "Cut approved; sending to the Shanghai bureau."),
+            ("@final", "", "Licence issued after the national re-review of a home-page title."),
+            ("@credits", GP, ""),
             ("release", BCM, "Licence number confirmed in the credits; premiere Friday 20:00."),
+            ("@metrics", "", ""),
         ],
+        homepage_promotion=True,
         logline="He has proposed 98 times. She said no to every one, for a reason he forgot.",
         synopsis=(
             "Tech CEO Lu Chen cannot understand why his childhood friend keeps turning him down. "
@@ -419,7 +426,7 @@ PROJECTS = [
         budget="800000",
         state="taken_down",
         steps=[
-            *_to_released(GP, SCM, "shanghai_reviewer"),
+            *_to_released(GP, SCM),
             (
                 "take_down",
                 "shanghai_reviewer",
@@ -485,7 +492,7 @@ PROJECTS = [
         budget="260000",
         state="completed",
         steps=[
-            *_to_released(OP, SCM, SCM),
+            *_to_released(OP, SCM),
             ("complete", SCM, "Licence period over; residual statements settled."),
         ],
         logline="Three strangers share a car home for Spring Festival and one of them is lying.",
@@ -809,7 +816,13 @@ class Command(BaseCommand):
                 for name, username, comment in spec.steps:
                     actor = users.get(username)
                     if name.startswith("@"):
-                        project = DevelopmentStage(project, users).run(name[1:], actor, comment)
+                        action = name[1:]
+                        stage = (
+                            DevelopmentStage
+                            if hasattr(DevelopmentStage, action)
+                            else ProductionStage
+                        )
+                        project = stage(project, users).run(action, actor, comment)
                     else:
                         project = services.project_transition(
                             project=project, name=name, actor=actor, comment=comment
