@@ -76,7 +76,7 @@ class DeliveredEpisodeSerializer(StrictSerializer):
     number = serializers.IntegerField(min_value=1)
     reference = serializers.CharField(
         max_length=services.REFERENCE_MAX_LENGTH,
-        help_text="An http(s):// URL or a storage key such as `studio-a/dragon/ep01-v2.mp4`.",
+        help_text="An http(s):// URL, an object-storage URI (`s3://`, `oss://`, `cos://`, `obs://`, `gs://`) or a storage key such as `studio-a/dragon/ep01-v2.mp4`.",
     )
     duration_seconds = serializers.IntegerField(min_value=1, max_value=services.MAX_EPISODE_SECONDS)
 

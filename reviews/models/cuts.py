@@ -59,7 +59,9 @@ class CutEpisode(models.Model):
     reference = models.CharField(
         _("reference"),
         max_length=500,
-        help_text=_("Where the episode's file is: an https:// URL or a storage key."),
+        help_text=_(
+            "Where the episode's file is: an https:// URL, an object-storage URI or a storage key."
+        ),
     )
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"))
     outcome = models.CharField(

@@ -30,8 +30,9 @@ S = ProjectState
 Outcome = CutEpisode.Outcome
 CUT_REVIEW = FeedbackItem.Stage.CUT_REVIEW
 
-# An https or http URL, or a storage key such as "studio-a/dragon/ep01-v2.mp4".
-REFERENCE = re.compile(r"^(https?://[^\s]+|[A-Za-z0-9][A-Za-z0-9._\-/]*)$")
+# An http(s) URL, an object-storage URI (Amazon S3, Alibaba OSS, Tencent COS, Huawei OBS, Google
+# Cloud Storage), or a bare storage key such as "studio-a/dragon/ep01-v2.mp4".
+REFERENCE = re.compile(r"^((https?|s3|oss|cos|obs|gs)://[^\s]+|[A-Za-z0-9][A-Za-z0-9._\-/]*)$")
 REFERENCE_MAX_LENGTH = CutEpisode._meta.get_field("reference").max_length
 MAX_EPISODE_SECONDS = 3600
 EPISODE_FIELDS = ("number", "reference", "duration_seconds")
@@ -101,8 +102,8 @@ def _clean_episodes(project: Project, episodes: list[dict[str, Any]]) -> list[Cu
         elif len(reference) > REFERENCE_MAX_LENGTH or not REFERENCE.match(reference):
             row["reference"] = [
                 _(
-                    "Give an http(s):// URL or a storage key of letters, digits and . _ - / "
-                    "(at most %(n)d characters)."
+                    "Give an http(s):// URL, an s3://, oss://, cos://, obs:// or gs:// URI, or a "
+                    "storage key of letters, digits and . _ - / (at most %(n)d characters)."
                 )
                 % {"n": REFERENCE_MAX_LENGTH}
             ]
