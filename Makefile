@@ -67,7 +67,8 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The reminder sweep at 1,000 and 100,000 open deadlines (PostgreSQL, a database of its own;
+# The reminder sweep at 1,000 and 100,000 open deadlines, the metrics import of 10,000 and
+# 1,000,000 rows (PostgreSQL, a database of its own;
 # never the dev one). Writes docs/benchmarks.md.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mdprod_bench
 bench: install
@@ -75,6 +76,7 @@ bench: install
 		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/sweep.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/metrics_import.py
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.docs import OUT, write_section  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdprod.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mdprod_bench")
 
@@ -45,7 +48,6 @@ SIZES = (10_000, 1_000_000)
 PROJECTS = 10
 EPISODES = 100
 BUDGET = 1.2
-OUT = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Metrics import (`bench/metrics_import.py`)"
 
 
@@ -215,19 +217,6 @@ def report(results: list[dict], baseline: float, info: dict) -> tuple[str, bool]
     return "\n".join(lines), ok
 
 
-def write_section(text: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, keeping the others."""
-    current = OUT.read_text() if OUT.exists() else "# Benchmarks\n"
-    if SECTION in current:
-        before, rest = current.split(SECTION, 1)
-        after = rest.find("\n## ")
-        tail = rest[after + 1 :] if after >= 0 else ""
-        current = before + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    OUT.write_text(current)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
@@ -264,7 +253,7 @@ def main() -> int:
     print()
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
         print(f"Written to {OUT.relative_to(ROOT)}")
     return 0 if ok else 1
 

@@ -16,6 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.docs import OUT, write_section  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdprod.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mdprod_bench")
 
@@ -41,7 +44,7 @@ from workflow.reminders import Schedule, due_deadlines, reminders_sweep  # noqa:
 SIZES = (1_000, 100_000)
 DUE = 100
 RUNS = 7
-OUT = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Reminder sweep (`make bench`, `bench/sweep.py`)"
 
 
 def guard() -> None:
@@ -178,9 +181,7 @@ def report(results: list[dict], info: dict) -> str:
     ratio = large["median_ms"] / small["median_ms"]
     ok = ratio < 2 and small["queries"] == large["queries"]
     lines = [
-        "# Benchmarks",
-        "",
-        "## Reminder sweep (`make bench`, `bench/sweep.py`)",
+        SECTION,
         "",
         f"Machine: {info['cpus']} CPUs, {info['system']}, Python {info['python']}, "
         f"PostgreSQL {info['postgres']}. Run {info['date']}.",
@@ -230,8 +231,7 @@ def main() -> int:
         results.append(result)
     reset()
     text = report(results, machine())
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(text)
+    write_section(SECTION, text)
     print()
     print(text)
     print(f"Written to {OUT.relative_to(ROOT)}")
