@@ -8,7 +8,8 @@ number of an ORDINARY drama is our assumption of the same shape with 网剧备�
 Planning filing and platform approval numbers have no fixed shape: each issuer has its own.
 
 Numbers are compared and stored normalised: surrounding whitespace dropped, half-width brackets
-``(沪)`` written full-width ``（沪）``, the serial kept as given (``第012号`` and ``第12号`` are two
+``(沪)`` written full-width ``（沪）``, full-width digits ``２０２４`` as ASCII ``2024`` (other
+scripts' digits are refused), the serial kept as given (``第012号`` and ``第12号`` are two
 numbers, as on paper).
 """
 
@@ -71,7 +72,7 @@ class NumberPattern:
     @property
     def regex(self) -> re.Pattern:
         return re.compile(
-            rf"^（(?P<issuer>[^（）\s]{{1,4}})）{self.word}（(?P<year>\d{{4}})）第(?P<serial>\d{{1,4}})号$"
+            rf"^（(?P<issuer>[^（）\s]{{1,4}})）{self.word}（(?P<year>[0-9]{{4}})）第(?P<serial>[0-9]{{1,4}})号$"
         )
 
     def example(self, issuer: str, year: int) -> str:
@@ -84,7 +85,10 @@ PATTERNS: dict[str, NumberPattern] = {
     "online_registration": NumberPattern(word="网剧备字"),
 }
 
-HALF_TO_FULL_WIDTH = str.maketrans({"(": "（", ")": "）"})
+# Brackets are written full-width, digits ASCII (full-width digits are the same number).
+CANONICAL_WIDTH = str.maketrans(
+    {"(": "（", ")": "）", **{chr(0xFF10 + d): str(d) for d in range(10)}}
+)
 
 
 def issuer_abbreviation(organisation) -> str | None:
@@ -99,7 +103,7 @@ def issuer_abbreviation(organisation) -> str | None:
 def normalise(kind: str, number: str) -> str:
     number = (number or "").strip()
     if kind in PATTERNS:
-        number = number.translate(HALF_TO_FULL_WIDTH)
+        number = number.translate(CANONICAL_WIDTH)
     return number
 
 

@@ -104,10 +104,7 @@ class ClearanceAdmin(ScopedModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        visible = project_list_for(request.user).values("pk")
-        return Clearance.objects.filter(project__in=visible).select_related(
-            "project", "issued_by", "recorded_by"
-        )
+        return selectors.clearance_list_for(request.user)
 
     @admin.display(description=_("recorded by"))
     def recorded_by_display(self, obj):

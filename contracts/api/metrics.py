@@ -25,6 +25,7 @@ from workflow.api import StrictSerializer
 
 RATE = {"max_digits": 5, "decimal_places": 4}
 MONEY = {"max_digits": 16, "decimal_places": 2}
+TOTAL_MONEY = {"max_digits": 20, "decimal_places": 2}
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Not found in your scope.")}
 INVALID = {400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`).")}
 
@@ -131,8 +132,8 @@ class MetricsTotalsSerializer(serializers.Serializer):
     comments = serializers.IntegerField()
     shares = serializers.IntegerField()
     paid_unlocks = serializers.IntegerField()
-    paid_revenue = serializers.DecimalField(**MONEY)
-    ad_revenue = serializers.DecimalField(**MONEY)
+    paid_revenue = serializers.DecimalField(**TOTAL_MONEY)
+    ad_revenue = serializers.DecimalField(**TOTAL_MONEY)
 
 
 class MetricsSummarySerializer(serializers.Serializer):

@@ -42,8 +42,10 @@ MAX_BATCH_SIZE = 10_000
 MAX_ERRORS = 1000
 MAX_UNKNOWN_PROJECTS = 10_000
 BULK_MAX_ROWS = 5000
-MAX_COUNT = 2**63 - 1
-MAX_MONEY = Decimal("999999999999.99")
+# Per episode and day. Far above any real title, and low enough that the summary's sums over
+# millions of rows stay within a 64-bit integer and the totals' 20 digits.
+MAX_COUNT = 10**12
+MAX_MONEY = Decimal("9999999999.99")
 RATE_PLACES = Decimal("0.0001")
 
 # ASCII digits only: int() and Decimal() would also read other scripts' digits, and "1_000".
@@ -155,7 +157,7 @@ def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict
     if None in raw:  # csv.DictReader puts the values past the last column under None
         errors["row"] = str(_("This line has more values than the header has columns."))
     parsers: dict[str, Callable[[Any], Any]] = {
-        "project": lambda v: parse_whole(v, minimum=1),
+        "project": lambda v: parse_whole(v, minimum=1, maximum=2**63 - 1),
         "episode": lambda v: parse_whole(v, minimum=1, maximum=32767),
         "date": lambda v: parse_date(v, today=today),
         **{name: parse_whole for name in COUNT_FIELDS},

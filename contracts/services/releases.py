@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
+from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock, project_transition
 
@@ -218,11 +219,31 @@ def releases_run_scheduled(*, today: date | None = None) -> list[int]:
             if _release_if_due(release_id, today):
                 released.append(project_id)
         except (DomainError, ValidationError) as exc:
-            logger.warning(
-                "Scheduled release of project %s skipped: %s",
-                project_id,
-                " ".join([str(exc), *getattr(exc, "reasons", [])]),
-            )
+            why = " ".join([*_messages(exc), *getattr(exc, "reasons", [])])
+            logger.warning("Scheduled release of project %s skipped: %s", project_id, why)
+            _tell_the_scheduler(release_id, today, why)
         except Exception:
             logger.exception("Scheduled release of project %s failed", project_id)
     return released
+
+
+def _messages(exc: Exception) -> list[str]:
+    return [exc.detail] if isinstance(exc, DomainError) else list(exc.messages)
+
+
+def _tell_the_scheduler(release_id: int, today: date, why: str) -> None:
+    """The content manager who scheduled the release hears, once per day it is due, that it did
+    not happen and why (the gate's reasons): a title that silently stays offline costs money."""
+    gate = Release.objects.select_related("project", "scheduled_by").get(pk=release_id)
+    notify(
+        recipients=[gate.scheduled_by],
+        project=gate.project,
+        subject=str(
+            _("Scheduled release of “%(title)s” did not happen") % {"title": gate.project.title}
+        ),
+        body=str(
+            _("The release scheduled for %(date)s was refused: %(why)s")
+            % {"date": gate.scheduled_for.isoformat(), "why": why}
+        ),
+        source=f"release-refused:{release_id}:{today.isoformat()}",
+    )

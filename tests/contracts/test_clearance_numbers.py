@@ -223,6 +223,27 @@ def test_a_duplicate_written_half_width_is_the_same_number(world, make_project):
     assert "has already issued" in errors["number"][0]
 
 
+def test_full_width_digits_are_the_same_number(world, make_project):
+    first = record(
+        world, make_project("final_review", tier="KEY"), "（沪）网剧审字（２０２４）第０１２号"
+    )
+    assert first.number == "（沪）网剧审字（2024）第012号"
+
+    errors = refusal(
+        world, make_project("final_review", tier="KEY"), "（沪）网剧审字（2024）第012号"
+    )
+
+    assert "has already issued" in errors["number"][0]
+
+
+def test_other_scripts_digits_are_not_a_licence_number(world, make_project):
+    errors = refusal(
+        world, make_project("final_review", tier="KEY"), "（沪）网剧审字（٢٠٢٤）第012号"
+    )
+
+    assert "Expected a number like" in errors["number"][0]
+
+
 def test_expiry_cannot_precede_the_issue_date(world, make_project):
     project = make_project("final_review", tier="KEY")
     errors = refusal(

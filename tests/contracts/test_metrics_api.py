@@ -351,3 +351,28 @@ def test_a_send_is_limited_to_5000_rows(world, api, released):
         "rows": ["Ensure this field has no more than 5000 elements."]
     }
     assert not EpisodeMetric.objects.exists()
+
+
+def test_the_largest_figures_a_row_accepts_still_add_up_in_the_summary(world, api, released):
+    biggest = {"plays": 10**12, "valid_plays": 10**12, "paid_revenue": "9999999999.99",
+               "ad_revenue": "9999999999.99"}  # fmt: skip
+    rows = [
+        api_row(episode=episode, date=(DAY - timedelta(days=day)).isoformat(), **biggest)
+        for episode in range(1, 11)
+        for day in range(30)
+    ]
+    client = api(world.content_manager)
+    assert (
+        client.post(BULK, {"project": released.pk, "rows": rows}, format="json").status_code == 200
+    )
+    summary = client.get(SUMMARY, {"project": released.pk})
+    assert summary.status_code == 200
+    assert summary.json()["totals"]["plays"] == 300 * 10**12
+    # Exact on PostgreSQL; SQLite (the embedded mode) sums decimals in floating point.
+    assert Decimal(summary.json()["totals"]["paid_revenue"]) == pytest.approx(
+        Decimal("2999999999997.00"), abs=Decimal("0.10")
+    )
+    too_big = api_row(plays=10**12 + 1, valid_plays=0)
+    response = client.post(BULK, {"project": released.pk, "rows": [too_big]}, format="json")
+    assert response.status_code == 400
+    assert "rows.0.plays" in response.json()["fields"]

@@ -16,7 +16,7 @@ from contracts.tasks import release_scheduled
 from workflow import guards
 from workflow.exceptions import PermissionDenied
 from workflow.guards import unmet
-from workflow.models import Membership, ProjectTransition
+from workflow.models import Membership, Notification, ProjectTransition
 from workflow.services import project_transition
 
 _serials = itertools.count(1)
@@ -261,6 +261,11 @@ def test_the_task_skips_a_project_whose_gate_fails_and_goes_on(world, make_proje
     assert (state_of(unconfirmed), state_of(due)) == ("cleared", "released")
     assert f"project {unconfirmed.pk} skipped" in caplog.text
     assert "opening credits" in caplog.text
+    # The content manager who scheduled it is told, once a day however often the task runs.
+    release_scheduled()
+    [notice] = Notification.objects.filter(recipient=world.content_manager, project=unconfirmed)
+    assert notice.subject == f"Scheduled release of “{unconfirmed.title}” did not happen"
+    assert "opening credits" in notice.body
 
 
 def test_the_task_skips_when_the_scheduler_can_no_longer_release(world, make_project, caplog):
