@@ -29,8 +29,8 @@ from workflow.selectors import organisations_of, project_list_for
 from workflow.services import COMMENT_MAX_LENGTH
 
 S = ProjectState
-DURATION = re.compile(r"^(?:(\d+):)?(\d+)$")
-RANGE = re.compile(r"^(\d+)(?:\s*-\s*(\d+))?$")
+DURATION = re.compile(r"^(?:([0-9]{1,3}):)?([0-9]{1,5})$")
+RANGE = re.compile(r"^([0-9]{1,5})(?:\s*-\s*([0-9]{1,5}))?$")
 
 
 def _seconds(text: str) -> int | str:

@@ -1,12 +1,12 @@
-"""Cut rounds the user may see: those of every project the user sees (the producer, the
-platform, and the regulators the project is routed to, who review the finished cut), each with
-its episode counts in the same query."""
+"""Cut rounds the user may see, each with its episode counts in the same query. The platform's
+cut review is between the producer and the platform, like its findings: regulators review the
+finished cut, not the platform's working rounds, and do not see them."""
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from reviews.models import CutEpisode, CutSubmission, FeedbackItem
-from workflow.selectors import project_list_for
+from workflow.selectors import memberships_of, project_list_for
 
 Outcome = CutEpisode.Outcome
 
@@ -29,8 +29,12 @@ def _must_fix_open():
 
 
 def cut_submission_list_for(user) -> QuerySet[CutSubmission]:
+    projects = project_list_for(user)
+    if user is None or not user.is_superuser:
+        own = [m.organisation_id for m in memberships_of(user)]
+        projects = projects.filter(Q(producer_id__in=own) | Q(platform_id__in=own))
     return (
-        CutSubmission.objects.filter(project__in=project_list_for(user).values("pk"))
+        CutSubmission.objects.filter(project__in=projects.values("pk"))
         .select_related("project", "submitted_by")
         .annotate(
             approved_count=Count("episodes", filter=Q(episodes__outcome=Outcome.APPROVED)),

@@ -129,6 +129,40 @@ def _clean_episodes(project: Project, episodes: list[dict[str, Any]]) -> list[Cu
     return sorted(cleaned, key=lambda episode: episode.number)
 
 
+def _references(project: Project, round_: int) -> dict[int, str]:
+    return dict(
+        CutEpisode.objects.filter(
+            submission__project=project, submission__round=round_
+        ).values_list("number", "reference")
+    )
+
+
+def _check_flagged_episodes_changed(project, delivered, previous: dict[int, str]) -> None:
+    """An episode with a must-fix finding comes back re-edited: under a new reference."""
+    flagged = set(
+        FeedbackItem.objects.filter(
+            project=project,
+            stage=CUT_REVIEW,
+            round=project.review_round,
+            severity=FeedbackItem.Severity.MUST_FIX,
+            episode__isnull=False,
+        ).values_list("episode", flat=True)
+    )
+    unchanged = sorted(
+        e.number for e in delivered if e.number in flagged and previous.get(e.number) == e.reference
+    )
+    if unchanged:
+        raise ValidationError(
+            {
+                "episodes": _(
+                    "Episodes %(list)s had must-fix findings: deliver them re-edited, under a new "
+                    "reference."
+                )
+                % {"list": ", ".join(map(str, unchanged))}
+            }
+        )
+
+
 @transaction.atomic
 def cut_submit(
     *, project: Project, actor, episodes: list[dict[str, Any]], note: str = ""
@@ -144,15 +178,14 @@ def cut_submit(
         raise PermissionDenied(_("Only a producer of the project's company may deliver its cut."))
     name, round_ = delivery_transition(project)
     delivered = _clean_episodes(project, episodes)
-    previous = {}
+    previous = _references(project, round_ - 1)
     if round_ > 1:
-        previous = dict(
-            CutEpisode.objects.filter(
-                submission__project=project,
-                submission__round=round_ - 1,
-                outcome=Outcome.APPROVED,
-            ).values_list("number", "reference")
-        )
+        _check_flagged_episodes_changed(project, delivered, previous)
+    approved = set(
+        CutEpisode.objects.filter(
+            submission__project=project, submission__round=round_ - 1, outcome=Outcome.APPROVED
+        ).values_list("number", flat=True)
+    )
     submission = CutSubmission.objects.create(
         project=project,
         round=round_,
@@ -163,7 +196,7 @@ def cut_submit(
     )
     for episode in delivered:
         episode.submission = submission
-        if previous.get(episode.number) == episode.reference:
+        if episode.number in approved and previous.get(episode.number) == episode.reference:
             episode.outcome = Outcome.APPROVED
     CutEpisode.objects.bulk_create(delivered)
     project_transition(project=project, name=name, actor=actor, comment=note)
@@ -262,15 +295,20 @@ def cut_episodes_mark(*, submission: CutSubmission, actor, outcome: str, numbers
 
 
 def link_fixed_findings(project: Project) -> int:
-    """After a resubmission: the answered findings of the previous round are fixed by this cut."""
+    """After a resubmission: the answered findings of the previous round on the episodes this cut
+    re-delivered (a new reference) are fixed by it."""
     submission = CutSubmission.objects.filter(project=project, round=project.review_round).first()
     if submission is None:  # only a test that bypasses the delivery guard gets here
         return 0
+    before = _references(project, project.review_round - 1)
+    now = _references(project, project.review_round)
+    changed = [number for number, reference in now.items() if before.get(number) != reference]
     return FeedbackItem.objects.filter(
         project=project,
         stage=CUT_REVIEW,
         round=project.review_round - 1,
         status=FeedbackItem.Status.ADDRESSED,
+        episode__in=changed,
         fixed_in__isnull=True,
     ).update(fixed_in=submission)
 

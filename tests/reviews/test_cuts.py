@@ -255,6 +255,41 @@ def test_the_resubmitted_cut_fixes_the_findings_and_keeps_unchanged_approvals(
     assert (project.state, project.review_round) == ("cut_review", 2)
 
 
+def test_an_episode_with_a_must_fix_finding_comes_back_re_edited(api, world, in_review):
+    project = send_back(api, world, in_review)
+    finding = FeedbackItem.objects.get(project=project)
+    api(world.producer_a).post(
+        f"/api/v1/feedback-items/{finding.pk}/respond/",
+        {"status": "addressed", "response": "Logo blurred."},
+        format="json",
+    )
+    response = api(world.producer_a).post(CUTS, delivery(project), format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["episodes"] == [
+        "Episodes 3 had must-fix findings: deliver them re-edited, under a new reference."
+    ]
+    assert CutSubmission.objects.filter(project=project).count() == 1
+    assert Project.objects.get(pk=project.pk).state == "cut_changes"
+
+
+def test_only_findings_on_re_delivered_episodes_are_linked_to_the_fixing_round(
+    api, world, in_review
+):
+    add_findings(api, world, in_review["id"], SUGGESTION_EP5)
+    project = send_back(api, world, in_review)
+    for finding in FeedbackItem.objects.filter(project=project):
+        api(world.producer_a).post(
+            f"/api/v1/feedback-items/{finding.pk}/respond/",
+            {"status": "addressed", "response": "Done."},
+            format="json",
+        )
+    fixed = delivery(project, ep3={"reference": "studio-a/ep03-v2.mp4"})
+    round_two = api(world.producer_a).post(CUTS, fixed, format="json").json()
+    links = dict(FeedbackItem.objects.filter(project=project).values_list("episode", "fixed_in"))
+    # Episode 5 was not re-delivered: its suggestion was answered but no cut fixed it.
+    assert links == {3: round_two["id"], 5: None}
+
+
 def test_findings_of_a_past_round_cannot_be_added(api, world, in_review):
     send_back(api, world, in_review)
     response = add_findings(api, world, in_review["id"], SUGGESTION_EP5)
@@ -262,15 +297,17 @@ def test_findings_of_a_past_round_cannot_be_added(api, world, in_review):
     assert response.json()["code"] == "cut_round_closed"
 
 
-def test_regulators_see_the_delivered_cut_but_not_the_platforms_findings(api, world, make_project):
+def test_the_cut_review_stays_between_the_producer_and_the_platform(api, world, make_project):
     project = make_project("in_production", tier="ORDINARY", episode_count=2, free_episodes=1)
     cut = api(world.producer_a).post(CUTS, delivery(project), format="json").json()
     add_findings(api, world, cut["id"], {**MUST_FIX_EP3, "episode": 2})
+    # The Shanghai bureau will review the finished cut, not the platform's working rounds.
     reviewer = api(world.shanghai_reviewer)
-    assert reviewer.get(f"{CUTS}{cut['id']}/").status_code == 200
+    assert reviewer.get(f"{CUTS}{cut['id']}/").status_code == 404
+    assert reviewer.get(CUTS).json()["count"] == 0
     assert reviewer.get(f"/api/v1/feedback-items/?cut_round={cut['id']}").json()["count"] == 0
-    assert api(world.zhejiang_reviewer).get(f"{CUTS}{cut['id']}/").status_code == 404
     assert api(world.producer_b).get(f"{CUTS}{cut['id']}/").status_code == 404
+    assert api(world.rater).get(f"{CUTS}{cut['id']}/").status_code == 200  # platform staff
 
 
 def test_the_cut_round_list_costs_the_same_queries_for_one_round_or_many(api, world, make_project):

@@ -63,6 +63,17 @@ def test_a_bad_line_is_named_next_to_the_episodes_field(client, world, shooting)
     assert not CutSubmission.objects.exists()
 
 
+@pytest.mark.parametrize("duration", ["9" * 5000, "²", "1:2:3"])
+def test_an_unreadable_duration_is_an_error_on_the_form(client, world, shooting, duration):
+    client.force_login(world.producer_a)
+    lines = episode_lines(4).splitlines()
+    lines[0] = f"studio-a/ep01.mp4 {duration}"
+    response = client.post(ADD, {"project": shooting.pk, "episodes": "\n".join(lines)})
+    assert response.status_code == 200
+    assert "Line 1:" in " ".join(response.context["form"].errors["episodes"])
+    assert not CutSubmission.objects.exists()
+
+
 def test_the_content_manager_adds_findings_and_sets_outcomes(client, world, cut):
     client.force_login(world.content_manager)
     page = client.get(change_url(cut))
