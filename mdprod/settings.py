@@ -218,12 +218,43 @@ MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]
 MDPROD_REMINDER_OVERDUE_DAYS = int(os.environ.get("MDPROD_REMINDER_OVERDUE_DAYS", "5"))
 MDPROD_REMINDER_ESCALATE_FROM_DAY = int(os.environ.get("MDPROD_REMINDER_ESCALATE_FROM_DAY", "2"))
 
+# The cache also holds the API throttles' counters: with several web processes they must share
+# it (Redis) for the limits to be exact; without CACHE_URL/REDIS_URL each process counts alone.
+_cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        # Tools: Authorization: Bearer mdp_<prefix>_<secret> (see workflow/authentication.py).
+        "workflow.authentication.ApiKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "workflow.authentication.ApiKeyScopes",
+    ],
+    # Per key, per person, per client address for anonymous requests; 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "workflow.authentication.ApiKeyRateThrottle",
+        "workflow.authentication.PersonRateThrottle",
+        "workflow.authentication.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": os.environ.get("MDPROD_THROTTLE_KEY", "600/min"),
+        "user": os.environ.get("MDPROD_THROTTLE_USER", "1200/min"),
+        "anon": os.environ.get("MDPROD_THROTTLE_ANON", "60/min"),
+    },
+    # Anonymous requests count per client address: trust X-Forwarded-For only from our proxies.
+    "NUM_PROXIES": int(
+        os.environ.get("MDPROD_NUM_PROXIES", "1" if env_bool("DJANGO_BEHIND_PROXY") else "0")
+    ),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -253,6 +284,8 @@ SPECTACULAR_SETTINGS = {
         "ClearanceKindEnum": "contracts.models.Clearance.Kind",
         "RegulatoryReviewStatusEnum": "reviews.models.RegulatoryReview.Status",
         "ReviewDecisionOutcomeEnum": "reviews.services.filings.Outcome.CHOICES",
+        "RoleEnum": "workflow.models.Membership.Role",
+        "ApiKeyRoleEnum": "workflow.keys.KEY_ROLE_CHOICES",
     },
 }
 

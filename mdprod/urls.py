@@ -2,24 +2,32 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from workflow.api import MeView, ProjectViewSet
 from workflow.api_deadlines import DeadlineViewSet
+from workflow.api_keys import ApiKeyViewSet
 from workflow.api_notifications import NotificationViewSet
+from workflow.authentication import AnonymousRateThrottle
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("deadlines", DeadlineViewSet, basename="deadline")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 api_v1 = [
     path("", include(router.urls)),
     path("", include("reviews.urls")),
     path("", include("contracts.urls")),
     path("me/", MeView.as_view(), name="me"),
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    # DRF leaves its token view unthrottled; password guessing counts against the client address.
+    path(
+        "auth/token/",
+        ObtainAuthToken.as_view(throttle_classes=[AnonymousRateThrottle]),
+        name="auth-token",
+    ),
 ]
 
 urlpatterns = [

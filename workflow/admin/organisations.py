@@ -47,7 +47,8 @@ class OrganisationAdmin(ScopedModelAdmin):
 class MembershipForm(forms.ModelForm):
     user = forms.ModelChoiceField(
         label=_("User"),
-        queryset=get_user_model().objects.filter(is_active=True),
+        # A key's service user has exactly the one membership its key was issued with.
+        queryset=get_user_model().objects.filter(is_active=True, api_key__isnull=True),
         to_field_name=get_user_model().USERNAME_FIELD,
         widget=forms.TextInput,
         help_text=_("The person's exact username."),
@@ -74,7 +75,8 @@ class MembershipAdmin(ScopedModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        # API keys' memberships are managed with their keys (revoke, issue a new one).
+        queryset = super().get_queryset(request).filter(user__api_key__isnull=True)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(organisation_id__in=administered_organisation_ids(request.user))

@@ -617,9 +617,12 @@ from workflow.models.deadlines import (  # noqa: E402
     Notification,
     Reminder,
 )
+from workflow.models.keys import ApiKey, ApiKeyScope  # noqa: E402
 
 __all__ = [
     "EDITABLE_STATES",
+    "ApiKey",
+    "ApiKeyScope",
     "SLA",
     "TERMINAL_STATES",
     "Deadline",
