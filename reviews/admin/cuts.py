@@ -15,12 +15,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from reviews.admin.filings import add_errors, lines, render_form_page
+from reviews.admin.forms import add_errors, lines, parse_finding, render_form_page
 from reviews.models import CutEpisode, CutSubmission, FeedbackItem
 from reviews.models.cuts import cut_summary
 from reviews.selectors.cuts import cut_submission_list_for
 from reviews.services import cuts as services
-from reviews.services.feedback import TIMECODE
 from workflow.admin.common import ReadOnlyScopedAdmin, state_badge
 from workflow.exceptions import DomainError
 from workflow.models import Membership, ProjectState
@@ -116,22 +115,14 @@ class FindingsForm(forms.Form):
     )
 
     def items(self) -> list[dict]:
-        items = []
-        for line in lines(self.cleaned_data["findings"]):
-            episode, _sep, rest = line.partition(" ")
-            timecode, _sep, text = rest.strip().partition(" ")
-            if not TIMECODE.match(timecode):
-                timecode, text = "", rest.strip()
-            items.append(
-                {
-                    "episode": int(episode) if episode.isdigit() else None,
-                    "timecode": timecode,
-                    "text": text.strip(),
-                    "category": self.cleaned_data["category"],
-                    "severity": self.cleaned_data["severity"],
-                }
-            )
-        return items
+        return [
+            {
+                **parse_finding(line),
+                "category": self.cleaned_data["category"],
+                "severity": self.cleaned_data["severity"],
+            }
+            for line in lines(self.cleaned_data["findings"])
+        ]
 
 
 class OutcomeForm(forms.Form):

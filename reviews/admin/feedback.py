@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reviews.admin.filings import add_errors, render_form_page
+from reviews.admin.forms import add_errors, render_form_page
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import feedback_item_list_for
 from reviews.services import feedback as services

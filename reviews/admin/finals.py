@@ -4,20 +4,20 @@ export, the compliance checklists, the producer's confirmations, and losses.
 Every change goes through ``reviews.services.finals``; a refusal is shown, never a 500.
 """
 
-import csv
-import re
-
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from reviews.admin.filings import DecisionForm, add_errors, render_form_page
+from mdprod.spreadsheets import csv_text
+from reviews.admin.filings import DecisionForm
+from reviews.admin.forms import DecisionAdminMixin, parse_finding
+from reviews.api.finals import PlatformReportRowSerializer
 from reviews.models import (
     ChecklistConfirmation,
     ChecklistItem,
@@ -34,10 +34,23 @@ from workflow.exceptions import DomainError
 from workflow.models import Membership
 from workflow.selectors import organisations_of, project_list_for
 
-# "12 01:05 | text": a finding on episode 12 at 01:05; "12 | text": on episode 12.
-FINDING_LINE = re.compile(
-    r"^(?P<episode>\d{1,4})(?:\s+(?P<timecode>[\d:]{4,8}))?\s*\|\s*(?P<text>.+)$"
-)
+
+class DecidedAtFilter(admin.DateFieldListFilter):
+    """The "decided at" filter, refusing (as the admin refuses a bad filter) a day outside the
+    report's years instead of failing on it (year 1 cannot be moved to UTC)."""
+
+    def queryset(self, request, queryset):
+        for name, value in self.used_parameters.items():
+            if name.endswith("__isnull"):
+                continue
+            for raw in value if isinstance(value, list) else [value]:
+                try:
+                    moment = forms.DateTimeField().to_python(raw)
+                    if moment is not None:
+                        selectors.validate_report_day(moment.date())
+                except ValidationError as exc:
+                    raise IncorrectLookupParameters(exc) from exc
+        return super().queryset(request, queryset)
 
 
 class FinalDecisionForm(DecisionForm):
@@ -76,24 +89,20 @@ class FinalDecisionForm(DecisionForm):
             (services.Outcome.REQUEST_CHANGES, _("Request changes")),
             (services.Outcome.REJECT, _("Reject (the project is rejected, its loss recorded)")),
         ]
-        hint = _("One finding per line; “12 01:05 | text” for episode 12 at 01:05.")
+        hint = _(
+            "One finding per line: optionally the episode and a timecode, then the finding, "
+            "e.g. “12 01:05 Blur the logo.” for episode 12 at 01:05."
+        )
         self.fields["must_fix"].help_text = hint
 
     def items(self) -> list[dict]:
-        found = []
-        for item in super().items():
-            match = FINDING_LINE.match(item["text"])
-            if match:
-                item["text"] = match["text"].strip()
-                item["episode"] = int(match["episode"])
-                if match["timecode"]:
-                    item["timecode"] = match["timecode"]
-            found.append(item)
-        return found
+        return [{**item, **parse_finding(item["text"])} for item in super().items()]
 
 
 @admin.register(FinalReview)
-class FinalReviewAdmin(ReadOnlyScopedAdmin):
+class FinalReviewAdmin(DecisionAdminMixin, ReadOnlyScopedAdmin):
+    decision_form = FinalDecisionForm
+    decision_title = _("Decide the finished-cut review")
     list_display = (
         "project",
         "step",
@@ -108,7 +117,7 @@ class FinalReviewAdmin(ReadOnlyScopedAdmin):
     list_filter = (
         "status",
         "tier",
-        ("decided_at", admin.DateFieldListFilter),
+        ("decided_at", DecidedAtFilter),
         ("authority", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("project__title", "filing_number")
@@ -160,56 +169,28 @@ class FinalReviewAdmin(ReadOnlyScopedAdmin):
         url = reverse("admin:reviews_finalreview_decide", args=[obj.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="reviews_finalreview_decide",
-            ),
-            *super().get_urls(),
-        ]
+    def may_decide(self, user, obj) -> bool:
+        return services.may_decide(user, obj.authority)
 
-    def decide_view(self, request, object_id):
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404(_("Not found."))
-        if not services.may_decide(request.user, obj.authority):
-            raise DjangoPermissionDenied
-        form = FinalDecisionForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.final_review_decide(
-                    review=obj,
-                    actor=request.user,
-                    outcome=data["outcome"],
-                    clearance_number=data["clearance_number"],
-                    expires_on=data["expires_on"],
-                    comment=data["comment"],
-                    items=form.items(),
-                )
-            except (DomainError, ValidationError) as exc:
-                add_errors(form, exc)
-            else:
-                self.message_user(request, _("Decision recorded."), messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:reviews_finalreview_change", args=[obj.pk])
-                )
-        return render_form_page(
-            self,
-            request,
-            obj=obj,
-            form=form,
-            title=_("Decide the finished-cut review"),
-            submit_label=_("Record the decision"),
-            summary=[
-                (_("project"), obj.project.title),
-                (_("step"), services.step_name(obj.sequence, obj.authority.name)),
-                (_("tier"), obj.tier),
-                (_("round"), obj.round),
-            ],
+    def decide(self, obj, *, actor, form) -> None:
+        data = form.cleaned_data
+        services.final_review_decide(
+            review=obj,
+            actor=actor,
+            outcome=data["outcome"],
+            clearance_number=data["clearance_number"],
+            expires_on=data["expires_on"],
+            comment=data["comment"],
+            items=form.items(),
         )
+
+    def decision_summary(self, obj) -> list[tuple]:
+        return [
+            (_("project"), obj.project.title),
+            (_("step"), services.step_name(obj.sequence, obj.authority.name)),
+            (_("tier"), obj.tier),
+            (_("round"), obj.round),
+        ]
 
     @admin.action(
         description=_("Export the platform's report (selected titles it reviewed) as CSV"),
@@ -217,49 +198,27 @@ class FinalReviewAdmin(ReadOnlyScopedAdmin):
     )
     def export_platform_report(self, request, queryset):
         """Filter by "decided at" for the period, select all, export: only the platform's own
-        decided reviews are written."""
+        decided reviews are written, as in the API's report."""
         platform_ids = [p.pk for p in selectors.report_platforms_of(request.user)]
-        rows = (
-            queryset.filter(authority_id__in=platform_ids, status__in=selectors.DECIDED)
-            .select_related("project__producer", "authority", "decided_by")
-            .order_by("decided_at", "pk")
+        rows = selectors.platform_report(platform_ids).filter(pk__in=queryset.values("pk"))
+        header = [
+            _("platform"),
+            _("project id"),
+            _("title"),
+            _("producer company"),
+            _("episode count"),
+            _("round"),
+            _("outcome"),
+            _("approval number"),
+            _("decided by"),
+            _("decided at"),
+        ]
+        data = PlatformReportRowSerializer(rows, many=True).data
+        response = HttpResponse(
+            csv_text(header, (row.values() for row in data)),
+            content_type="text/csv; charset=utf-8",
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="platform-report.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                str(label)
-                for label in (
-                    _("platform"),
-                    _("project id"),
-                    _("title"),
-                    _("producer company"),
-                    _("episode count"),
-                    _("round"),
-                    _("outcome"),
-                    _("approval number"),
-                    _("decided by"),
-                    _("decided at"),
-                )
-            ]
-        )
-        for review in rows:
-            writer.writerow(
-                [
-                    review.authority.name,
-                    review.project_id,
-                    review.project.title,
-                    review.project.producer.name,
-                    review.project.episode_count,
-                    review.round,
-                    review.get_status_display(),
-                    review.filing_number,
-                    review.decided_by.get_username() if review.decided_by else "",
-                    review.decided_at.isoformat() if review.decided_at else "",
-                ]
-            )
         return response
 
 
@@ -290,7 +249,6 @@ class ComplianceChecklistAdmin(ReadOnlyScopedAdmin):
     inlines = (ChecklistItemInline,)
 
     def get_queryset(self, request):
-        services.default_checklist()
         return selectors.checklist_list()
 
 

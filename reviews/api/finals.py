@@ -1,8 +1,6 @@
 """The finished-cut review in the API: its steps, the decider's queue and decision, the platform's
 periodic report, the compliance checklists and the producer's confirmations, losses."""
 
-import csv
-import io
 from datetime import date
 
 import django_filters
@@ -21,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mdprod.api import ErrorSerializer, IdFilter
+from mdprod.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.api.filings import ProjectRefSerializer
 from reviews.models import ChecklistConfirmation, ChecklistItem, ProjectLoss, RegulatoryReview
@@ -137,8 +136,8 @@ class PlatformReportRowSerializer(serializers.Serializer):
 
 class PlatformReportQuerySerializer(StrictSerializer):
     # "from" is a keyword: the fields are declared under other names and renamed below.
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    date_from = serializers.DateField(validators=[selectors.validate_report_day])
+    date_to = serializers.DateField(validators=[selectors.validate_report_day])
     platform = serializers.IntegerField(required=False, min_value=1)
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
 
@@ -162,24 +161,20 @@ class PlatformReportQuerySerializer(StrictSerializer):
 
 
 class ReportCSVRenderer(renderers.BaseRenderer):
-    """Rows as CSV (UTF-8 with a byte-order mark, so that spreadsheets read Chinese titles)."""
+    """Rows as CSV, through the CSV the admin's export writes too (``mdprod.spreadsheets``)."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
         if isinstance(data, dict):  # an error body
-            for key, value in data.items():
-                writer.writerow([key, value])
+            text = csv_text(None, data.items())
         elif data:
-            writer.writerow(list(data[0]))
-            for row in data:
-                writer.writerow(["" if v is None else v for v in row.values()])
-        return out.getvalue().encode(self.charset)
+            text = csv_text(list(data[0]), (row.values() for row in data))
+        else:
+            text = "\ufeff"
+        return text.encode(self.charset)
 
 
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such object in your scope.")}
@@ -308,7 +303,11 @@ class FinalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ],
         responses={
             200: PlatformReportRowSerializer(many=True),
-            400: OpenApiResponse(ErrorSerializer, description="A missing or invalid date."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="A missing or invalid date, a day outside 2000-01-01 to 2099-12-31, "
+                "or `from` after `to`.",
+            ),
             403: OpenApiResponse(
                 ErrorSerializer, description="You are not a content manager of a platform."
             ),
@@ -412,8 +411,6 @@ class ComplianceChecklistViewSet(
     ordering = ["id"]
 
     def get_queryset(self):
-        if self.action == "list" and not getattr(self, "swagger_fake_view", False):
-            services.default_checklist()  # the default exists once anyone looks
         return selectors.checklist_list()
 
 

@@ -7,8 +7,10 @@ it is the authority of and the other steps of the projects routed to it.
 
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from reviews.models import (
     ChecklistConfirmation,
@@ -86,23 +88,60 @@ def report_platforms_of(user) -> list[Organisation]:
     )
 
 
+# The report's periods lie within these days: beyond them a day cannot be turned into a moment
+# (year 1, year 9999) and no report was ever due.
+REPORT_FIRST_DAY = date(2000, 1, 1)
+REPORT_LAST_DAY = date(2099, 12, 31)
+
+
+def validate_report_day(day: date) -> None:
+    if not REPORT_FIRST_DAY <= day <= REPORT_LAST_DAY:
+        raise ValidationError(
+            _("Choose a day from %(first)s to %(last)s.")
+            % {"first": REPORT_FIRST_DAY.isoformat(), "last": REPORT_LAST_DAY.isoformat()},
+            code="out_of_range",
+        )
+
+
+def validate_report_period(date_from: date, date_to: date) -> None:
+    """ValidationError keyed ``date_from`` / ``date_to`` unless the period is a usable one."""
+    errors = {}
+    for field, day in (("date_from", date_from), ("date_to", date_to)):
+        try:
+            validate_report_day(day)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if not errors and date_from > date_to:
+        errors["date_to"] = [_("The period ends before it starts.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 def decided_in_period_q(date_from: date, date_to: date) -> Q:
     """Decided on a day from ``date_from`` to ``date_to`` inclusive (local dates)."""
+    validate_report_period(date_from, date_to)
     zone = timezone.get_current_timezone()
     start = timezone.make_aware(datetime.combine(date_from, time.min), zone)
     end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), zone)
     return Q(decided_at__gte=start, decided_at__lt=end)
 
 
-def platform_report(platform_ids: list[int], date_from: date, date_to: date):
-    """The titles the platforms reviewed themselves (OTHER tier) and decided in the period, for
-    the platform's periodic report to its provincial bureau, oldest decision first."""
-    return (
-        Review.objects.filter(kind=FINAL_REVIEW, authority_id__in=platform_ids, status__in=DECIDED)
-        .filter(decided_in_period_q(date_from, date_to))
-        .select_related("project", "project__producer", "authority", "decided_by")
-        .order_by("decided_at", "pk")
+def platform_report(
+    platform_ids: list[int], date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[RegulatoryReview]:
+    """The titles the platforms reviewed themselves (OTHER tier) and decided in the period (all
+    periods without one), for the platform's periodic report to its provincial bureau, oldest
+    decision first. ValidationError for a period outside ``validate_report_period``."""
+    queryset = Review.objects.filter(
+        kind=FINAL_REVIEW, authority_id__in=platform_ids, status__in=DECIDED
     )
+    if date_from is not None or date_to is not None:
+        queryset = queryset.filter(
+            decided_in_period_q(date_from or REPORT_FIRST_DAY, date_to or REPORT_LAST_DAY)
+        )
+    return queryset.select_related(
+        "project", "project__producer", "authority", "decided_by"
+    ).order_by("decided_at", "pk")
 
 
 def checklist_list() -> QuerySet[ComplianceChecklist]:

@@ -20,23 +20,32 @@ stays in that tier. Pending reviews exist only while the proposal is with the re
   opens what the new tier needs; while the producer is revising, resubmit opens them instead.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Clearance
-from contracts.services import clearance_record
 from reviews.models import FeedbackItem, RegulatoryReview
-from reviews.services.feedback import feedback_items_add
-from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
-from workflow.models import Membership, Organisation, Project, ProjectState
-from workflow.provinces import Province
+from reviews.services.decisions import (
+    FILING_NUMBER_MAX_LENGTH,
+    NoAuthority,  # noqa: F401 - raised by the routing, caught by callers
+    Outcome,
+    ReviewNotPending,  # noqa: F401 - raised by lock_pending, caught by callers
+    Step,
+    check_outcome,
+    clean_decision,
+    decline,
+    lock_pending,
+    national_administration,
+    provincial_bureau,
+    record_clearance,
+    supersede,
+)
+from workflow.exceptions import DomainError, PermissionDenied
+from workflow.models import Membership, Project, ProjectState
 from workflow.selectors import memberships_of
-from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition
 
 Review = RegulatoryReview
 PLANNING_FILING = Review.Kind.PLANNING_FILING
@@ -45,18 +54,6 @@ S = ProjectState
 # A tier change in these states opens the new tier's filings at once; in draft and revising the
 # next (re)submission opens them; from the cut review on, the finished-cut review takes over.
 REOPEN_ON_TIER_CHANGE = frozenset({S.SUBMITTED, S.GREENLIT, S.IN_PRODUCTION})
-
-
-class NoAuthority(DomainError):
-    status_code = 409
-    code = "no_authority"
-    default_detail = _("There is no authority to file this project with.")
-
-
-class ReviewNotPending(DomainError):
-    status_code = 409
-    code = "review_not_pending"
-    default_detail = _("This review has already been decided or superseded.")
 
 
 class EarlierStepPending(DomainError):
@@ -81,62 +78,14 @@ class ProjectNotUnderReview(DomainError):
     )
 
 
-@dataclass(frozen=True)
-class Step:
-    sequence: int
-    authority: Organisation
-
-
-def _provincial_bureau(province: str, *, review=None) -> Organisation:
-    """The bureau of the province; ``review`` names what is being routed, for the refusal."""
-    bureau = (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR,
-            level=Organisation.Level.PROVINCIAL,
-            province=province,
-        )
-        .order_by("pk")
-        .first()
-    )
-    if bureau is None:
-        label = Province(province).label if province in Province.values else province
-        raise NoAuthority(
-            _(
-                "There is no provincial bureau for %(province)s, so %(review)s cannot be "
-                "routed. An administrator must add the bureau first."
-            )
-            % {"province": label, "review": review or _("the planning filing")}
-        )
-    return bureau
-
-
-def _national_administration(*, review=None) -> Organisation:
-    national = (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR, level=Organisation.Level.NATIONAL
-        )
-        .order_by("pk")
-        .first()
-    )
-    if national is None:
-        raise NoAuthority(
-            _(
-                "There is no national administration, so %(review)s cannot be routed. An "
-                "administrator must add it first."
-            )
-            % {"review": review or _("the KEY planning filing")}
-        )
-    return national
-
-
 def needed_steps(project: Project) -> list[Step]:
     """The planning-filing steps the project's current tier needs, in order."""
     if project.review_tier == "ORDINARY":
-        return [Step(1, _provincial_bureau(project.producer.province))]
+        return [Step(1, provincial_bureau(project.producer.province))]
     if project.review_tier == "KEY":
         return [
-            Step(1, _provincial_bureau(project.producer.province)),
-            Step(2, _national_administration()),
+            Step(1, provincial_bureau(project.producer.province)),
+            Step(2, national_administration()),
         ]
     return []
 
@@ -150,13 +99,6 @@ def _live_reviews(project: Project) -> list[RegulatoryReview]:
     )
 
 
-def _supersede(reviews: list[RegulatoryReview]) -> None:
-    if reviews:
-        Review.objects.filter(pk__in=[r.pk for r in reviews]).update(
-            status=Review.Status.SUPERSEDED, updated_at=timezone.now()
-        )
-
-
 def planning_filings_open(project: Project) -> list[RegulatoryReview]:
     """Bring the project's planning filings in line with its tier and round.
 
@@ -168,7 +110,7 @@ def planning_filings_open(project: Project) -> list[RegulatoryReview]:
     steps = needed_steps(project)
     live = _live_reviews(project)
     stale = [r for r in live if r.status == Review.Status.PENDING or r.tier != project.review_tier]
-    _supersede(stale)
+    supersede(stale)
     approved = {
         (r.sequence, r.authority_id)
         for r in live
@@ -191,7 +133,7 @@ def planning_filings_open(project: Project) -> list[RegulatoryReview]:
 
 def planning_filings_close(project: Project) -> None:
     """Supersede the pending filings: the proposal left the reviewers' hands."""
-    _supersede(
+    supersede(
         list(
             Review.objects.select_for_update().filter(
                 project=project, kind=PLANNING_FILING, status=Review.Status.PENDING
@@ -205,37 +147,10 @@ def planning_filings_retier(project: Project, *, previous: str) -> None:
     if project.state in REOPEN_ON_TIER_CHANGE:
         planning_filings_open(project)
     else:
-        _supersede([r for r in _live_reviews(project) if r.tier != project.review_tier])
+        supersede([r for r in _live_reviews(project) if r.tier != project.review_tier])
 
 
 # The reviewer's decision --------------------------------------------------------------------
-
-
-class Outcome:
-    APPROVE = "approve"
-    REQUEST_CHANGES = "request_changes"
-    REJECT = "reject"
-    CHOICES = (
-        (APPROVE, _("Approve and record the filing number")),
-        (REQUEST_CHANGES, _("Request changes")),
-        (REJECT, _("Reject")),
-    )
-
-
-FILING_NUMBER_MAX_LENGTH = Review._meta.get_field("filing_number").max_length
-
-
-def _lock_review(review_id: int) -> RegulatoryReview:
-    try:
-        return (
-            Review.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("authority")
-            .get(pk=review_id)
-        )
-    except DatabaseError as exc:
-        raise ConcurrentUpdate(
-            _("Someone else is deciding this review at the same time; reload and retry.")
-        ) from exc
 
 
 def is_reviewer_of(user, authority_id: int) -> bool:
@@ -265,15 +180,6 @@ def _check_earlier_steps(review: RegulatoryReview) -> None:
         )
 
 
-def _clean_text(value: str, field: str, *, required: bool, max_length: int) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError({field: _("This field is required for this outcome.")})
-    if len(value) > max_length:
-        raise ValidationError({field: _("Keep it under %(n)d characters.") % {"n": max_length}})
-    return value
-
-
 @transaction.atomic
 def regulatory_review_decide(
     *,
@@ -290,44 +196,32 @@ def regulatory_review_decide(
     (unique per authority). Requesting changes needs feedback items and sends the proposal back
     to the producer (``request_revision``); rejecting needs a comment and rejects the proposal.
     """
-    if outcome not in dict(Outcome.CHOICES):
-        raise ValidationError({"outcome": _("Choose approve, request_changes or reject.")})
+    check_outcome(outcome)
     if review.kind != PLANNING_FILING:
         raise NotAPlanningFiling()
     if not is_reviewer_of(actor, review.authority_id):
         raise PermissionDenied(_("Only a reviewer of the authority may decide this review."))
-    filing_number = _clean_text(
-        filing_number,
-        "filing_number",
-        required=outcome == Outcome.APPROVE,
-        max_length=FILING_NUMBER_MAX_LENGTH,
+    filing_number, comment = clean_decision(
+        outcome=outcome,
+        comment=comment,
+        items=items,
+        number=filing_number,
+        number_field="filing_number",
+        number_max_length=FILING_NUMBER_MAX_LENGTH,
+        number_required=True,
+        number_refused=_("Only an approval records a filing number."),
     )
-    comment = _clean_text(
-        comment, "comment", required=outcome == Outcome.REJECT, max_length=COMMENT_MAX_LENGTH
-    )
-    if outcome != Outcome.APPROVE and filing_number:
-        raise ValidationError({"filing_number": _("Only an approval records a filing number.")})
-    if outcome == Outcome.REQUEST_CHANGES and not items:
-        raise ValidationError({"items": _("Name at least one change the producer must make.")})
-    if outcome != Outcome.REQUEST_CHANGES and items:
-        raise ValidationError({"items": _("Feedback items go with a request for changes.")})
 
-    # The project first, then the review: the same order as every transition.
-    project = project_lock(review.project_id)
-    review = _lock_review(review.pk)
-    if review.status != Review.Status.PENDING:
-        raise ReviewNotPending(
-            _("This review is already %(status)s.")
-            % {"status": str(review.get_status_display()).lower()}
-        )
+    project, review = lock_pending(review)
     _check_earlier_steps(review)
     if outcome != Outcome.APPROVE and project.state != S.SUBMITTED:
         raise ProjectNotUnderReview()
 
-    now = timezone.now()
-    review.decided_by, review.decided_at, review.comment = actor, now, comment
+    review.decided_by, review.decided_at, review.comment = actor, timezone.now(), comment
     if outcome == Outcome.APPROVE:
-        _record_filing_number(review, project=project, number=filing_number, actor=actor, now=now)
+        _record_filing_number(
+            review, project=project, number=filing_number, actor=actor, now=review.decided_at
+        )
         review.status = Review.Status.APPROVED
         review.filing_number = filing_number
         review.save(
@@ -342,24 +236,15 @@ def regulatory_review_decide(
         )
         return review
 
-    review.status = (
-        Review.Status.CHANGES_REQUESTED
-        if outcome == Outcome.REQUEST_CHANGES
-        else Review.Status.REJECTED
+    decline(
+        review,
+        project=project,
+        actor=actor,
+        outcome=outcome,
+        items=items,
+        stage=FeedbackItem.Stage.PLANNING_FILING,
+        changes_transition="request_revision",
     )
-    review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
-    if outcome == Outcome.REQUEST_CHANGES:
-        feedback_items_add(
-            project=project,
-            stage=FeedbackItem.Stage.PLANNING_FILING,
-            round=review.round,
-            items=items or [],
-            actor=actor,
-            regulatory_review=review,
-        )
-        project_transition(project=project, name="request_revision", actor=actor, comment=comment)
-    else:
-        project_transition(project=project, name="reject", actor=actor, comment=comment)
     return review
 
 
@@ -373,24 +258,3 @@ def _record_filing_number(review, *, project, number: str, actor, now) -> Cleara
         now=now,
         field="filing_number",
     )
-
-
-def record_clearance(
-    review, *, project, kind: str, number: str, actor, now, field: str, **extra
-) -> Clearance:
-    """Record the number the review's authority issued; its errors are keyed ``field``."""
-    try:
-        return clearance_record(
-            project=project,
-            kind=kind,
-            number=number,
-            issued_by=review.authority,
-            actor=actor,
-            issued_at=now,
-            **extra,
-        )
-    except ValidationError as exc:  # the clearance's number is the review's number field
-        errors = exc.update_error_dict({})
-        raise ValidationError(
-            {(field if name == "number" else name): e for name, e in errors.items()}
-        ) from exc

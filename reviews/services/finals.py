@@ -36,24 +36,25 @@ from reviews.models import (
     ProjectLoss,
     RegulatoryReview,
 )
-from reviews.services.feedback import feedback_items_add
-from reviews.services.filings import (
+from reviews.services.decisions import (
     FILING_NUMBER_MAX_LENGTH,
     Outcome,
-    ReviewNotPending,
     Step,
-    _clean_text,
-    _lock_review,
-    _national_administration,
-    _provincial_bureau,
-    _supersede,
+    check_outcome,
+    clean_decision,
+    clean_text,
+    decline,
+    lock_pending,
+    national_administration,
+    provincial_bureau,
     record_clearance,
+    supersede,
 )
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import PRODUCER
 from workflow.selectors import memberships_of
-from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition
+from workflow.services import project_lock, project_transition
 
 Review = RegulatoryReview
 FINAL_REVIEW = Review.Kind.FINAL_REVIEW
@@ -94,13 +95,13 @@ def _what() -> str:
 def final_review_steps(project: Project) -> list[Step]:
     """The steps of the project's finished-cut review, in order (NoAuthority if one is missing)."""
     if project.review_tier in ("KEY", "ORDINARY"):
-        steps = [Step(FIRST, _provincial_bureau(project.producer.province, review=_what()))]
+        steps = [Step(FIRST, provincial_bureau(project.producer.province, review=_what()))]
         if project.homepage_promotion:
-            steps.append(Step(NATIONAL_RE_REVIEW, _national_administration(review=_what())))
+            steps.append(Step(NATIONAL_RE_REVIEW, national_administration(review=_what())))
     else:
         steps = [Step(FIRST, project.platform)]
     if project.special_subject:
-        steps.append(Step(JOINT_REVIEW, _national_administration(review=_what())))
+        steps.append(Step(JOINT_REVIEW, national_administration(review=_what())))
     return steps
 
 
@@ -136,7 +137,7 @@ def final_reviews_open(project: Project) -> list[RegulatoryReview]:
     """
     steps = final_review_steps(project)
     live = _live_reviews(project)
-    _supersede(
+    supersede(
         [r for r in live if r.status == Review.Status.PENDING or r.tier != project.review_tier]
     )
     approved = _approved_steps(live, project.review_tier)
@@ -158,7 +159,7 @@ def final_reviews_open(project: Project) -> list[RegulatoryReview]:
 
 def final_reviews_close(project: Project) -> None:
     """Supersede the pending steps: the cut left the authorities' hands."""
-    _supersede(
+    supersede(
         list(
             Review.objects.select_for_update().filter(
                 project=project, kind=FINAL_REVIEW, status=Review.Status.PENDING
@@ -238,41 +239,30 @@ def final_review_decide(
     the step's authority), so ``clearance_number`` is required there and refused elsewhere. (For
     an OTHER special subject the platform's approval, which precedes the joint review, records
     the platform's approval number: see ``issuing_step``.)
-    Requesting changes needs feedback items (the producer answers them in final_changes);
+    Requesting changes needs feedback items, at least one of them must-fix (the producer
+    answers them in final_changes);
     rejecting needs a comment, rejects the project and records the producer's loss.
     """
-    if outcome not in dict(Outcome.CHOICES):
-        raise ValidationError({"outcome": _("Choose approve, request_changes or reject.")})
+    check_outcome(outcome)
     if review.kind != FINAL_REVIEW:
         raise ValidationError({"review": _("This is not a step of a finished-cut review.")})
     if not may_decide(actor, review.authority):
         raise PermissionDenied(_("Only a reviewer of the authority may decide this review."))
-    clearance_number = _clean_text(
-        clearance_number,
-        "clearance_number",
-        required=False,
-        max_length=CLEARANCE_NUMBER_MAX_LENGTH,
+    clearance_number, comment = clean_decision(
+        outcome=outcome,
+        comment=comment,
+        items=items,
+        number=clearance_number,
+        number_field="clearance_number",
+        number_max_length=CLEARANCE_NUMBER_MAX_LENGTH,
+        number_required=False,
+        number_refused=_("Only an approval records a number."),
+        must_fix_required=True,
     )
-    comment = _clean_text(
-        comment, "comment", required=outcome == Outcome.REJECT, max_length=COMMENT_MAX_LENGTH
-    )
-    if outcome != Outcome.APPROVE and clearance_number:
-        raise ValidationError({"clearance_number": _("Only an approval records a number.")})
     if outcome != Outcome.APPROVE and expires_on is not None:
         raise ValidationError({"expires_on": _("Only an approval records a clearance.")})
-    if outcome == Outcome.REQUEST_CHANGES and not items:
-        raise ValidationError({"items": _("Name at least one change the producer must make.")})
-    if outcome != Outcome.REQUEST_CHANGES and items:
-        raise ValidationError({"items": _("Feedback items go with a request for changes.")})
 
-    # The project first, then the review: the same order as every transition.
-    project = project_lock(review.project_id)
-    review = _lock_review(review.pk)
-    if review.status != Review.Status.PENDING:
-        raise ReviewNotPending(
-            _("This review is already %(status)s.")
-            % {"status": str(review.get_status_display()).lower()}
-        )
+    project, review = lock_pending(review)
     if project.state != S.FINAL_REVIEW:
         raise ProjectNotInFinalReview()
     _check_earlier_steps(review)
@@ -290,28 +280,23 @@ def final_review_decide(
         )
         return review
 
-    if outcome == Outcome.REQUEST_CHANGES:
-        review.status = Review.Status.CHANGES_REQUESTED
-        review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
-        feedback_items_add(
-            project=project,
-            stage=FeedbackItem.Stage.FINAL_REVIEW,
-            round=review.round,
-            items=items or [],
-            actor=actor,
-            regulatory_review=review,
-        )
-        project_transition(
-            project=project, name="request_final_changes", actor=actor, comment=comment
-        )
-        return review
-
-    review.status = Review.Status.REJECTED
-    review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
-    project = project_transition(project=project, name="reject", actor=actor, comment=comment)
-    ProjectLoss.objects.create(
-        project=project, amount=_loss_amount(project), review=review, recorded_at=now, note=comment
+    project = decline(
+        review,
+        project=project,
+        actor=actor,
+        outcome=outcome,
+        items=items,
+        stage=FeedbackItem.Stage.FINAL_REVIEW,
+        changes_transition="request_final_changes",
     )
+    if outcome == Outcome.REJECT:
+        ProjectLoss.objects.create(
+            project=project,
+            amount=_loss_amount(project),
+            review=review,
+            recorded_at=now,
+            note=comment,
+        )
     return review
 
 
@@ -398,7 +383,8 @@ def _approve(review, *, project, actor, now, number: str, expires_on: date | Non
 
 # The compliance checklist -------------------------------------------------------------------
 
-# The default checklist, for authorities without their own (created on first use).
+# The default checklist, for authorities without their own: migration 0004 creates version 1
+# with these items (translated when shown, see ``item_label``).
 DEFAULT_CHECKLIST_ITEMS = (
     (
         "cost-allocation-report",
@@ -429,22 +415,9 @@ CHECKLIST_OPEN_STATES = frozenset(
 
 
 def default_checklist() -> ComplianceChecklist | None:
-    """The active default checklist; the first call creates version 1 with the four items."""
-    active = ComplianceChecklist.objects.filter(authority=None, is_active=True).first()
-    if active is not None or ComplianceChecklist.objects.filter(authority=None).exists():
-        return active
-    with transaction.atomic():
-        checklist, created = ComplianceChecklist.objects.get_or_create(
-            authority=None, version=1, defaults={"is_active": True}
-        )
-        if created:
-            ChecklistItem.objects.bulk_create(
-                ChecklistItem(
-                    checklist=checklist, code=code, label=label, help_text=help_text, position=i
-                )
-                for i, (code, label, help_text) in enumerate(DEFAULT_CHECKLIST_ITEMS)
-            )
-    return checklist
+    """The active default checklist (created by a migration), or None if an operator removed it:
+    then authorities without their own checklist have nothing to confirm."""
+    return ComplianceChecklist.objects.filter(authority=None, is_active=True).first()
 
 
 @dataclass
@@ -528,7 +501,7 @@ def checklist_item_confirm(
 
     Confirming an item again updates its reference (and who confirmed it, when).
     """
-    reference = _clean_text(reference, "reference", required=False, max_length=REFERENCE_MAX_LENGTH)
+    reference = clean_text(reference, "reference", required=False, max_length=REFERENCE_MAX_LENGTH)
     project = _locked_project_for_checklist(project.pk, actor)
     applicable = {i.pk for entry in applicable_checklists(project) for i in entry.items}
     if item.pk not in applicable:
@@ -571,8 +544,6 @@ def compliance_checklist_publish(
         )
     if not items:
         raise ValidationError({"items": _("A checklist needs at least one item.")})
-    if authority is None:
-        default_checklist()
     versions = ComplianceChecklist.objects.select_for_update().filter(authority=authority)
     latest = versions.order_by("-version").first()
     built, errors, codes = [], {}, set()

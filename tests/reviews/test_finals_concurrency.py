@@ -1,6 +1,9 @@
 """Concurrent decisions on one finished-cut step: exactly one wins, the rest get a conflict."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from rest_framework.test import APIClient
 
 from contracts.models import Clearance
@@ -13,6 +16,14 @@ from workflow.models import Project, ProjectTransition
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
+
+
+@pytest.fixture(autouse=True)
+def _default_checklist(transactional_db):
+    """The flush between transactional tests drops the default checklist its data migration
+    created; put it back the same way (serialized_rollback clashes with the content types)."""
+    migration = importlib.import_module("reviews.migrations.0004_default_compliance_checklist")
+    migration.create_default_checklist(apps, None)
 
 
 def test_concurrent_decisions_on_one_step(world, make_project):

@@ -320,9 +320,15 @@ def test_resubmit_final_needs_the_checklist_still_complete(world, make_project):
         step_at(project, world.shanghai),
         world.shanghai_reviewer,
         outcome="request_changes",
-        items=[{**FINDING, "severity": "suggestion"}],
+        items=[FINDING],
     )
     project.refresh_from_db()
+    feedback_item_respond(
+        item=FeedbackItem.objects.get(project=project),
+        actor=world.producer_a,
+        status="addressed",
+        response="Blurred.",
+    )
     confirmation = project.checklist_confirmations.get(item__code="cast-fee-pledge")
     finals.checklist_item_unconfirm(confirmation=confirmation, actor=world.producer_a)
 
