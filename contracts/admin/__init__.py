@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts import selectors, services
 from contracts.models import Budget, BudgetLine, TierPolicy
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
+from workflow.admin.common import project_records
 from workflow.exceptions import DomainError
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
@@ -366,3 +367,12 @@ class TierPolicyAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+for label, changelist, order in (
+    (_("Budget"), "admin:contracts_budget_changelist", 10),
+    (_("Clearances"), "admin:contracts_clearance_changelist", 80),
+    (_("Release"), "admin:contracts_release_changelist", 90),
+    (_("Release metrics"), "admin:contracts_episodemetric_changelist", 100),
+):
+    project_records(label, changelist, order=order)

@@ -834,3 +834,22 @@ def test_superuser_manages_every_organisation(client, world, admin_user):
     assert world.studio_b.pk in listed(client, url)
     assert world.nrta.pk in listed(client, url)
     assert client.get(reverse("admin:workflow_organisation_add")).status_code == 200
+
+
+def test_the_project_page_links_to_its_records_filtered_to_the_project(client, world, make_project):
+    from reviews.services.cuts import cut_submit
+
+    ours, other = (
+        make_project("in_production", tier="OTHER", episode_count=2, free_episodes=1)
+        for _ in range(2)
+    )
+    episodes = [{"number": n, "reference": f"x/ep{n}.mp4", "duration_seconds": 60} for n in (1, 2)]
+    for project in (ours, other):
+        cut_submit(project=project, actor=world.producer_a, episodes=episodes)
+    client.force_login(world.producer_a)
+    page = client.get(change_url(ours))
+    links = dict(page.context["project_records"])
+    assert list(links)[:3] == ["Budget", "Evaluations", "Regulatory reviews"]
+    assert "Deadlines" in links and "Release metrics" in links
+    rounds = client.get(links["Cut rounds"])
+    assert [cut.project_id for cut in rounds.context["cl"].result_list] == [ours.pk]

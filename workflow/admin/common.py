@@ -5,9 +5,12 @@ change to a project goes through ``services``: the admin holds no business rule 
 outside the user's scope are "not found" (404), as in the API.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -102,3 +105,31 @@ class ReadOnlyScopedAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The records other apps keep about a project (budget, reviews, clearances...), linked from the
+# project page. Apps register theirs from their admin modules: workflow does not import them.
+
+
+@dataclass(frozen=True)
+class ProjectRecords:
+    label: object
+    changelist: str  # the admin URL name of the records' list; it is filtered by project
+    order: int
+
+
+_project_records: list[ProjectRecords] = []
+
+
+def project_records(label, changelist: str, *, order: int) -> None:
+    """List the records of ``changelist`` (a model with a ``project`` foreign key) on the page of
+    every project, as a link to that list filtered to the project."""
+    if all(r.changelist != changelist for r in _project_records):
+        _project_records.append(ProjectRecords(label, changelist, order))
+
+
+def project_record_links(project) -> list[tuple[object, str]]:
+    return [
+        (record.label, f"{reverse(record.changelist)}?project__id__exact={project.pk}")
+        for record in sorted(_project_records, key=lambda r: r.order)
+    ]

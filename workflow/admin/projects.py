@@ -33,7 +33,15 @@ from workflow.selectors import (
     transition_options,
 )
 
-from .common import ScopedModelAdmin, error_text, is_member, state_badge, transition_labels
+from .common import (
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+    project_record_links,
+    project_records,
+    state_badge,
+    transition_labels,
+)
 
 S = ProjectState
 
@@ -417,6 +425,7 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
             "transition_history": [
                 (labels.get(entry.name, entry.name), entry) for entry in project_history(project)
             ],
+            "project_records": project_record_links(project),
             "transition_comment_param": self.fsm_comment_param,
             "transition_comment_max_length": services.COMMENT_MAX_LENGTH,
         }
@@ -471,3 +480,6 @@ def _spreadsheet_safe(text: str) -> str:
 
 def _local_iso(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+project_records(_("Deadlines"), "admin:workflow_deadline_changelist", order=110)
