@@ -20,7 +20,7 @@ from reviews.models import CutEpisode, CutSubmission, FeedbackItem
 from reviews.models.cuts import cut_summary
 from reviews.selectors.cuts import cut_submission_list_for
 from reviews.services import cuts as services
-from workflow.admin.common import ReadOnlyScopedAdmin, state_badge
+from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin, state_badge
 from workflow.exceptions import DomainError
 from workflow.models import Membership, ProjectState
 from workflow.permissions import CONTENT_MANAGER
@@ -143,19 +143,9 @@ class OutcomeForm(forms.Form):
         return parse_numbers(self.cleaned_data["episodes"])
 
 
-class CutEpisodeInline(admin.TabularInline):
+class CutEpisodeInline(ReadOnlyInline):
     model = CutEpisode
     fields = ("number", "reference", "duration_seconds", "outcome")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CutSubmission)

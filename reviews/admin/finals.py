@@ -29,7 +29,7 @@ from reviews.models import (
 from reviews.selectors import finals as selectors
 from reviews.services import finals as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text
-from workflow.admin.common import ReadOnlyScopedAdmin, is_member
+from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin, is_member
 from workflow.exceptions import DomainError
 from workflow.models import Membership
 from workflow.selectors import organisations_of, project_list_for
@@ -225,18 +225,9 @@ class FinalReviewAdmin(DecisionAdminMixin, ReadOnlyScopedAdmin):
 # Compliance checklists -------------------------------------------------------------------------
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(ReadOnlyInline):
     model = ChecklistItem
     fields = ("position", "code", "label", "help_text")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ComplianceChecklist)

@@ -78,6 +78,8 @@ def test_the_content_manager_adds_findings_and_sets_outcomes(client, world, cut)
     client.force_login(world.content_manager)
     page = client.get(change_url(cut))
     assert "Add findings" in page.content.decode()
+    # The delivered episodes are listed on the round's page (members are not Django staff).
+    assert "studio-a/ep04.mp4" in page.content.decode()
     findings = reverse("admin:reviews_cutsubmission_findings", args=[cut.pk])
     response = client.post(
         findings,

@@ -226,3 +226,14 @@ def test_changelists_cost_the_same_queries_for_few_and_many(client, world, make_
     few = counts()
     make(5)
     assert counts() == few
+
+
+def test_a_checklists_items_are_listed_on_its_page(client, world):
+    from reviews.services.finals import default_checklist
+
+    checklist = default_checklist()
+    client.force_login(world.producer_a)
+    page = client.get(reverse("admin:reviews_compliancechecklist_change", args=[checklist.pk]))
+    assert page.status_code == 200
+    for item in checklist.items.all():
+        assert item.code in page.content.decode()

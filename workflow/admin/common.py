@@ -87,6 +87,29 @@ class ScopedModelAdmin(admin.ModelAdmin):
         raise Http404(_("Not found."))
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """The rows of a record shown on its (scoped) page: any member who may open the page sees
+    them; nobody adds, changes or deletes them here. Set ``model`` and ``fields``."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyScopedAdmin(ScopedModelAdmin):
     """A record pages only show: any member may look (the queryset does the scoping); nobody
     adds, changes or deletes here."""

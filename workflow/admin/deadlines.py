@@ -7,28 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from workflow.deadlines import deadline_list_for
 from workflow.models import SLA, Deadline, DeadlineEvent
 
-from .common import ReadOnlyScopedAdmin, ScopedModelAdmin, is_member
+from .common import ReadOnlyInline, ReadOnlyScopedAdmin, ScopedModelAdmin, is_member
 
 
-class DeadlineEventInline(admin.TabularInline):
+class DeadlineEventInline(ReadOnlyInline):
     model = DeadlineEvent
     fields = ("at", "kind", "due_before", "due_after", "note")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ("at", "id")
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OverdueFilter(admin.SimpleListFilter):
