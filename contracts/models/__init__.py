@@ -272,5 +272,6 @@ class Release(TimeStampedModel):
         return str(_("Release of %(project)s") % {"project": self.project})
 
 
-# Release metrics live in their own module; importing them here registers them.
+# Contracts and release metrics live in their own modules; importing them registers them.
+from contracts.models.agreements import Contract  # noqa: E402, F401
 from contracts.models.metrics import EpisodeMetric  # noqa: E402, F401
