@@ -6,11 +6,12 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev migrate seed messages static run test lint format check-migrations clean bench
+.PHONY: help install install-dev migrate seed messages static run test fuzz lint format check-migrations clean bench
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve UI + API + Celery worker and beat"
 	@echo "make test   install dev requirements and run the whole suite"
+	@echo "make fuzz   schemathesis against the API schema, as each role"
 	@echo "make lint   ruff check and format check"
 
 $(VENV)/bin/activate:
@@ -58,6 +59,10 @@ run: seed messages static
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against the generated OpenAPI schema, as each role (minutes; not in `make test`).
+fuzz: install-dev
+	$(PY) -m pytest -m fuzz tests/mdprod/test_schema_fuzz.py $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ filesystem transport (no broker server), e-mail to the console and a development
 once into var/. Production sets the variables documented in the README.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our static files, no CDN
     "django_fsm",
     "workflow",
     "reviews",
@@ -125,8 +127,28 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded documents (contracts.models.Document): local files under var/media by default, or any
+# Django storage backend named in MDPROD_DEFAULT_STORAGE with its OPTIONS as JSON in
+# MDPROD_DEFAULT_STORAGE_OPTIONS (S3-compatible object storage: see the README). Never served from
+# MEDIA_URL (no route): the checked download view streams them.
+MEDIA_ROOT = Path(os.environ.get("MDPROD_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+_default_storage = {
+    "BACKEND": os.environ.get(
+        "MDPROD_DEFAULT_STORAGE", "django.core.files.storage.FileSystemStorage"
+    )
+}
+if _storage_options := os.environ.get("MDPROD_DEFAULT_STORAGE_OPTIONS"):
+    _default_storage["OPTIONS"] = json.loads(_storage_options)
+MDPROD_DOCUMENT_MAX_MB = int(os.environ.get("MDPROD_DOCUMENT_MAX_MB", "20"))
+# Uploads above 2.5 MB go to a temporary file, not memory; other request bodies stay under 2.5 MB
+# (the front proxy must accept bodies up to MDPROD_DOCUMENT_MAX_MB).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -211,7 +233,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 890},
     },
+    "retry-webhooks": {
+        "task": "workflow.retry_webhooks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+# Webhooks: a subscription is disabled after this many failed delivery attempts in a row.
+MDPROD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MDPROD_WEBHOOK_DISABLE_AFTER", "10"))
 # Reminders: days relative to the due time, then daily while overdue for this many days; from
 # the escalation day on, the responsible organisation's admins are told too.
 MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]
@@ -261,7 +290,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "mdprod.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mdprod.schema.AutoSchema",
     "EXCEPTION_HANDLER": "mdprod.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -277,15 +306,22 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ProjectStateEnum": "workflow.models.ProjectState",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
         "BudgetLineCategoryEnum": "contracts.models.BudgetLine.Category",
         "ClearanceKindEnum": "contracts.models.Clearance.Kind",
+        "DocumentKindEnum": "contracts.models.Document.Kind",
         "RegulatoryReviewStatusEnum": "reviews.models.RegulatoryReview.Status",
         "ReviewDecisionOutcomeEnum": "reviews.services.filings.Outcome.CHOICES",
         "RoleEnum": "workflow.models.Membership.Role",
         "ApiKeyRoleEnum": "workflow.keys.KEY_ROLE_CHOICES",
+        "WebhookEventTypeEnum": "workflow.models.WebhookEventType",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ResidualBasisEnum": "contracts.models.Contract.ResidualBasis",
     },
 }
 

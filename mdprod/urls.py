@@ -1,21 +1,30 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from workflow.api import MeView, ProjectViewSet
 from workflow.api_deadlines import DeadlineViewSet
+from workflow.api_directory import PlatformViewSet
 from workflow.api_keys import ApiKeyViewSet
 from workflow.api_notifications import NotificationViewSet
+from workflow.api_webhooks import ROUTES as WEBHOOK_ROUTES
 from workflow.authentication import AnonymousRateThrottle
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("deadlines", DeadlineViewSet, basename="deadline")
+router.register("platforms", PlatformViewSet, basename="platform")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+for prefix, viewset, basename in WEBHOOK_ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 api_v1 = [
     path("", include(router.urls)),
@@ -30,6 +39,9 @@ api_v1 = [
     ),
 ]
 
+# An unmatched /api/ address answers in the API's error format (JSON), not an HTML page.
+handler404 = "mdprod.api.not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -37,5 +49,10 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
     path("api/", RedirectView.as_view(pattern_name="swagger-ui", permanent=False)),
 ]

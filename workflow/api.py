@@ -16,11 +16,18 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mdprod.api import ErrorSerializer, IdFilter
+from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter
 
 from . import selectors, services
 from .exceptions import PermissionDenied
-from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
+from .models import (
+    Membership,
+    Organisation,
+    Project,
+    ProjectState,
+    ProjectTransition,
+    ReviewTier,
+)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -71,6 +78,10 @@ class ProjectSerializer(StrictSerializer, serializers.ModelSerializer):
     )
     platform = serializers.PrimaryKeyRelatedField(queryset=selectors.platform_list())
     producer = OrganisationRefSerializer(read_only=True)
+    # Blank until the proposal is submitted: the schema's enum must allow it.
+    review_tier = serializers.ChoiceField(
+        choices=ReviewTier.choices, allow_blank=True, read_only=True
+    )
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     joint_review_required = serializers.BooleanField(
         read_only=True, help_text="A special subject also needs the joint review."
@@ -141,6 +152,10 @@ class ProjectTransitionSerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     organisation = OrganisationRefSerializer(read_only=True)
+    # Blank for everyone but raters: the schema's enum must allow it.
+    rater_function = serializers.ChoiceField(
+        choices=Membership.RaterFunction.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Membership
@@ -224,6 +239,7 @@ PRODUCER_ORG_PARAM = OpenApiParameter(
     ),
 )
 class ProjectViewSet(
+    ConditionalUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -238,6 +254,9 @@ class ProjectViewSet(
 
     def get_queryset(self):
         return selectors.project_list_for(self.request.user)
+
+    def lock_for_edit(self, instance):
+        return services.project_lock(instance.pk)
 
     def _producer_for_create(self) -> Organisation:
         companies = selectors.producer_organisations_of(self.request.user)

@@ -14,11 +14,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer, IdFilter
+from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter
 
 from . import deadlines
 from .api import OrganisationRefSerializer, StrictSerializer
-from .models import Deadline, DeadlineEvent, DeadlineKind, Membership, Project
+from .models import SLA, Deadline, DeadlineEvent, DeadlineKind, Membership, Project
 
 
 class DeadlineProjectSerializer(serializers.ModelSerializer):
@@ -114,11 +114,23 @@ KIND_PARAM = OpenApiParameter(
         summary="A deadline with its history", responses={200: DeadlineSerializer, **NOT_FOUND}
     ),
 )
-class DeadlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeadlineViewSet(
+    ConditionalUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = DeadlineSerializer
     filterset_class = DeadlineFilter
     ordering_fields = ["due_at", "created_at"]
     ordering = ["due_at", "id"]
+    # Only an SLA is edited here; it has an ETag of its content (a default has no row).
+    conditional_actions = frozenset({"sla"})
+    etag_actions = frozenset({"sla"})
+
+    def lock_for_edit(self, instance):
+        list(SLA.objects.select_for_update().filter(kind=instance))
+        return next(item for item in deadlines.sla_list() if item["kind"] == instance)
 
     def _events(self):
         return Prefetch("events", queryset=DeadlineEvent.objects.order_by("at", "id"))
@@ -192,6 +204,7 @@ class DeadlineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if kind not in deadlines.DEFAULT_SLA_DAYS:
             raise NotFound()
         if request.method == "PATCH":
+            self.check_precondition(kind)
             body = SLASerializer(data=request.data)
             body.is_valid(raise_exception=True)
             deadlines.sla_update(kind=kind, days=body.validated_data["days"], actor=request.user)

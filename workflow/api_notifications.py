@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import BoolFilter, ErrorSerializer
 
 from . import notifications
 from .models import Notification
@@ -46,9 +46,7 @@ class MarkedSerializer(serializers.Serializer):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
-        method="filter_unread", label="true: unread only; false: read only."
-    )
+    unread = BoolFilter(method="filter_unread", label="true: unread only; false: read only.")
 
     class Meta:
         model = Notification

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import notifications
+from . import notifications, webhooks
 from .models import Deadline, DeadlineKind, Membership, Reminder
 
 # Pending reminders claimed per transaction; the next sweep (5 minutes on) takes the rest.
@@ -187,4 +187,8 @@ def reminders_sweep(*, now: datetime | None = None) -> int:
     rows = _plan(now, schedule)
     if rows:
         Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    # Past the due time and still open: "deadline.overdue", once per deadline (idempotent).
+    webhooks.deadlines_overdue(
+        deadline_ids=sorted({r.deadline_id for r in rows if int(r.offset) >= 0})
+    )
     return _deliver_pending(now)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import guards
 from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
-from .routing import routed_projects_q
+from .routing import is_routed_to, routed_projects_q
 
 _CACHE_ATTR = "_mdprod_memberships"
 
@@ -41,6 +41,16 @@ def project_scope_q(user) -> Q:
         elif organisation.kind == Organisation.Kind.REGULATOR:
             q |= routed_projects_q(organisation)
     return q
+
+
+def organisation_sees_project(organisation: Organisation, project: Project) -> bool:
+    """``project_scope_q`` for a whole organisation (not a person): webhooks use it to decide
+    whose subscriptions hear of a project."""
+    if organisation.kind == Organisation.Kind.PRODUCER:
+        return project.producer_id == organisation.pk
+    if organisation.kind == Organisation.Kind.PLATFORM:
+        return project.platform_id == organisation.pk and project.submitted_at is not None
+    return is_routed_to(project, organisation)
 
 
 def project_list_for(user) -> QuerySet[Project]:

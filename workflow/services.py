@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import effects, guards, tiers
+from . import effects, guards, tiers, webhooks
 from .exceptions import (
     ConcurrentUpdate,
     GuardsNotMet,
@@ -192,6 +192,7 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
         review_round=locked.review_round,
     )
     effects.run(name, locked, entry=entry)
+    webhooks.project_transitioned(project=locked, entry=entry)
     from .tasks import notify_project_transition
 
     notify_project_transition.delay_on_commit(entry.pk)

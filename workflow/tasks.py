@@ -103,3 +103,21 @@ def send_notification_email(notification_id: int) -> int:
 def sweep_reminders() -> int:
     """Beat, every few minutes: send the reminders now due. Returns how many were sent."""
     return reminders.reminders_sweep()
+
+
+# Idempotent (the row is locked while sent, and only a due, unsent delivery is sent): safe to
+# redeliver. A failed attempt schedules the next in the row; the minute's sweep enqueues it.
+@shared_task(name="workflow.deliver_webhook", ignore_result=True, acks_late=True)
+def deliver_webhook(delivery_id: int) -> str | None:
+    """Attempt one webhook delivery. Returns its new status, or None if nothing was due."""
+    from . import webhooks
+
+    return webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="workflow.retry_webhooks", ignore_result=True, acks_late=True)
+def retry_webhooks() -> int:
+    """Beat, every minute: enqueue the webhook deliveries now due. Returns how many."""
+    from . import webhooks
+
+    return webhooks.webhooks_retry_due()

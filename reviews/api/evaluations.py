@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer, IdFilter
+from mdprod.api import BoolFilter, ConditionalUpdateMixin, ErrorSerializer, IdFilter
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
@@ -321,7 +321,7 @@ class ScorecardFilter(django_filters.FilterSet):
     evaluation = IdFilter(field_name="evaluation_id")
     project = IdFilter(field_name="evaluation__project_id")
     status = django_filters.ChoiceFilter(choices=Scorecard.Status.choices)
-    mine = django_filters.BooleanFilter(
+    mine = BoolFilter(
         method="filter_mine", label="Only your own scorecards (`mine=true&status=invited`: to do)."
     )
 
@@ -530,14 +530,26 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="A scorecard", responses={200: ScorecardSerializer, **NOT_FOUND}
     ),
 )
-class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ScorecardViewSet(
+    ConditionalUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ScorecardSerializer
     filterset_class = ScorecardFilter
     ordering_fields = ["created_at", "submitted_at"]
     ordering = ["-created_at", "-id"]
+    conditional_actions = frozenset({"partial_update"})
+    etag_actions = frozenset({"retrieve", "partial_update"})
 
     def get_queryset(self):
         return selectors.scorecard_list_for(self.request.user)
+
+    def lock_for_edit(self, instance):
+        # The scorecard services lock the evaluation, then the card: the same order here.
+        Evaluation.objects.select_for_update(of=("self",)).filter(pk=instance.evaluation_id).first()
+        return Scorecard.objects.select_for_update(of=("self",)).get(pk=instance.pk)
 
     def _answer(self, card):
         card = self.get_queryset().get(pk=card.pk)

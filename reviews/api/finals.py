@@ -18,7 +18,7 @@ from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer, IdFilter
+from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
 from mdprod.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.api.filings import ProjectRefSerializer
@@ -372,7 +372,7 @@ class ComplianceChecklistSerializer(serializers.Serializer):
 
 class ChecklistFilter(django_filters.FilterSet):
     authority = IdFilter(field_name="authority_id")
-    is_active = django_filters.BooleanFilter()
+    is_active = BoolFilter()
     project = IdFilter(
         method="filter_project",
         help_text="Only the checklists that apply to this project (in your scope).",

@@ -3,11 +3,12 @@ scored on), published as a new version by the platform's content managers and ad
 
 from decimal import Decimal
 
+import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer
+from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
 from reviews.models import Criterion, Rubric
 from reviews.services import rubrics as services
 from workflow.api import StrictSerializer
@@ -44,6 +45,15 @@ class RubricPublishSerializer(StrictSerializer):
     criteria = RubricCriterionInputSerializer(many=True, allow_empty=False)
 
 
+class RubricFilter(django_filters.FilterSet):
+    platform = IdFilter(field_name="platform_id")
+    is_active = BoolFilter()
+
+    class Meta:
+        model = Rubric
+        fields = ["platform", "is_active"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Platforms' rubrics, newest version first (?platform=, ?active=)"),
     retrieve=extend_schema(summary="A rubric version with its weighted criteria"),
@@ -64,7 +74,7 @@ class RubricViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = RubricVersionSerializer
-    filterset_fields = ["platform", "is_active"]
+    filterset_class = RubricFilter
     ordering_fields = ["version", "created_at"]
     ordering = ["platform_id", "-version"]
 

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.services.feedback import feedback_items_add
-from workflow import guards
+from workflow import guards, webhooks
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
@@ -566,6 +566,7 @@ def evaluation_decide(
     locked.decided_by = actor
     locked.decided_at = timezone.now()
     locked.save()
+    webhooks.evaluation_decided(evaluation=locked, project=project)
 
     if decision == Evaluation.Decision.REVISE:
         try:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import FeedbackItem
+from reviews.selectors.feedback import PLATFORM_INTERNAL
+from workflow import webhooks
 from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
@@ -73,6 +75,9 @@ def feedback_items_add(
         raise ValidationError(errors)
     for item in created:
         item.save()
+    webhooks.feedback_items_added(
+        items=created, project=project, parties_only=stage in PLATFORM_INTERNAL
+    )
     return created
 
 

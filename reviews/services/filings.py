@@ -43,6 +43,7 @@ from reviews.services.decisions import (
     record_clearance,
     supersede,
 )
+from workflow import webhooks
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Project, ProjectState
 from workflow.selectors import memberships_of
@@ -234,9 +235,10 @@ def regulatory_review_decide(
                 "updated_at",
             ]
         )
+        webhooks.review_decided(review=review, project=project)
         return review
 
-    decline(
+    project = decline(
         review,
         project=project,
         actor=actor,
@@ -245,6 +247,7 @@ def regulatory_review_decide(
         stage=FeedbackItem.Stage.PLANNING_FILING,
         changes_transition="request_revision",
     )
+    webhooks.review_decided(review=review, project=project)
     return review
 
 

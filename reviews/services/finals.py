@@ -50,6 +50,7 @@ from reviews.services.decisions import (
     record_clearance,
     supersede,
 )
+from workflow import webhooks
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import PRODUCER
@@ -278,6 +279,7 @@ def final_review_decide(
             number=clearance_number,
             expires_on=expires_on,
         )
+        webhooks.review_decided(review=review, project=project)
         return review
 
     project = decline(
@@ -297,6 +299,7 @@ def final_review_decide(
             recorded_at=now,
             note=comment,
         )
+    webhooks.review_decided(review=review, project=project)
     return review
 
 

@@ -154,6 +154,29 @@ def test_proposal_to_production_through_the_api(world, panel, api):
     )
     ok(producer.post(f"{V1}/budgets/{budget['id']}/submit/", {}, format="json"))
     ok(cm.post(f"{V1}/budgets/{budget['id']}/approve/", {}, format="json"))
+
+    # And a countersigned contract, offered from the greenlight's decision.
+    refused = producer.post(url + "transitions/start_production/", {}, format="json")
+    assert refused.status_code == 409
+    assert any("contract" in reason for reason in refused.json()["reasons"])
+    contract = ok(
+        cm.post(
+            f"{V1}/contracts/",
+            {
+                "project": project["id"],
+                "commissioning_model": "licence",
+                "residual_basis": "valid_plays",
+                "residual_rate": "3.50",
+            },
+            format="json",
+        ),
+        201,
+    )
+    assert contract["production_fee"] == "450000.00"  # the granted budget
+    assert contract["traffic_support"] == "90000.00"
+    ok(cm.post(f"{V1}/contracts/{contract['id']}/send/", {}, format="json"))
+    ok(producer.post(f"{V1}/contracts/{contract['id']}/sign/", {}, format="json"))
+    ok(cm.post(f"{V1}/contracts/{contract['id']}/countersign/", {}, format="json"))
     assert (
         ok(producer.post(url + "transitions/start_production/", {}, format="json"))["state"]
         == "in_production"

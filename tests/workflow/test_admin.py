@@ -849,7 +849,7 @@ def test_the_project_page_links_to_its_records_filtered_to_the_project(client, w
     client.force_login(world.producer_a)
     page = client.get(change_url(ours))
     links = dict(page.context["project_records"])
-    assert list(links)[:3] == ["Budget", "Evaluations", "Regulatory reviews"]
-    assert "Deadlines" in links and "Release metrics" in links
+    assert list(links)[0] == "Budget"  # in the order of the process
+    assert {"Contracts", "Cut rounds", "Clearances", "Release metrics", "Deadlines"} <= set(links)
     rounds = client.get(links["Cut rounds"])
     assert [cut.project_id for cut in rounds.context["cl"].result_list] == [ours.pk]

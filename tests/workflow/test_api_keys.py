@@ -276,7 +276,10 @@ def test_a_write_key_edits_but_cannot_fire_transitions(world, make_project):
     project = make_project("draft", title="Before")
     client = key_client(issue(world, scopes=("write",)).token)
 
-    edited = client.patch(f"{PROJECTS}{project.pk}/", {"title": "After"}, format="json")
+    # A key must send If-Match; a write-only key cannot read the ETag, so it sends "*".
+    edited = client.patch(
+        f"{PROJECTS}{project.pk}/", {"title": "After"}, format="json", HTTP_IF_MATCH="*"
+    )
     fired = client.post(transition_url(project, "submit"), {}, format="json")
     read = client.get(f"{PROJECTS}{project.pk}/")
 

@@ -8,6 +8,7 @@ outside the user's scope are "not found" (404), as in the API.
 from . import deadlines, organisations, projects, transitions  # noqa: F401  (register the model admins)
 from . import keys as keys_admin  # noqa: F401  (registers it)
 from . import notifications as notifications_admin  # noqa: F401  (registers it)
+from . import webhooks as webhooks_admin  # noqa: F401  (registers it)
 from .common import ScopedModelAdmin, error_text, is_member, state_badge
 from .projects import ProjectAdmin, SaveRefused
 

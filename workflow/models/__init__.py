@@ -618,6 +618,11 @@ from workflow.models.deadlines import (  # noqa: E402
     Reminder,
 )
 from workflow.models.keys import ApiKey, ApiKeyScope  # noqa: E402
+from workflow.models.webhooks import (  # noqa: E402
+    WebhookDelivery,
+    WebhookEventType,
+    WebhookSubscription,
+)
 
 __all__ = [
     "EDITABLE_STATES",
@@ -637,4 +642,7 @@ __all__ = [
     "Reminder",
     "ReviewTier",
     "TimeStampedModel",
+    "WebhookDelivery",
+    "WebhookEventType",
+    "WebhookSubscription",
 ]

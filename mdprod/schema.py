@@ -1,0 +1,116 @@
+"""The OpenAPI schema generator: drf-spectacular's, plus what ``ConditionalUpdateMixin`` adds.
+
+Its own module: ``mdprod.api`` is loaded while DRF itself is still importing (it holds the
+pagination class), too early to import drf-spectacular's generator.
+"""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+
+from mdprod.api import ErrorSerializer
+
+IF_MATCH_PARAM = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "The `ETag` of the version you read (from the detail or your last edit), or `*` for "
+        "any version. A stale one is refused with 412 and nothing changes. Required for API "
+        "keys (428 without it); people may omit it."
+    ),
+    examples=[
+        OpenApiExample("The ETag you read", value='"3f786850e387550fdab836ed7e6dc881de23001b"')
+    ],
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    description="The version of this object; send it back as `If-Match` when you change it.",
+    response=[200],
+)
+PRECONDITION_RESPONSES = {
+    412: OpenApiResponse(
+        ErrorSerializer,
+        description="`precondition_failed`: If-Match does not match the current ETag.",
+        examples=[
+            OpenApiExample(
+                "Changed since you read it",
+                status_codes=["412"],
+                response_only=True,
+                value={
+                    "code": "precondition_failed",
+                    "detail": "Someone changed this since you read it (If-Match does not "
+                    "match its ETag); read it again and redo your change.",
+                },
+            )
+        ],
+    ),
+    428: OpenApiResponse(
+        ErrorSerializer,
+        description="`precondition_required`: an API key sent no If-Match.",
+        examples=[
+            OpenApiExample(
+                "A key without If-Match",
+                status_codes=["428"],
+                response_only=True,
+                value={
+                    "code": "precondition_required",
+                    "detail": "API keys must send If-Match with the ETag of the version they "
+                    "change (or “*”).",
+                },
+            )
+        ],
+    ),
+}
+
+GENERAL_ERRORS = {
+    401: OpenApiResponse(
+        ErrorSerializer, description="No valid credentials (token, session or API key)."
+    ),
+    403: OpenApiResponse(
+        ErrorSerializer, description="You (or your key's scopes) may not do this."
+    ),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema, plus the If-Match/ETag headers and 412/428 of conditional edits."""
+
+    def _action_in(self, attribute: str) -> bool:
+        return getattr(self.view, "action", None) in getattr(self.view, attribute, ())
+
+    def _is_conditional(self) -> bool:
+        return self.method in ("PUT", "PATCH") and self._action_in("conditional_actions")
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_conditional():
+            parameters.append(IF_MATCH_PARAM)
+        if self.method in ("GET", "PUT", "PATCH") and self._action_in("etag_actions"):
+            parameters.append(ETAG_HEADER)
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        # Errors any operation can answer, where its own annotation says nothing more precise.
+        general = dict(GENERAL_ERRORS)
+        if (
+            self.method in ("POST", "PUT", "PATCH")
+            or self._get_filter_parameters()
+            or self._get_pagination_parameters()
+        ):
+            general[400] = OpenApiResponse(ErrorSerializer, description="Invalid input.")
+        if "{" in self.path or self._get_pagination_parameters():  # or a page past the end
+            general[404] = OpenApiResponse(ErrorSerializer, description="Not in your scope.")
+        for code, response in general.items():
+            bodies.setdefault(
+                str(code), self._get_response_for_code(response, str(code), direction=direction)
+            )
+        if self._is_conditional():
+            for code, response in PRECONDITION_RESPONSES.items():
+                bodies.setdefault(
+                    str(code), self._get_response_for_code(response, str(code), direction=direction)
+                )
+        return bodies

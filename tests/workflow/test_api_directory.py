@@ -1,0 +1,6 @@
+def test_every_signed_in_user_lists_the_platforms_and_only_them(world, api):
+    response = api(world.producer_b).get("/api/v1/platforms/")
+    assert response.status_code == 200
+    assert [p["name"] for p in response.json()["results"]] == ["Platform P", "Platform Q"]
+    assert api().get("/api/v1/platforms/").status_code == 401
+    assert api(world.producer_b).get(f"/api/v1/platforms/{world.studio_a.pk}/").status_code == 404

@@ -1,0 +1,29 @@
+"""The directory of platforms: any producer may propose to any of them, so every signed-in user
+may list them (the id goes in a proposal's ``platform``)."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+
+from mdprod.api import ErrorSerializer
+from workflow.api import OrganisationRefSerializer
+from workflow.selectors import platform_list
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The platforms a proposal can be made to"),
+    retrieve=extend_schema(
+        summary="A platform",
+        responses={
+            200: OrganisationRefSerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No such platform."),
+        },
+    ),
+)
+class PlatformViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrganisationRefSerializer
+    search_fields = ["name"]
+    ordering_fields = ["name"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return platform_list()

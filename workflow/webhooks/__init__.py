@@ -1,0 +1,96 @@
+"""Webhooks: an organisation's subscriptions, the events they receive, and delivering them.
+
+Events are written to the outbox (``WebhookDelivery``, one row per subscriber) inside the
+transaction that caused them, and enqueued after it commits: a rolled-back change sends nothing,
+and a broker that is down loses nothing (the retry sweep finds the row). A subscriber hears only
+of projects its organisation may see (``selectors.organisation_sees_project``), and of
+evaluations only as the producer company or the platform.
+
+Each delivery is a POST of the JSON payload, signed with the subscription's secret::
+
+    Mdprod-Webhook-Id: <event id>
+    Mdprod-Webhook-Timestamp: <unix seconds>
+    Mdprod-Webhook-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
+
+2xx is success; anything else (a redirect too: none is followed) is retried after 1 min, 5 min,
+30 min, 2 h and 6 h, six attempts in all, then given up. ``MDPROD_WEBHOOK_DISABLE_AFTER``
+failed attempts in a row (default 10) disable the subscription and notify the organisation's
+admins. Retries are scheduled in the row (``next_attempt_at``) and picked up by the minute's
+beat sweep, never by long ETA tasks.
+"""
+
+from workflow.webhooks.delivery import (
+    BACKOFF,
+    HEADER_ID,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    MAX_ATTEMPTS,
+    TIMEOUT_SECONDS,
+    disable_after,
+    encode,
+    send,
+    sign,
+    webhook_delivery_attempt,
+    webhooks_retry_due,
+)
+from workflow.webhooks.events import (
+    EventType,
+    clearance_issued,
+    deadlines_overdue,
+    emit,
+    evaluation_decided,
+    feedback_items_added,
+    project_transitioned,
+    review_decided,
+)
+from workflow.webhooks.subscriptions import (
+    SECRET_PREFIX,
+    URL_MAX_LENGTH,
+    SubscriptionDisabled,
+    administered_organisations,
+    can_manage_webhooks,
+    clean_event_types,
+    clean_url,
+    webhook_delivery_list_for,
+    webhook_delivery_redeliver,
+    webhook_subscribe,
+    webhook_subscription_delete,
+    webhook_subscription_list_for,
+    webhook_subscription_update,
+)
+
+__all__ = [
+    "BACKOFF",
+    "HEADER_ID",
+    "HEADER_SIGNATURE",
+    "HEADER_TIMESTAMP",
+    "MAX_ATTEMPTS",
+    "SECRET_PREFIX",
+    "TIMEOUT_SECONDS",
+    "URL_MAX_LENGTH",
+    "EventType",
+    "SubscriptionDisabled",
+    "administered_organisations",
+    "can_manage_webhooks",
+    "clean_event_types",
+    "clean_url",
+    "clearance_issued",
+    "deadlines_overdue",
+    "disable_after",
+    "emit",
+    "encode",
+    "evaluation_decided",
+    "feedback_items_added",
+    "project_transitioned",
+    "review_decided",
+    "send",
+    "sign",
+    "webhook_delivery_attempt",
+    "webhook_delivery_list_for",
+    "webhook_delivery_redeliver",
+    "webhook_subscribe",
+    "webhook_subscription_delete",
+    "webhook_subscription_list_for",
+    "webhook_subscription_update",
+    "webhooks_retry_due",
+]

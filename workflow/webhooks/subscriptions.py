@@ -1,0 +1,199 @@
+"""Subscriptions: who manages them, reading them, and the services that change them."""
+
+import secrets
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from workflow.exceptions import DomainError, PermissionDenied
+from workflow.models import (
+    Membership,
+    Organisation,
+    WebhookDelivery,
+    WebhookEventType,
+    WebhookSubscription,
+)
+from workflow.selectors import organisations_of
+from workflow.webhooks.delivery import enqueue_on_commit, lock_subscription
+
+SECRET_PREFIX = "whsec_"  # noqa: S105  (a format marker, not a secret)
+URL_MAX_LENGTH = 500
+
+
+class SubscriptionDisabled(DomainError):
+    status_code = 409
+    code = "webhook_disabled"
+    default_detail = _("The subscription is disabled; re-enable it first.")
+
+
+# Who manages webhooks: the organisation's admins (a key never does: keys are never admins).
+
+
+def administered_organisations(user) -> list[Organisation]:
+    return organisations_of(user, role=Membership.Role.ORG_ADMIN)
+
+
+def can_manage_webhooks(user, organisation: Organisation | None = None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if hasattr(user, "_mdprod_api_key"):
+        return False
+    if user.is_superuser:
+        return True
+    administered = administered_organisations(user)
+    if organisation is None:
+        return bool(administered)
+    return organisation.pk in {o.pk for o in administered}
+
+
+# Selectors
+
+
+def webhook_subscription_list_for(user) -> QuerySet[WebhookSubscription]:
+    queryset = WebhookSubscription.objects.select_related("organisation", "created_by")
+    if not can_manage_webhooks(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(organisation__in=[o.pk for o in administered_organisations(user)])
+
+
+def webhook_delivery_list_for(user) -> QuerySet[WebhookDelivery]:
+    queryset = WebhookDelivery.objects.select_related("subscription__organisation")
+    if not can_manage_webhooks(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(
+        subscription__organisation__in=[o.pk for o in administered_organisations(user)]
+    )
+
+
+# Subscriptions
+
+
+def clean_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        raise ValidationError({"url": _("Give the URL to deliver to.")})
+    if len(url) > URL_MAX_LENGTH:
+        raise ValidationError(
+            {"url": _("Keep the URL under %(n)d characters.") % {"n": URL_MAX_LENGTH}}
+        )
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        raise ValidationError({"url": _("Give an http or https URL.")}) from exc
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValidationError(
+            {"url": _("Leave credentials out of the URL: verify the signature instead.")}
+        )
+    return url
+
+
+def clean_event_types(event_types) -> list[str]:
+    if isinstance(event_types, str) or not isinstance(event_types, list | tuple | set):
+        raise ValidationError({"event_types": _("Give a list of event types.")})
+    unknown = sorted({str(t) for t in event_types} - set(WebhookEventType.values))
+    if unknown:
+        raise ValidationError(
+            {"event_types": _("Unknown event type: %(names)s.") % {"names": ", ".join(unknown)}}
+        )
+    if not event_types:
+        raise ValidationError({"event_types": _("Choose at least one event type.")})
+    chosen = set(event_types)
+    return [value for value in WebhookEventType.values if value in chosen]
+
+
+@transaction.atomic
+def webhook_subscribe(
+    *, actor, organisation: Organisation, url: str, event_types
+) -> WebhookSubscription:
+    """Subscribe the organisation; the returned instance carries ``issued_secret``, once."""
+    if not can_manage_webhooks(actor, organisation):
+        raise PermissionDenied(_("Only an admin of the organisation can manage its webhooks."))
+    subscription = WebhookSubscription.objects.create(
+        organisation=organisation,
+        url=clean_url(url),
+        event_types=clean_event_types(event_types),
+        secret=SECRET_PREFIX + secrets.token_urlsafe(32),
+        created_by=actor,
+    )
+    subscription.issued_secret = subscription.secret
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_update(
+    *,
+    subscription: WebhookSubscription,
+    actor,
+    url: str | None = None,
+    event_types=None,
+    is_active: bool | None = None,
+) -> WebhookSubscription:
+    """Change the URL, the event types, or switch it on or off. Re-enabling clears the failure
+    count and the reason, and the deliveries still due resume."""
+    locked = lock_subscription(subscription.pk)
+    if not can_manage_webhooks(actor, locked.organisation):
+        raise PermissionDenied(_("Only an admin of the organisation can manage its webhooks."))
+    fields = []
+    if url is not None:
+        locked.url = clean_url(url)
+        fields.append("url")
+    if event_types is not None:
+        locked.event_types = clean_event_types(event_types)
+        fields.append("event_types")
+    if is_active is not None and is_active != locked.is_active:
+        locked.is_active = is_active
+        if is_active:
+            locked.consecutive_failures = 0
+            locked.disabled_reason = ""
+        else:
+            locked.disabled_reason = gettext("Disabled by %(user)s.") % {
+                "user": actor.get_username()
+            }
+        fields += ["is_active", "consecutive_failures", "disabled_reason"]
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription, actor) -> None:
+    """Delete the subscription and its delivery log."""
+    locked = lock_subscription(subscription.pk)
+    if not can_manage_webhooks(actor, locked.organisation):
+        raise PermissionDenied(_("Only an admin of the organisation can manage its webhooks."))
+    locked.delete()
+
+
+@transaction.atomic
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
+    """Send the delivery again now (same event id and payload), whatever became of it.
+
+    One more attempt: if a given-up delivery fails again it is given up again; one that was
+    still being retried carries on with its schedule.
+    """
+    locked = (
+        WebhookDelivery.objects.select_for_update(of=("self",))
+        .select_related("subscription__organisation")
+        .get(pk=delivery.pk)
+    )
+    subscription = locked.subscription
+    if not can_manage_webhooks(actor, subscription.organisation):
+        raise PermissionDenied(_("Only an admin of the organisation can manage its webhooks."))
+    if not subscription.is_active:
+        raise SubscriptionDisabled()
+    locked.status = WebhookDelivery.Status.PENDING
+    locked.next_attempt_at = timezone.now()
+    locked.save(update_fields=["status", "next_attempt_at"])
+    enqueue_on_commit([locked.pk])
+    return locked
