@@ -1,9 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from .api import ROUTES
+from .views import DocumentDownloadView
 
 router = SimpleRouter()
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # The checked document download (contracts.views): a file, not a JSON resource.
+    path("documents/<int:pk>/download/", DocumentDownloadView.as_view(), name="document-download"),
+]

@@ -26,7 +26,14 @@ from workflow.exceptions import DomainError
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
 
-from . import clearances, metrics, releases  # noqa: F401  (register the model admins)
+from . import (  # noqa: F401  (register the model admins)
+    agreements,  # noqa: F401, I001  (the contract admin)
+    clearances,
+    documents,
+    metrics,
+    payments,  # noqa: F401, I001  (installments, residual statements)
+    releases,
+)
 
 ACTION_PARAM = "_budget_action"
 FLAGGED_STYLE = ' style="color:#b91c1c;font-weight:600"'
@@ -371,8 +378,12 @@ class TierPolicyAdmin(ScopedModelAdmin):
 
 for label, changelist, order in (
     (_("Budget"), "admin:contracts_budget_changelist", 10),
+    (_("Contracts"), "admin:contracts_contract_changelist", 20),
+    (_("Installments"), "admin:contracts_installment_changelist", 30),
+    (_("Residual statements"), "admin:contracts_residualstatement_changelist", 105),
     (_("Clearances"), "admin:contracts_clearance_changelist", 80),
     (_("Release"), "admin:contracts_release_changelist", 90),
     (_("Release metrics"), "admin:contracts_episodemetric_changelist", 100),
+    (_("Documents"), "admin:contracts_document_changelist", 110),
 ):
     project_records(label, changelist, order=order)

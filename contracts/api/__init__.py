@@ -23,12 +23,20 @@ from rest_framework.response import Response
 
 from contracts import selectors, services
 from contracts.models import Budget, BudgetLine, TierPolicy
-from mdprod.api import ErrorSerializer, IdFilter
+from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter, etag_for
 from workflow.api import StrictSerializer
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
+from workflow.services import project_lock
 
-from . import clearances, metrics, releases
+from . import (
+    agreements,  # noqa: I001
+    clearances,
+    documents,
+    metrics,
+    payments,  # noqa: I001
+    releases,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 SHARE_FIELD = serializers.DecimalField(
@@ -287,6 +295,7 @@ def _budget_action(summary: str, description: str):
     ),
 )
 class BudgetViewSet(
+    ConditionalUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -296,9 +305,19 @@ class BudgetViewSet(
     filterset_class = BudgetFilter
     ordering_fields = ["created_at", "updated_at"]
     ordering = ["-updated_at", "-id"]
+    conditional_actions = frozenset({"replace_lines"})
+    etag_actions = frozenset({"retrieve", "replace_lines"})
 
     def get_queryset(self):
         return selectors.budget_list_for(self.request.user)
+
+    def lock_for_edit(self, instance):
+        project_lock(instance.project_id)  # what every budget service locks first
+        return self._fresh(instance)
+
+    def etag_of(self, instance) -> str:
+        # Its lines and totals are part of it, and a line change need not touch the budget row.
+        return etag_for(self.get_serializer(instance).data)
 
     def _fresh(self, budget: Budget) -> Budget:
         return self.get_queryset().get(pk=budget.pk)
@@ -405,7 +424,7 @@ class BudgetViewSet(
         summary="Remove a line from a draft budget", responses={204: None, **ERRORS, **CONFLICT}
     ),
 )
-class BudgetLineViewSet(viewsets.ModelViewSet):
+class BudgetLineViewSet(ConditionalUpdateMixin, viewsets.ModelViewSet):
     serializer_class = BudgetLineSerializer
     filterset_class = BudgetLineFilter
     ordering_fields = ["category", "planned", "created_at"]
@@ -413,6 +432,10 @@ class BudgetLineViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.budget_line_list_for(self.request.user)
+
+    def lock_for_edit(self, instance):
+        project_lock(instance.budget.project_id)  # what every line change locks first
+        return self.get_queryset().get(pk=instance.pk)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -470,4 +493,7 @@ ROUTES: list = [
     *clearances.ROUTES,
     *releases.ROUTES,
     *metrics.ROUTES,
+    *documents.ROUTES,
+    *agreements.ROUTES,
+    *payments.ROUTES,
 ]

@@ -274,4 +274,6 @@ class Release(TimeStampedModel):
 
 # Contracts and release metrics live in their own modules; importing them registers them.
 from contracts.models.agreements import Contract  # noqa: E402, F401
+from contracts.models.documents import Document  # noqa: E402, F401
 from contracts.models.metrics import EpisodeMetric  # noqa: E402, F401
+from contracts.models.payments import Installment, ResidualStatement, StatementLine  # noqa: E402, F401

@@ -21,12 +21,33 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField
+from django_fsm import FSMField, transition
 
 from workflow.models import Project, TimeStampedModel
+from workflow.permissions import CONTENT_MANAGER, PRODUCER, Actor
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class OnProject:
+    """A project role (``workflow.permissions``) as a permission on the project's contract."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.label = actor.label
+
+    def __call__(self, contract, user) -> bool:
+        return self.actor(contract.project, user)
+
+    def organisation_for(self, contract, user):
+        return self.actor.organisation_for(contract.project, user)
+
+
+PLATFORM = OnProject(CONTENT_MANAGER)
+PRODUCER_SIDE = OnProject(PRODUCER)
+EITHER_SIDE = OnProject(PRODUCER | CONTENT_MANAGER)
 
 
 class Contract(TimeStampedModel):
@@ -181,6 +202,84 @@ class Contract(TimeStampedModel):
             "version": self.version,
             "project": self.project,
         }
+
+    # The lifecycle. Transition methods only change fields; the services
+    # (contracts.services.agreements) lock, check and save.
+
+    @transition(
+        field=status,
+        source=Status.DRAFT,
+        target=Status.SENT,
+        permission=PLATFORM,
+        custom={"label": _("Send to the producer")},
+    )
+    def send(self) -> None:
+        self.sent_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.SENT,
+        target=Status.SIGNED,
+        permission=PRODUCER_SIDE,
+        custom={"label": _("Sign")},
+    )
+    def sign(self, *, by) -> None:
+        self.signed_at = timezone.now()
+        self.signed_by = by
+
+    @transition(
+        field=status,
+        source=Status.SIGNED,
+        target=Status.ACTIVE,
+        permission=PLATFORM,
+        custom={"label": _("Countersign")},
+    )
+    def countersign(self, *, by) -> None:
+        self.countersigned_at = timezone.now()
+        self.countersigned_by = by
+
+    @transition(
+        field=status,
+        source=Status.ACTIVE,
+        target=Status.COMPLETED,
+        permission=PLATFORM,
+        custom={"label": _("Complete")},
+    )
+    def complete(self) -> None:
+        self.ended_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[Status.SENT, Status.SIGNED, Status.ACTIVE],
+        target=Status.TERMINATED,
+        permission=EITHER_SIDE,
+        custom={"label": _("Terminate")},
+    )
+    def terminate(self, *, reason: str) -> None:
+        self.ended_at = timezone.now()
+        self.end_reason = reason
+
+    @transition(
+        field=status,
+        source=Status.SENT,
+        target=Status.TERMINATED,
+        permission=PRODUCER_SIDE,
+        custom={"label": _("Decline")},
+    )
+    def decline(self, *, reason: str) -> None:
+        """The producer refuses the offer as sent; the platform may offer a new version."""
+        self.ended_at = timezone.now()
+        self.end_reason = reason
+
+    @transition(
+        field=status,
+        source=[Status.SENT, Status.SIGNED, Status.ACTIVE],
+        target=Status.SUPERSEDED,
+        permission=PLATFORM,
+        custom={"label": _("Revise (new version)")},
+    )
+    def supersede(self) -> None:
+        self.ended_at = timezone.now()
 
     @property
     def copyright_holder(self) -> str:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts import clearance_numbers
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget, BudgetLine, Clearance
+from workflow import webhooks
 from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, PRODUCER
@@ -407,6 +408,7 @@ def clearance_record(
             clearance.save()
     except IntegrityError as exc:  # the same number recorded concurrently
         raise (_already_issued(clearance) or _duplicate(clearance, issued_by)) from exc
+    webhooks.clearance_issued(clearance=clearance, project=project)
     return clearance
 
 

@@ -1,5 +1,9 @@
 """The seed's production-stage "@" steps, each run through the services a real user would use.
 
+@contract       the content manager offers a contract (prefilled from the greenlight; the model
+                follows the title) with a payment schedule (30 % on signature, 30 % on the cut's
+                approval, 40 % on release), sends it; the producer signs; the content manager
+                countersigns
 @deliver        the producer delivers every episode of the cut (submit or resubmit)
 @cut_findings   the content manager adds findings ("EP [MM:SS] text", one per line; a line
                 starting "Suggestion:" is a suggestion) and requests cut changes
@@ -13,6 +17,8 @@
 @schedule       the content manager schedules the release three days from now
 @metrics        the platform reports two weeks of figures for every episode, as if the title
                 went live two weeks ago
+@settle         the platform pays the installments due and issues the residual statement of
+                those two weeks (unless the contract is work for hire)
 """
 
 import re
@@ -77,6 +83,48 @@ class ProductionStage:
         if authority.kind == Organisation.Kind.PLATFORM:
             return self._member(authority, R.CONTENT_MANAGER)
         return self._member(authority, R.REGULATOR_REVIEWER)
+
+    # The contract --------------------------------------------------------------------------
+
+    def contract(self, content_manager, comment) -> None:
+        from contracts.services import agreements as contracts
+        from contracts.services.payments import payment_schedule_replace
+
+        # The three commissioning models, spread over the titles deterministically.
+        model = ("licence", "co_investment", "work_for_hire")[sum(map(ord, self.project.title)) % 3]
+        terms = {
+            "licence": {
+                "residual_basis": "valid_plays",
+                "residual_rate": Decimal("3.50"),
+                "rights_scope": "Mainland China, online streaming; non-exclusive after the window.",
+                "exclusivity_ends_on": timezone.localdate() + timedelta(days=365),
+            },
+            "co_investment": {
+                "producer_investment": (self.project.planned_budget / 5).quantize(Decimal("0.01")),
+                "residual_basis": "paid_revenue",
+                "residual_rate": Decimal("7"),
+                "rights_scope": "Worldwide, online streaming.",
+            },
+            "work_for_hire": {"rights_scope": "All rights, worldwide."},
+        }[model]
+        contract = contracts.contract_offer(
+            project=self.project,
+            actor=content_manager,
+            commissioning_model=model,
+            **terms,
+        )
+        payment_schedule_replace(
+            contract=contract,
+            actor=content_manager,
+            installments=[
+                {"label": "On signature", "percent": Decimal("30"), "trigger": "countersigned"},
+                {"label": "Cut approved", "percent": Decimal("30"), "trigger": "cut_approved"},
+                {"label": "On release", "percent": Decimal("40"), "trigger": "released"},
+            ],
+        )
+        contracts.contract_send(contract=contract, actor=content_manager)
+        contracts.contract_sign(contract=contract, actor=self._producer())
+        contracts.contract_countersign(contract=contract, actor=content_manager)
 
     # The platform cut review -----------------------------------------------------------------
 
@@ -274,3 +322,29 @@ class ProductionStage:
                     }
                 )
         episode_metrics_upsert(project=self.project, actor=self._content_manager(), rows=rows)
+
+    def settle(self, actor, comment) -> None:
+        """The platform pays what is due and, where the contract pays residuals, issues the
+        statement for the weeks of metrics."""
+        from contracts.models import Contract, Installment
+        from contracts.services.payments import installment_mark_paid, residual_statement_issue
+
+        content_manager = self._content_manager()
+        contract = Contract.objects.get(project=self.project, status=Contract.Status.ACTIVE)
+        for installment in Installment.objects.with_current_status().filter(
+            contract=contract, current_status="due"
+        ):
+            installment_mark_paid(
+                installment=installment,
+                actor=content_manager,
+                paid_on=timezone.localdate(),
+                reference=f"BANK-{self.project.pk:04d}-{installment.position}",
+            )
+        if contract.residual_basis != Contract.ResidualBasis.NONE:
+            today = timezone.localdate()
+            residual_statement_issue(
+                contract=contract,
+                actor=content_manager,
+                period_start=today - timedelta(days=METRIC_DAYS),
+                period_end=today - timedelta(days=1),
+            )

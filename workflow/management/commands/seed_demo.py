@@ -145,6 +145,8 @@ class DemoProject:
 #   @revise    the content manager decides "revise" with the comment as a must-fix item
 #   @address   the producer addresses every open feedback item of the round
 #   @budget    the producer files a budget matching the planned one; the platform approves it
+#   @contract  the content manager offers a contract from the greenlight, sends it, the producer
+#              signs and the content manager countersigns (production needs it active)
 def _submit(producer: str) -> list[tuple[str, str, str]]:
     return [("submit", producer, "Proposal, budget and sample script attached.")]
 
@@ -162,6 +164,7 @@ def _to_cut_review(producer: str, cm: str) -> list[tuple[str, str, str]]:
     return [
         *_greenlight(producer, cm),
         ("@budget", producer, ""),
+        ("@contract", cm, ""),
         ("start_production", producer, "Contract signed; shooting starts Monday."),
         ("@deliver", producer, "Rough cut of all episodes uploaded."),
     ]
@@ -187,6 +190,7 @@ def _to_released(producer: str, cm: str) -> list[tuple[str, str, str]]:
         ("@credits", producer, ""),
         ("release", cm, "Clearance number confirmed in the opening credits; live at 20:00."),
         ("@metrics", "", ""),
+        ("@settle", "", ""),
     ]
 
 
@@ -270,6 +274,7 @@ PROJECTS = [
         steps=[
             *_greenlight(GP, BCM),
             ("@budget", GP, ""),
+            ("@contract", BCM, ""),
             ("start_production", GP, "Contract signed; shooting in Jing'an next week."),
         ],
         logline="A barista in an old Shanghai lane brews one cup that lets customers relive a day.",
@@ -402,6 +407,7 @@ PROJECTS = [
             ("@rate", BCM, ""),
             ("@greenlight", BCM, "Home-page promotion and lead ad-sales title."),
             ("@budget", GP, ""),
+            ("@contract", BCM, ""),
             ("start_production", GP, "Contract signed; budget approved."),
             ("@deliver", GP, "Fine cut uploaded."),
             ("@approve_cut", BCM, "Cut approved; sending to the Shanghai bureau."),
@@ -409,6 +415,7 @@ PROJECTS = [
             ("@credits", GP, ""),
             ("release", BCM, "Licence number confirmed in the credits; premiere Friday 20:00."),
             ("@metrics", "", ""),
+            ("@settle", "", ""),
         ],
         homepage_promotion=True,
         logline="He has proposed 98 times. She said no to every one, for a reason he forgot.",

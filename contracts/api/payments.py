@@ -1,0 +1,513 @@
+"""Payment schedules, installments and residual statements.
+
+Money between the two parties: the producer company and the commissioning platform (not its
+raters) see them; regulators and raters get 404, as for anything outside their scope. Every
+change goes through ``contracts.services.payments``.
+
+- ``/payment-schedules/{contract id}/``: a contract's schedule; PUT replaces it as a whole (the
+  platform, while the contract is a draft).
+- ``/installments/``: ``?status=due&project=`` lists what is owed; ``/installments/unpaid/``
+  sums the due, unpaid installments per project; ``POST /installments/{id}/pay/`` records a
+  payment.
+- ``/residual-statements/``: POST issues one; ``/residual-statements/{id}/csv/`` exports it.
+  Issued statements are immutable (no PUT, PATCH or DELETE); a correction is a new statement
+  with ``corrects``.
+"""
+
+from decimal import Decimal
+
+import django_filters
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from contracts.models import Contract, Installment, ResidualStatement, StatementLine
+from contracts.selectors import payments as selectors
+from contracts.services import payments as services
+from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter, etag_for
+from workflow.api import StrictSerializer
+from workflow.services import project_lock
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
+    403: OpenApiResponse(
+        ErrorSerializer, description="Only the platform's content managers do this."
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+}
+NOT_FOUND = {404: ERRORS[404]}
+
+
+# Serializers ---------------------------------------------------------------------------------
+
+
+class InstallmentSerializer(serializers.ModelSerializer):
+    contract_version = serializers.IntegerField(source="contract.version", read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
+    status = serializers.ChoiceField(
+        source="current_status",
+        choices=Installment.Status.choices,
+        read_only=True,
+        help_text="`due` once its milestone happened (or its date came, on a countersigned "
+        "contract) and until it is paid.",
+    )
+    due_on = serializers.DateField(
+        source="current_due_on",
+        read_only=True,
+        allow_null=True,
+        help_text="The day it became due: its milestone's day, or its date.",
+    )
+    paid_recorded_by = serializers.CharField(
+        source="paid_recorded_by.get_username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Installment
+        fields = [
+            "id",
+            "contract",
+            "contract_version",
+            "project",
+            "project_title",
+            "position",
+            "label",
+            "percent",
+            "amount",
+            "trigger",
+            "trigger_display",
+            "due_on_date",
+            "status",
+            "due_on",
+            "paid_on",
+            "payment_reference",
+            "paid_recorded_by",
+            "paid_recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class ScheduleInstallmentSerializer(StrictSerializer):
+    label = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    amount = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        allow_null=True,
+        help_text="A fixed amount in CNY (decimal string); or give `percent`.",
+    )
+    percent = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        required=False,
+        allow_null=True,
+        help_text="A percentage of the production fee (30 means 30 %); or give `amount`.",
+    )
+    trigger = serializers.ChoiceField(
+        choices=Installment.Trigger.choices,
+        help_text="The milestone at which it falls due, or `date` (then give `due_on_date`).",
+    )
+    due_on_date = serializers.DateField(required=False, allow_null=True)
+
+
+class PaymentScheduleInputSerializer(StrictSerializer):
+    installments = ScheduleInstallmentSerializer(
+        many=True,
+        max_length=services.MAX_INSTALLMENTS,
+        help_text="The whole schedule, in order. It must add up to the production fee; a "
+        "percentage is priced half-up to the fen and, when the schedule covers the fee exactly, "
+        "the last percentage installment takes the remainder.",
+    )
+
+
+class PaymentScheduleSerializer(serializers.ModelSerializer):
+    contract = serializers.IntegerField(source="pk", read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    installments = InstallmentSerializer(many=True, read_only=True)
+    total = serializers.SerializerMethodField()
+    editable = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contract
+        fields = [
+            "contract",
+            "version",
+            "project",
+            "project_title",
+            "status",
+            "production_fee",
+            "total",
+            "editable",
+            "installments",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.DecimalField(**MONEY, help_text="The installments' sum (CNY).")
+    )
+    def get_total(self, obj) -> str:
+        total = sum((i.amount for i in obj.installments.all()), Decimal("0"))
+        return f"{total:.2f}"
+
+    def get_editable(self, obj) -> bool:
+        """Whether you may replace the schedule now (the platform, while the contract is a
+        draft)."""
+        request = self.context.get("request")
+        return request is not None and services.payment_schedule_editable(obj, request.user)
+
+
+class InstallmentPaySerializer(StrictSerializer):
+    paid_on = serializers.DateField(
+        help_text="The day it was paid (China time); not in the future."
+    )
+    reference = serializers.CharField(
+        max_length=100, help_text="The payment's reference, e.g. the bank transfer's number."
+    )
+
+
+class UnpaidRowSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    project_title = serializers.CharField()
+    producer = serializers.CharField()
+    platform = serializers.CharField()
+    contract = serializers.IntegerField()
+    contract_version = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Installments due and not paid.")
+    total = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Their sum (CNY).")
+    oldest_due_on = serializers.DateField(help_text="The day the oldest of them became due.")
+
+
+class StatementLineSerializer(serializers.ModelSerializer):
+    explanation = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = StatementLine
+        fields = ["position", "basis", "quantity", "rate", "amount", "explanation"]
+        read_only_fields = fields
+
+
+class ResidualStatementSerializer(serializers.ModelSerializer):
+    contract_version = serializers.IntegerField(source="contract.version", read_only=True)
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    corrected_by = serializers.SerializerMethodField()
+    issued_by = serializers.CharField(source="issued_by.get_username", read_only=True)
+    lines = StatementLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ResidualStatement
+        fields = [
+            "id",
+            "contract",
+            "contract_version",
+            "project",
+            "project_title",
+            "period_start",
+            "period_end",
+            "status",
+            "corrects",
+            "corrected_by",
+            "basis",
+            "rate",
+            "total",
+            "lines",
+            "issued_by",
+            "issued_at",
+        ]
+        read_only_fields = fields
+
+    def get_corrected_by(self, obj) -> int | None:
+        """The statement that corrects this one, if any."""
+        correction = getattr(obj, "corrected_by", None)
+        return correction.pk if correction is not None else None
+
+
+class ResidualStatementIssueSerializer(StrictSerializer):
+    contract = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The contract (in your scope)."
+    )
+    period_start = serializers.DateField(help_text="First day of the period (China time).")
+    period_end = serializers.DateField(help_text="Last day of the period, inclusive; over.")
+    corrects = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        allow_null=True,
+        help_text="The issued statement this one corrects (it is kept, marked corrected).",
+    )
+
+
+# Filters -------------------------------------------------------------------------------------
+
+
+class InstallmentFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    contract = IdFilter(field_name="contract_id")
+    status = django_filters.ChoiceFilter(
+        field_name="current_status", choices=Installment.Status.choices
+    )
+    trigger = django_filters.ChoiceFilter(choices=Installment.Trigger.choices)
+
+    class Meta:
+        model = Installment
+        fields = ["project", "contract", "status", "trigger"]
+
+
+class ResidualStatementFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    contract = IdFilter(field_name="contract_id")
+    status = django_filters.ChoiceFilter(choices=ResidualStatement.Status.choices)
+
+    class Meta:
+        model = ResidualStatement
+        fields = ["project", "contract", "status"]
+
+
+# Views ---------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="A contract's payment schedule (the path's id is the contract's)",
+        responses={200: PaymentScheduleSerializer, **NOT_FOUND},
+    ),
+)
+class PaymentScheduleViewSet(
+    ConditionalUpdateMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = PaymentScheduleSerializer
+    conditional_actions = frozenset({"update"})
+    etag_actions = frozenset({"retrieve", "update"})
+
+    def get_queryset(self):
+        installments = Installment.objects.with_current_status().select_related(
+            "contract", "project", "paid_recorded_by"
+        )
+        return selectors.financial_contract_list_for(self.request.user).prefetch_related(
+            Prefetch("installments", queryset=installments.order_by("position"))
+        )
+
+    def lock_for_edit(self, instance):
+        project_lock(instance.project_id)  # what the schedule service locks first
+        return self.get_queryset().get(pk=instance.pk)
+
+    def etag_of(self, instance) -> str:
+        return etag_for(self.get_serializer(instance).data)
+
+    @extend_schema(
+        summary="Replace the payment schedule of a draft contract",
+        description="A content manager of the commissioning platform, while the contract is a "
+        "draft (409 `schedule_frozen` once sent: revise the contract). The installments must "
+        "add up to the production fee, else 400 naming both sums; nothing is written.",
+        request=PaymentScheduleInputSerializer,
+        responses={
+            200: PaymentScheduleSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer, description="`schedule_frozen` or `concurrent_update`."
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "30 / 40 / 30",
+                request_only=True,
+                value={
+                    "installments": [
+                        {"label": "Advance", "percent": "30", "trigger": "countersigned"},
+                        {"label": "On the cut", "percent": "40", "trigger": "cut_approved"},
+                        {"label": "Balance", "percent": "30", "trigger": "released"},
+                    ]
+                },
+            )
+        ],
+    )
+    def update(self, request, pk=None):
+        contract = self.get_object()
+        body = PaymentScheduleInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.payment_schedule_replace(
+            contract=contract,
+            actor=request.user,
+            installments=[dict(row) for row in body.validated_data["installments"]],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=contract.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Installments in your scope",
+        description="`?status=due&project=` lists what is owed on a project; `?contract=`, "
+        "`?trigger=`. Producer company and platform only.",
+    ),
+    retrieve=extend_schema(
+        summary="An installment", responses={200: InstallmentSerializer, **NOT_FOUND}
+    ),
+)
+class InstallmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = InstallmentSerializer
+    filterset_class = InstallmentFilter
+    ordering_fields = ["amount", "position", "paid_on"]
+    ordering = ["contract_id", "position"]
+
+    def get_queryset(self):
+        return selectors.installment_list_for(self.request.user)
+
+    @extend_schema(
+        summary="Record the payment of a due installment",
+        description="A content manager of the commissioning platform. 409 "
+        "`installment_not_due` (its milestone or date has not come) or "
+        "`installment_already_paid` (naming the earlier payment).",
+        request=InstallmentPaySerializer,
+        responses={
+            200: InstallmentSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`installment_not_due`, `installment_already_paid` or "
+                "`concurrent_update`.",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Paid",
+                request_only=True,
+                value={"paid_on": "2026-11-20", "reference": "ICBC 2026112000123"},
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def pay(self, request, pk=None):
+        installment = self.get_object()
+        body = InstallmentPaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.installment_mark_paid(
+            installment=installment,
+            actor=request.user,
+            paid_on=body.validated_data["paid_on"],
+            reference=body.validated_data["reference"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=installment.pk)).data)
+
+    @extend_schema(
+        summary="What is owed: due, unpaid installments per project in your scope",
+        description="For your organisations (a producer company: what it is owed; a platform: "
+        "what it owes), most overdue first.",
+        responses={200: UnpaidRowSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def unpaid(self, request):
+        rows = selectors.unpaid_by_project(request.user)
+        return Response(UnpaidRowSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Residual statements in your scope (`?project=`, `?contract=`, `?status=`)",
+        description="Producer company and platform only; newest period first.",
+    ),
+    retrieve=extend_schema(
+        summary="A residual statement with its lines",
+        responses={200: ResidualStatementSerializer, **NOT_FOUND},
+    ),
+    create=extend_schema(
+        summary="Issue a residual statement (the platform's content managers)",
+        description="Computed from the release metrics of the period (inclusive days, all "
+        "over). Refused with 400: a work-for-hire contract or one without residual basis, a "
+        "period with no metrics, a period overlapping an issued statement of the project "
+        "(unless `corrects` names it). 409 `statement_conflict`: the contract was never "
+        "countersigned, or the statement to correct was already corrected. Issued statements "
+        "never change.",
+        request=ResidualStatementIssueSerializer,
+        responses={
+            201: ResidualStatementSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                ErrorSerializer, description="`statement_conflict` or `concurrent_update`."
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "October",
+                request_only=True,
+                value={"contract": 3, "period_start": "2026-10-01", "period_end": "2026-10-31"},
+            )
+        ],
+    ),
+)
+class ResidualStatementViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ResidualStatementSerializer
+    filterset_class = ResidualStatementFilter
+    ordering_fields = ["period_start", "issued_at", "total"]
+    ordering = ["-period_start", "-id"]
+
+    def get_queryset(self):
+        return selectors.residual_statement_list_for(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        body = ResidualStatementIssueSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        contract = (
+            selectors.financial_contract_list_for(request.user).filter(pk=data["contract"]).first()
+        )
+        if contract is None:
+            raise Http404
+        corrects = None
+        if data.get("corrects") is not None:
+            corrects = self.get_queryset().filter(pk=data["corrects"]).first()
+            if corrects is None:
+                raise serializers.ValidationError(
+                    {"corrects": [_("There is no such statement in your scope.")]}
+                )
+        statement = services.residual_statement_issue(
+            contract=contract,
+            actor=request.user,
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            corrects=corrects,
+        )
+        fresh = self.get_queryset().get(pk=statement.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The statement as CSV (its lines and total)",
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="UTF-8 with a byte-order mark."
+            ),
+            **NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def csv(self, request, pk=None):
+        statement = self.get_object()
+        response = HttpResponse(
+            selectors.statement_csv(statement), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="residual-statement-{statement.pk}.csv"'
+        )
+        return response
+
+
+# (prefix, viewset, basename) triples registered under /api/v1/ by contracts/urls.py
+ROUTES: list = [
+    ("payment-schedules", PaymentScheduleViewSet, "payment-schedule"),
+    ("installments", InstallmentViewSet, "installment"),
+    ("residual-statements", ResidualStatementViewSet, "residual-statement"),
+]

@@ -1,0 +1,103 @@
+"""Read paths for contracts, scoped to who may see them and which of their terms.
+
+- The producer company's members and the commissioning platform's members (except its raters)
+  see the project's contracts with every term.
+- A regulator the project is routed to sees that a contract exists, its status, commissioning
+  model, rights scope and term, but none of its money (``contract_financials_visible``).
+- Raters see no contract at all; nor does anyone else.
+
+The platform sees a project's contracts only once the project has been submitted to it, as it
+sees the project itself.
+"""
+
+from django.db.models import Q, QuerySet
+
+from contracts.models import Contract
+from workflow.models import Membership, Organisation, Project
+from workflow.routing import routed_projects_q
+from workflow.selectors import memberships_of
+
+OPEN_STATUSES = (
+    Contract.Status.DRAFT,
+    Contract.Status.SENT,
+    Contract.Status.SIGNED,
+    Contract.Status.ACTIVE,
+)
+
+
+def _sees_terms(membership: Membership) -> bool:
+    """Members of the two parties see the terms; a platform's raters do not see contracts."""
+    kind = membership.organisation.kind
+    if kind == Organisation.Kind.PRODUCER:
+        return True
+    return kind == Organisation.Kind.PLATFORM and membership.role != Membership.Role.RATER
+
+
+def contract_project_scope_q(user) -> Q:
+    """The projects whose contracts the user may see (a filter on projects)."""
+    q = Q(pk__in=[])
+    for membership in memberships_of(user):
+        organisation = membership.organisation
+        if organisation.kind == Organisation.Kind.REGULATOR:
+            q |= routed_projects_q(organisation)
+        elif not _sees_terms(membership):
+            continue
+        elif organisation.kind == Organisation.Kind.PRODUCER:
+            q |= Q(producer_id=organisation.pk)
+        else:
+            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
+    return q
+
+
+def contract_list_for(user) -> QuerySet[Contract]:
+    """Every version of the contracts the user may see, with their project and signatories.
+
+    Regulators are in this list too: serialise with ``contract_financials_visible`` to hide the
+    money from them.
+    """
+    if user is not None and user.is_superuser:
+        queryset = Contract.objects.all()
+    else:
+        visible = Project.objects.filter(contract_project_scope_q(user)).values("pk")
+        queryset = Contract.objects.filter(project__in=visible)
+    return queryset.select_related(
+        "project",
+        "project__producer",
+        "project__platform",
+        "created_by",
+        "signed_by",
+        "countersigned_by",
+        "supersedes",
+    ).order_by("project_id", "-version")
+
+
+def contract_financials_visible(user, contract: Contract) -> bool:
+    """Whether the user may see the contract's money: fee, investment, residuals, budget, traffic.
+
+    Only the two parties (the producer company; the platform, not its raters) may. Costs no query
+    once the user's memberships are read (``memberships_of`` caches them on the user).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    project = contract.project
+    for membership in memberships_of(user):
+        if not _sees_terms(membership):
+            continue
+        organisation_id = membership.organisation_id
+        if organisation_id == project.producer_id:
+            return True
+        if organisation_id == project.platform_id and project.submitted_at is not None:
+            return True
+    return False
+
+
+def contract_open_for(project: Project) -> Contract | None:
+    """The project's contract in force or on its way to it (draft, sent, signed, active)."""
+    return Contract.objects.filter(project=project, status__in=OPEN_STATUSES).first()
+
+
+def contract_versions(contract: Contract, user) -> QuerySet[Contract]:
+    """All the versions of the contract's project that the user may see, newest first."""
+    return contract_list_for(user).filter(project_id=contract.project_id)
