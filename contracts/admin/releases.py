@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
 from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
-from workflow.admin import ScopedModelAdmin, is_member, state_badge
+from workflow.admin import state_badge
+from workflow.admin.common import ReadOnlyScopedAdmin
 from workflow.exceptions import DomainError
 
 FORM_PAGE = engines["django"].from_string(
@@ -110,7 +111,7 @@ def add_errors(form: forms.Form, exc: Exception) -> None:
 
 
 @admin.register(Release)
-class ReleaseAdmin(ScopedModelAdmin):
+class ReleaseAdmin(ReadOnlyScopedAdmin):
     list_display = (
         "project",
         "state_display",
@@ -136,21 +137,6 @@ class ReleaseAdmin(ScopedModelAdmin):
 
     def get_queryset(self, request):
         return release_list_for(request.user)
-
-    def has_module_permission(self, request):
-        return is_member(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("state"), ordering="project__state")
     def state_display(self, obj):
