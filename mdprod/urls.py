@@ -16,6 +16,7 @@ from workflow.api_keys import ApiKeyViewSet
 from workflow.api_notifications import NotificationViewSet
 from workflow.api_webhooks import ROUTES as WEBHOOK_ROUTES
 from workflow.authentication import AnonymousRateThrottle
+from workflow.dashboard import dashboard_view
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -43,7 +44,7 @@ api_v1 = [
 handler404 = "mdprod.api.not_found"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", dashboard_view, name="dashboard"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

@@ -1,0 +1,218 @@
+"""The dashboard at ``/``: panels by role, and a registry other apps add their panels to.
+
+workflow must not import reviews or contracts, so those apps register their panels here from
+their ``AppConfig.ready()`` (``reviews/dashboard.py``, ``contracts/dashboard.py``), as they do
+guards. A panel builder takes the user and returns a ``Panel`` (or ``None`` to stay hidden); each
+runs a fixed number of queries, so the page costs the same whatever the number of projects.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib import admin
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import dashboard_selectors as selectors
+from .charts import Chart
+from .models import Membership, Organisation, ProjectState
+from .selectors import memberships_of
+
+PRODUCER = "producer"
+CONTENT_MANAGER = "content_manager"
+RATER = "rater"
+REGULATOR = "regulator"
+MEMBER = "member"  # every signed-in member: the overview charts
+ROLES = (PRODUCER, CONTENT_MANAGER, RATER, REGULATOR, MEMBER)
+
+
+@dataclass
+class Item:
+    label: str
+    url: str
+    detail: str = ""
+    highlight: bool = False
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    items: list[Item] = field(default_factory=list)
+    empty: str = ""
+    chart: Chart | None = None
+    board: list[tuple[str, str, list[Item]]] | None = None  # (state, label, cards)
+    wide: bool = False
+
+
+PanelBuilder = Callable[..., Panel | None]
+_registry: list[tuple[str, int, PanelBuilder]] = []
+
+
+def panel(role: str, *, order: int = 100) -> Callable[[PanelBuilder], PanelBuilder]:
+    """Register ``builder(user) -> Panel | None`` for users holding ``role``; lower ``order``
+    shows first."""
+    if role not in ROLES:
+        raise ValueError(role)
+
+    def register(builder: PanelBuilder) -> PanelBuilder:
+        _registry.append((role, order, builder))
+        return builder
+
+    return register
+
+
+def roles_of(user) -> set[str]:
+    if user.is_superuser:
+        return set(ROLES)
+    roles = set()
+    for membership in memberships_of(user):
+        kind = membership.organisation.kind
+        roles.add(MEMBER)
+        if kind == Organisation.Kind.PRODUCER:
+            roles.add(PRODUCER)
+        elif kind == Organisation.Kind.REGULATOR:
+            roles.add(REGULATOR)
+        elif membership.role in (Membership.Role.CONTENT_MANAGER, Membership.Role.ORG_ADMIN):
+            roles.add(CONTENT_MANAGER)
+        elif membership.role == Membership.Role.RATER:
+            roles.add(RATER)
+    return roles
+
+
+def panels_for(user) -> list[Panel]:
+    """Each role's panels, once each (a user with several roles sees every role's panels)."""
+    roles = roles_of(user)
+    seen: set[str] = set()
+    panels = []
+    for role, _order, builder in sorted(_registry, key=lambda entry: entry[1]):
+        if role not in roles:
+            continue
+        result = builder(user)
+        if result is None or result.key in seen:
+            continue
+        seen.add(result.key)
+        panels.append(result)
+    return panels
+
+
+def admin_url(obj) -> str:
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+def when(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+# The workflow's own panels -----------------------------------------------------------------------
+
+
+@panel(PRODUCER, order=10)
+def my_projects_board(user) -> Panel:
+    board = selectors.project_board_for(user)
+    columns = [
+        (
+            state,
+            str(ProjectState(state).label),
+            [Item(label=project.title, url=admin_url(project)) for project in projects],
+        )
+        for state, projects in board.items()
+    ]
+    return Panel(
+        key="my_projects",
+        title=gettext("My projects by state"),
+        board=columns,
+        empty=gettext("No projects yet."),
+        wide=True,
+    )
+
+
+@panel(PRODUCER, order=30)
+def my_next_deadlines(user) -> Panel:
+    items = [
+        Item(
+            label=f"{deadline.project.title}: {deadline.get_kind_display()}",
+            url=admin_url(deadline.project),
+            detail=(
+                gettext("overdue since %(when)s")
+                if deadline.is_overdue
+                else gettext("due %(when)s")
+            )
+            % {"when": when(deadline.due_at)},
+            highlight=deadline.is_overdue,
+        )
+        for deadline in selectors.next_deadlines_for(user)
+    ]
+    return Panel(
+        key="my_deadlines",
+        title=gettext("My next deadlines"),
+        items=items,
+        empty=gettext("No running deadlines."),
+    )
+
+
+@panel(MEMBER, order=200)
+def projects_per_state_chart(user) -> Panel:
+    chart = Chart(
+        key="projects-per-state",
+        title=gettext("Projects per state"),
+        rows=selectors.projects_per_state(user),
+    )
+    return Panel(
+        key="chart_states", title=chart.title, chart=chart, empty=gettext("No projects yet.")
+    )
+
+
+@panel(MEMBER, order=210)
+def median_days_chart(user) -> Panel:
+    labels = {
+        ("submit", "greenlight"): gettext("Proposal to greenlight"),
+        ("greenlight", "clear"): gettext("Greenlight to clearance"),
+        ("clear", "release"): gettext("Clearance to release"),
+    }
+    chart = Chart(
+        key="median-days",
+        title=gettext("Median days per stage"),
+        rows=[(labels[stage], days) for stage, days in selectors.median_days_per_stage(user)],
+        unit=gettext("days"),
+    )
+    return Panel(
+        key="chart_median_days",
+        title=chart.title,
+        chart=chart,
+        empty=gettext("No project has finished a stage yet."),
+    )
+
+
+@panel(MEMBER, order=220)
+def tier_mix_chart(user) -> Panel:
+    chart = Chart(key="tier-mix", title=gettext("Tier mix"), rows=selectors.tier_mix(user))
+    return Panel(
+        key="chart_tiers",
+        title=chart.title,
+        chart=chart,
+        empty=gettext("No project has a tier yet."),
+    )
+
+
+# The page --------------------------------------------------------------------------------------
+
+
+def _dashboard(request):
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Dashboard"),
+        "panels": panels_for(request.user),
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+def dashboard_view(request, *args, **kwargs):
+    """Signed-in members only: the admin's own check (anonymous users and non-members go to the
+    sign-in page with ``?next=/``)."""
+    return admin.site.admin_view(_dashboard)(request, *args, **kwargs)
