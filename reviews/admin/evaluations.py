@@ -179,10 +179,15 @@ class EvaluationForm(forms.ModelForm):
         invite.label_from_instance = lambda m: (
             f"{m.user.get_full_name() or m.user.get_username()} ({m.get_rater_function_display()})"
         )
-        self.fields["grade"].initial = (
-            selectors.evaluation_aggregate(evaluation).suggested_grade or ""
-        )
-        self.fields["granted_budget"].initial = evaluation.project.planned_budget
+        if not evaluation.decision:
+            # The form's fields carry the instance's (empty) values; suggest the decision's.
+            self.initial["grade"] = selectors.evaluation_aggregate(evaluation).suggested_grade or ""
+            self.initial["granted_budget"] = evaluation.project.planned_budget
+
+    def validate_unique(self):
+        # A decision's rules (a greenlight has a grade, ...) are checked by the service, which
+        # names the field; the model's constraint would only say it was violated.
+        pass
 
     def feedback_items(self) -> list[dict]:
         data = self.cleaned_data

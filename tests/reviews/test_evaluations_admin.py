@@ -211,7 +211,10 @@ def test_content_manager_invites_and_greenlights_on_the_page(client, world, pane
             scorecard=card, actor=card.rater, scores={c.pk: 8 for c in criteria(evaluation)}
         )
     page = client.get(evaluation_url(evaluation))
-    assert page.context["adminform"].form.fields["grade"].initial == "A"
+    form = page.context["adminform"].form
+    # The suggested grade and the planned budget are what the decision form shows.
+    assert form["grade"].value() == "A"
+    assert form["granted_budget"].value() == form.instance.project.planned_budget
     done = client.post(
         evaluation_url(evaluation),
         {
