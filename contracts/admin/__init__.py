@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -21,10 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from contracts import selectors, services
 from contracts.models import Budget, BudgetLine, TierPolicy
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
-from workflow.admin.common import project_records
+from workflow.admin.common import SectionTable, project_records, project_section
 from workflow.exceptions import DomainError
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
+from workflow.templatetags.money import cny
 
 from . import (  # noqa: F401  (register the model admins)
     agreements,  # noqa: F401, I001  (the contract admin)
@@ -387,3 +389,38 @@ for label, changelist, order in (
     (_("Documents"), "admin:contracts_document_changelist", 110),
 ):
     project_records(label, changelist, order=order)
+
+
+def _budget_section(project, user):
+    """The budget's lines on the project page, with the totals and a link to edit them."""
+    budget = Budget.objects.filter(project=project).first()
+    if budget is None:
+        return SectionTable(columns=(), rows=(), empty=_("No budget yet."))
+    lines = list(budget.lines.all())
+    rows = [
+        (line.get_category_display(), line.description, cny(line.planned), cny(line.actual))
+        for line in lines
+    ]
+    if lines:
+        actuals = [line.actual for line in lines if line.actual is not None]
+        rows.append(
+            (
+                format_html("<strong>{}</strong>", _("total")),
+                "",
+                format_html("<strong>{}</strong>", cny(sum(line.planned for line in lines))),
+                format_html("<strong>{}</strong>", cny(sum(actuals) if actuals else None)),
+            )
+        )
+    return SectionTable(
+        columns=(_("category"), _("description"), _("planned"), _("actual")),
+        rows=tuple(rows),
+        empty=_("The budget has no lines yet."),
+        link=(
+            f"{_('Open the budget')} ({budget.get_status_display()})",
+            reverse("admin:contracts_budget_change", args=[budget.pk]),
+        ),
+        numeric=(2, 3),
+    )
+
+
+project_section(_("Budget lines"), _budget_section, order=10)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts import selectors, services
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
+from workflow.admin.common import CSVExportMixin
 from workflow.exceptions import DomainError
 from workflow.models import Membership, Organisation, Project
 from workflow.selectors import memberships_of, project_list_for
@@ -86,7 +87,7 @@ class ClearanceAddForm(forms.ModelForm):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(ScopedModelAdmin):
+class ClearanceAdmin(CSVExportMixin, ScopedModelAdmin):
     list_display = ("number", "kind", "project", "issued_by", "issued_at", "expires_on")
     list_filter = ("kind", ExpiryFilter)
     search_fields = ("number", "project__title")

@@ -26,7 +26,7 @@ from contracts.models import Contract, Installment, ResidualStatement, Statement
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
-from workflow.admin.common import ReadOnlyInline
+from workflow.admin.common import CSVExportMixin, ReadOnlyInline
 from workflow.exceptions import DomainError
 from workflow.models import Membership, Organisation
 from workflow.permissions import CONTENT_MANAGER
@@ -157,7 +157,7 @@ ScheduleFormSet = forms.formset_factory(ScheduleRowForm, extra=3, max_num=servic
 
 
 @admin.register(Installment)
-class InstallmentAdmin(MoneyReaderAdmin):
+class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
     list_display = (
         "project",
         "contract_version",
@@ -193,7 +193,9 @@ class InstallmentAdmin(MoneyReaderAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return selectors.installment_list_for(request.user)
+        # The row's checkbox (for the CSV export) is labelled with the installment's name, which
+        # names the contract's project.
+        return selectors.installment_list_for(request.user).select_related("contract__project")
 
     def has_add_permission(self, request):
         return False

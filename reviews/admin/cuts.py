@@ -20,7 +20,12 @@ from reviews.models import CutEpisode, CutSubmission, FeedbackItem
 from reviews.models.cuts import cut_summary
 from reviews.selectors.cuts import cut_submission_list_for
 from reviews.services import cuts as services
-from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin, state_badge
+from workflow.admin.common import (
+    CSVExportMixin,
+    ReadOnlyInline,
+    ReadOnlyScopedAdmin,
+    state_badge,
+)
 from workflow.exceptions import DomainError
 from workflow.models import Membership, ProjectState
 from workflow.permissions import CONTENT_MANAGER
@@ -149,7 +154,7 @@ class CutEpisodeInline(ReadOnlyInline):
 
 
 @admin.register(CutSubmission)
-class CutSubmissionAdmin(ReadOnlyScopedAdmin):
+class CutSubmissionAdmin(CSVExportMixin, ReadOnlyScopedAdmin):
     list_display = (
         "project",
         "round",

@@ -18,6 +18,7 @@ from reviews.models import FeedbackItem
 from reviews.selectors.feedback import feedback_item_list_for
 from reviews.services import feedback as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
+from workflow.admin.common import CSVExportMixin
 from workflow.exceptions import DomainError
 from workflow.permissions import PRODUCER
 
@@ -41,7 +42,7 @@ class ResponseForm(forms.Form):
 
 
 @admin.register(FeedbackItem)
-class FeedbackItemAdmin(ScopedModelAdmin):
+class FeedbackItemAdmin(CSVExportMixin, ScopedModelAdmin):
     list_display = (
         "short_text",
         "project",

@@ -1,17 +1,21 @@
 """Every remaining admin changelist costs the same number of queries for a few rows and many."""
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts.models import TierPolicy
 from contracts.services import clearance_record
+from reviews.models import FeedbackItem
 from reviews.services.rubrics import rubric_publish
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from workflow import services
+from workflow.models import Deadline
 
 _numbers = itertools.count(1)
 
@@ -31,6 +35,34 @@ def clearances(world, make_project, n):
             number=f"SH-{next(_numbers)}",
             issued_by=world.shanghai,
             actor=world.shanghai_reviewer,
+        )
+
+
+def projects_with_deadlines(world, make_project, n):
+    # Each with two open deadlines: the next-deadline column is a subquery, not a query per row.
+    for index in range(n):
+        project = make_project("submitted")
+        for kind, hours in (("evaluation", 30 - index), ("planning_filing", index - 5)):
+            Deadline.objects.create(
+                project=project,
+                kind=kind,
+                round=project.review_round,
+                due_at=timezone.now() + timedelta(hours=hours),
+                responsible_organisation=world.platform,
+                responsible_role="content_manager",
+            )
+
+
+def feedback_items(world, make_project, n):
+    for _ in range(n):
+        FeedbackItem.objects.create(
+            project=make_project("revising"),
+            stage="evaluation",
+            round=1,
+            text="Tighten the hook",
+            category="content",
+            severity="must_fix",
+            created_by=world.content_manager,
         )
 
 
@@ -60,6 +92,9 @@ def rubrics(world, make_project, n):
 
 
 PAGES = [
+    ("workflow", "project", "producer_a", projects_with_deadlines),
+    ("workflow", "deadline", "producer_a", projects_with_deadlines),
+    ("reviews", "feedbackitem", "producer_a", feedback_items),
     ("workflow", "projecttransition", "producer_a", transitions),
     ("contracts", "clearance", "producer_a", clearances),
     ("workflow", "membership", "admin_a", memberships),

@@ -5,15 +5,22 @@ change to a project goes through ``services``: the admin holds no business rule 
 outside the user's scope are "not found" (404), as in the API.
 """
 
+import html
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.contrib.admin.utils import label_for_field, lookup_field
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from mdprod.spreadsheets import csv_text
 from workflow.exceptions import DomainError
 from workflow.models import (
     Membership,
@@ -156,3 +163,105 @@ def project_record_links(project) -> list[tuple[object, str]]:
         (record.label, f"{reverse(record.changelist)}?project__id__exact={project.pk}")
         for record in sorted(_project_records, key=lambda r: r.order)
     ]
+
+
+# Sections other apps add to the project page (budget lines, open feedback...), registered from
+# their admin modules like the records above.
+
+
+@dataclass(frozen=True)
+class SectionTable:
+    """A read-only table on the project page. Cells are text (escaped) or ``format_html`` output;
+    ``empty`` is shown instead of a table without rows; ``link`` is a (label, url) under it."""
+
+    columns: tuple
+    rows: tuple
+    empty: object = ""
+    link: tuple | None = None
+    numeric: tuple[int, ...] = ()  # indexes of the columns aligned right (amounts, counts)
+
+
+@dataclass(frozen=True)
+class ProjectSection:
+    title: object
+    render: Callable[..., SectionTable | None]  # (project, user) -> table, or None to leave out
+    order: int
+
+
+_project_sections: list[ProjectSection] = []
+
+
+def project_section(title, render: Callable[..., SectionTable | None], *, order: int) -> None:
+    """Show ``render(project, user)`` as a section of every project page (in ``order``); the
+    callable returns None where the section does not apply or the user may not see it."""
+    key = f"{render.__module__}.{render.__qualname__}"
+    if all(f"{s.render.__module__}.{s.render.__qualname__}" != key for s in _project_sections):
+        _project_sections.append(ProjectSection(title, render, order))
+
+
+def project_page_sections(project, user) -> list[tuple[object, SectionTable]]:
+    shown = []
+    for section in sorted(_project_sections, key=lambda s: s.order):
+        table = section.render(project, user)
+        if table is not None:
+            shown.append((section.title, table))
+    return shown
+
+
+# CSV export of a changelist: the columns it shows, as text a spreadsheet will not run.
+
+
+class CSVExportMixin:
+    """Adds the "Export as CSV" action: one row per selected object, with the changelist's
+    columns (or ``csv_fields``), choices as their labels, times in local ISO form, and every
+    cell made formula-safe (``mdprod.spreadsheets``)."""
+
+    csv_fields: tuple[str, ...] | None = None
+    csv_filename: str | None = None
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self.has_view_permission(request):
+            action = CSVExportMixin.export_as_csv
+            actions["export_as_csv"] = (
+                action,
+                "export_as_csv",
+                action.short_description,
+            )
+        return actions
+
+    def _csv_columns(self, request) -> list[str]:
+        names = self.csv_fields or self.get_list_display(request)
+        return [name for name in names if name != "action_checkbox"]
+
+    def _csv_cell(self, name, obj):
+        try:
+            field, _attr, value = lookup_field(name, obj, self)
+        except (AttributeError, ObjectDoesNotExist):
+            return ""
+        if field is not None and getattr(field, "flatchoices", None):
+            value = dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return str(_("yes") if value else _("no"))
+        if isinstance(value, datetime):
+            return timezone.localtime(value).isoformat(timespec="seconds")
+        if isinstance(value, date | Decimal | int | float) or value is None:
+            return value
+        # An admin column may be HTML (a badge, a link): the spreadsheet gets its text.
+        return html.unescape(strip_tags(str(value))).strip()
+
+    def export_as_csv(self, request, queryset):
+        columns = self._csv_columns(request)
+        header = [label_for_field(name, self.model, self) for name in columns]
+        select = self.list_select_related
+        if isinstance(select, list | tuple) and select:
+            queryset = queryset.select_related(*select)
+        rows = ([self._csv_cell(name, obj) for name in columns] for obj in queryset)
+        filename = self.csv_filename or f"{self.opts.model_name}s.csv"
+        response = HttpResponse(
+            csv_text([str(label) for label in header], rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    export_as_csv.short_description = _("Export as CSV")

@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from workflow.deadlines import deadline_list_for
 from workflow.models import SLA, Deadline, DeadlineEvent
 
-from .common import ReadOnlyInline, ReadOnlyScopedAdmin, ScopedModelAdmin, is_member
+from .common import (
+    CSVExportMixin,
+    ReadOnlyInline,
+    ReadOnlyScopedAdmin,
+    ScopedModelAdmin,
+    is_member,
+)
 
 
 class DeadlineEventInline(ReadOnlyInline):
@@ -30,7 +36,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(ReadOnlyScopedAdmin):
+class DeadlineAdmin(CSVExportMixin, ReadOnlyScopedAdmin):
     list_display = (
         "project",
         "kind",

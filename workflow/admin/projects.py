@@ -8,17 +8,22 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
+from mdprod.spreadsheets import safe_cell
 from workflow import services
+from workflow.deadlines import deadlines_of_project
 from workflow.exceptions import DomainError
 from workflow.models import (
+    Deadline,
     Organisation,
     Project,
     ProjectState,
@@ -32,13 +37,18 @@ from workflow.selectors import (
     transition_names,
     transition_options,
 )
+from workflow.statechart import statechart_svg
+from workflow.templatetags.money import cny
 
 from .common import (
     ScopedModelAdmin,
+    SectionTable,
     error_text,
     is_member,
+    project_page_sections,
     project_record_links,
     project_records,
+    project_section,
     state_badge,
     transition_labels,
 )
@@ -140,7 +150,15 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
     change_form_template = "admin/workflow/project/change_form.html"
     fsm_transition_form_template = "admin/workflow/project/transition_form.html"
 
-    list_display = ("title", "state_badge", "review_tier", "producer", "platform", "updated_at")
+    list_display = (
+        "title",
+        "state_badge",
+        "review_tier",
+        "next_deadline",
+        "producer",
+        "platform",
+        "updated_at",
+    )
     list_filter = (
         "state",
         "review_tier",
@@ -190,7 +208,16 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
     # Scope and permissions: memberships, not Django model permissions.
 
     def get_queryset(self, request):
-        return project_list_for(request.user)
+        # The earliest running deadline's due time, in the same query as the page's projects (a
+        # paused clock waits on someone else and its due time is not final).
+        next_due = (
+            Deadline.objects.filter(
+                project=OuterRef("pk"), status=Deadline.Status.OPEN, paused_at__isnull=True
+            )
+            .order_by("due_at")
+            .values("due_at")[:1]
+        )
+        return project_list_for(request.user).annotate(next_deadline_at=Subquery(next_due))
 
     def has_module_permission(self, request):
         return is_member(request.user)
@@ -214,6 +241,7 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
     # Read-only stand-ins for fields whose default display misleads: Django links a foreign key to
     # the organisation's admin page (which most users may not open) and prints lists as JSON.
     readonly_displays = {
+        "planned_budget": "planned_budget_display",
         "producer": "producer_display",
         "platform": "platform_display",
         "genre_tags": "genre_tags_display",
@@ -261,6 +289,24 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj):
         return state_badge(obj.state)
+
+    @admin.display(description=_("next deadline"), ordering="next_deadline_at")
+    def next_deadline(self, obj):
+        due = getattr(obj, "next_deadline_at", None)
+        if due is None:
+            return self.get_empty_value_display()
+        text = _when(due)
+        if due < timezone.now():
+            return format_html(
+                '<strong class="mdprod-overdue" style="color:#b91c1c">{} ({})</strong>',
+                text,
+                _("overdue"),
+            )
+        return text
+
+    @admin.display(description=_("planned budget"))
+    def planned_budget_display(self, obj):
+        return cny(obj.planned_budget)
 
     @admin.display(description=_("producer company"))
     def producer_display(self, obj):
@@ -412,6 +458,10 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
         labels = {option.name: option.label for option in options}
         return {
             "project_state_badge": state_badge(project.state),
+            "project_statechart": statechart_svg(
+                project.state, {option.name for option in options if option.allowed}
+            ),
+            "project_sections": project_page_sections(project, request.user),
             "transition_options": [
                 {
                     "name": option.name,
@@ -452,30 +502,61 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
                     _("episode count"),
                     _("first submitted at"),
                     _("updated at"),
+                    _("next deadline"),
                 )
             ]
         )
         for project in queryset.select_related("producer", "platform"):
             writer.writerow(
                 [
-                    project.pk,
-                    _spreadsheet_safe(project.title),
-                    project.get_state_display(),
-                    project.get_review_tier_display(),
-                    _spreadsheet_safe(project.producer.name),
-                    _spreadsheet_safe(project.platform.name),
-                    project.planned_budget,
-                    project.episode_count,
-                    _local_iso(project.submitted_at),
-                    _local_iso(project.updated_at),
+                    safe_cell(cell)
+                    for cell in (
+                        project.pk,
+                        project.title,
+                        project.get_state_display(),
+                        project.get_review_tier_display(),
+                        project.producer.name,
+                        project.platform.name,
+                        project.planned_budget,
+                        project.episode_count,
+                        _local_iso(project.submitted_at),
+                        _local_iso(project.updated_at),
+                        _local_iso(getattr(project, "next_deadline_at", None)),
+                    )
                 ]
             )
         return response
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _open_deadlines_section(project, user):
+    """The project's running and paused deadlines, soonest first, overdue ones in red."""
+    rows = []
+    for deadline in deadlines_of_project(project).filter(status=Deadline.Status.OPEN):
+        if deadline.paused_at is not None:
+            status = _("paused (waiting on another party)")
+        elif deadline.is_overdue:
+            status = format_html('<strong class="mdprod-overdue">{}</strong>', _("overdue"))
+        else:
+            status = _("running")
+        rows.append(
+            (
+                deadline.get_kind_display(),
+                _when(deadline.due_at),
+                deadline.responsible_organisation.name,
+                status,
+            )
+        )
+    changelist = reverse("admin:workflow_deadline_changelist")
+    return SectionTable(
+        columns=(_("deadline"), _("due at"), _("responsible organisation"), _("status")),
+        rows=tuple(rows),
+        empty=_("No open deadline."),
+        link=(_("All deadlines of this project"), f"{changelist}?project__id__exact={project.pk}"),
+    )
 
 
 def _local_iso(moment) -> str:
@@ -483,3 +564,4 @@ def _local_iso(moment) -> str:
 
 
 project_records(_("Deadlines"), "admin:workflow_deadline_changelist", order=110)
+project_section(_("Open deadlines"), _open_deadlines_section, order=110)
