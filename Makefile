@@ -6,12 +6,14 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev migrate seed messages static run test fuzz lint format check-migrations clean bench
+.PHONY: help install install-dev migrate seed messages static run test fuzz browser screenshots lint format check-migrations clean bench
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve UI + API + Celery worker and beat"
 	@echo "make test   install dev requirements and run the whole suite"
 	@echo "make fuzz   schemathesis against the API schema, as each role"
+	@echo "make browser  the browser tests alone (Playwright, headless /usr/bin/chromium)"
+	@echo "make screenshots  regenerate docs/screenshots/*.png from a throwaway demo"
 	@echo "make lint   ruff check and format check"
 
 $(VENV)/bin/activate:
@@ -63,6 +65,15 @@ test: install-dev
 # Schemathesis against the generated OpenAPI schema, as each role (minutes; not in `make test`).
 fuzz: install-dev
 	$(PY) -m pytest -m fuzz tests/mdprod/test_schema_fuzz.py $(PYTEST_ARGS)
+
+# The browser tests (also part of `make test`): Playwright driving Debian's /usr/bin/chromium.
+browser: install-dev
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# The README's screenshots, from a throwaway seeded demo in var/screenshots/ (needs chromium,
+# fonts-noto-cjk and gettext from apt).
+screenshots: install-dev
+	$(PY) bin/screenshots.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
