@@ -39,10 +39,15 @@ Review = RegulatoryReview
 
 
 def open_must_fix_for(user):
-    """Open must-fix items of the current round of the user's companies' projects, any stage."""
+    """Open must-fix items the producer can answer now: the current round's, any stage, while
+    the project is back with the producer for that stage (not once it moved on or ended)."""
+    answerable = Q()
+    for stage, state in ANSWERED_IN.items():
+        answerable |= Q(stage=stage, project__state=state)
     return (
         feedback_item_list_for(user)
         .filter(
+            answerable,
             project__producer_id__in=producer_organisation_ids(user),
             severity=FeedbackItem.Severity.MUST_FIX,
             status=FeedbackItem.Status.OPEN,

@@ -106,5 +106,6 @@ def median_days_per_stage(user) -> list[tuple[tuple[str, str], Decimal | None]]:
             for times in firsts.values()
             if start in times and end in times and times[end] >= times[start]
         ]
-        result.append(((start, end), median(days) if days else None))
+        # To a tenth of a day, as the chart labels them (a bar must not show what its label hides).
+        result.append(((start, end), round(median(days), 1) if days else None))
     return result

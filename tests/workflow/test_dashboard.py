@@ -133,6 +133,7 @@ def test_producer_sees_open_must_fix_items_of_the_current_round(world, make_proj
         make_project("revising", producer=world.studio_b),
         text="Someone else's item.",
     )
+    must_fix(make_project("withdrawn"), text="Item of a withdrawn project.")
 
     panel = section(page(world.producer_a), "open_must_fix")
 
@@ -141,6 +142,7 @@ def test_producer_sees_open_must_fix_items_of_the_current_round(world, make_proj
     assert "Old round item." not in panel
     assert "Only a suggestion." not in panel
     assert "Someone else" not in panel
+    assert "withdrawn project" not in panel  # nothing to answer once the project has ended
 
 
 # Platform ----------------------------------------------------------------------------------------
