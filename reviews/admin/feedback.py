@@ -65,13 +65,8 @@ class FeedbackItemAdmin(CSVExportMixin, ScopedModelAdmin):
     )
     search_fields = ("text", "response", "project__title")
     list_select_related = ("project", "created_by", "resolved_by")
-    # Reached from a cut round's "findings on this cut" link.
-    extra_lookups = ("cut_submission__id__exact",)
     show_full_result_count = False
     actions = ("reopen_items",)
-
-    def lookup_allowed(self, lookup, value, request=None):
-        return lookup in self.extra_lookups or super().lookup_allowed(lookup, value, request)
 
     fields = (
         "project",

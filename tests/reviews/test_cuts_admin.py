@@ -109,6 +109,12 @@ def test_the_content_manager_adds_findings_and_sets_outcomes(client, world, cut)
     }
     listed = client.get(LIST).content.decode()
     assert "2 of 4 episodes approved, 2 need changes" in listed
+    # The round's "Findings on this cut" link lists exactly its findings.
+    findings_page = client.get(
+        reverse("admin:reviews_feedbackitem_changelist"), {"cut_submission__id__exact": cut.pk}
+    )
+    assert findings_page.status_code == 200
+    assert {i.pk for i in findings_page.context["cl"].result_list} == {i.pk for i in items}
 
 
 def test_producers_and_other_platforms_do_not_review(client, world, cut):
