@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "workflow",
     "reviews",
     "contracts",
+    "audience",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ api_v1 = [
     path("", include(router.urls)),
     path("", include("reviews.urls")),
     path("", include("contracts.urls")),
+    path("", include("audience.urls")),
     path("me/", MeView.as_view(), name="me"),
     # DRF leaves its token view unthrottled; password guessing counts against the client address.
     path(

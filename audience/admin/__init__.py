@@ -1,0 +1,1 @@
+from . import episodes, quiet, revisions, signals  # noqa: F401

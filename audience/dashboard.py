@@ -1,0 +1,1 @@
+"""The audience panel on the dashboard (registered with workflow.dashboard)."""

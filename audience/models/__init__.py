@@ -1,0 +1,17 @@
+from .episodes import Episode, ReleaseBatch, TestClip
+from .quiet import QuietReveal, QuietRule
+from .revisions import Revision, RevisionEvidence
+from .signals import AudienceSignal, SignalImport, SignalTerm
+
+__all__ = [
+    "AudienceSignal",
+    "Episode",
+    "QuietReveal",
+    "QuietRule",
+    "ReleaseBatch",
+    "Revision",
+    "RevisionEvidence",
+    "SignalImport",
+    "SignalTerm",
+    "TestClip",
+]

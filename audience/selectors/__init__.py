@@ -1,0 +1,42 @@
+"""Who sees the audience's signals: the producer company's team and the commissioning platform's
+content managers. Raters score proposals and regulators review cuts: neither sees signals."""
+
+from django.db.models import Q, QuerySet
+
+from workflow.models import Membership, Organisation, Project
+from workflow.selectors import memberships_of
+
+PRODUCER_SIDE_ROLES = {Membership.Role.PRODUCER, Membership.Role.ORG_ADMIN}
+PLATFORM_SIDE_ROLES = {Membership.Role.CONTENT_MANAGER, Membership.Role.ORG_ADMIN}
+
+
+def audience_scope_q(user) -> Q:
+    q = Q(pk__in=[])
+    for membership in memberships_of(user):
+        organisation = membership.organisation
+        if (
+            organisation.kind == Organisation.Kind.PRODUCER
+            and membership.role in PRODUCER_SIDE_ROLES
+        ):
+            q |= Q(producer_id=organisation.pk)
+        elif (
+            organisation.kind == Organisation.Kind.PLATFORM
+            and membership.role in PLATFORM_SIDE_ROLES
+        ):
+            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
+    return q
+
+
+def audience_projects_for(user) -> QuerySet[Project]:
+    """Projects whose audience data the user may see."""
+    if user is not None and user.is_superuser:
+        return Project.objects.all()
+    return Project.objects.filter(audience_scope_q(user))
+
+
+def is_writing_team(user, project: Project) -> bool:
+    """The producer's own team: quiet mode hides volatile figures from them (not the platform)."""
+    return any(
+        membership.organisation_id == project.producer_id and membership.role in PRODUCER_SIDE_ROLES
+        for membership in memberships_of(user)
+    )
