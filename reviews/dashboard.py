@@ -2,13 +2,20 @@
 and the score distribution. Registered with ``workflow.dashboard`` from ``ReviewsConfig.ready()``;
 each panel runs one query whatever the number of rows."""
 
-from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, DateTimeField, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryReview, Score
+from reviews.models import (
+    CutSubmission,
+    Evaluation,
+    FeedbackItem,
+    RegulatoryReview,
+    Score,
+    Scorecard,
+)
 from reviews.selectors.cuts import cut_submission_list_for
 from reviews.selectors.evaluations import scorecard_list_for
 from reviews.selectors.feedback import feedback_item_list_for
@@ -29,7 +36,7 @@ from workflow.dashboard import (
 )
 from workflow.dashboard_selectors import manager_platform_ids, producer_organisation_ids
 from workflow.models import Deadline, ProjectState
-from workflow.selectors import project_list_for
+from workflow.selectors import related_project_scope_q
 
 LIMIT = 20
 Review = RegulatoryReview
@@ -61,18 +68,31 @@ def evaluations_awaiting_for(user):
     """Open evaluations of submitted proposals on the user's platforms, with k of n scorecards."""
     return (
         Evaluation.objects.filter(
-            project__in=project_list_for(user).values("pk"),
+            related_project_scope_q(user),
             project__platform_id__in=manager_platform_ids(user),
             project__state=ProjectState.SUBMITTED,
             status=Evaluation.Status.OPEN,
         )
         .select_related("project")
         .annotate(
-            invited=Count("scorecards"),
-            submitted=Count("scorecards", filter=Q(scorecards__status="submitted")),
+            # Counted per row shown (correlated), not grouped over every open evaluation: the
+            # page reads the oldest 20 through ``evaluation_open_queue`` whatever the backlog.
+            invited=_scorecard_count(),
+            submitted=_scorecard_count(status="submitted"),
         )
         .order_by("created_at", "pk")
     )
+
+
+def _scorecard_count(**filters):
+    cards = (
+        Scorecard.objects.filter(evaluation=OuterRef("pk"), **filters)
+        .order_by()
+        .values("evaluation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(cards), 0)
 
 
 def cuts_awaiting_for(user):
@@ -257,5 +277,14 @@ def _score_chart(user) -> Panel:
     )
 
 
-panel(CONTENT_MANAGER, order=230)(_score_chart)
-panel(RATER, order=230)(_score_chart)
+def scores_stamp(user) -> tuple:
+    """Moves whenever a scorecard is invited or submitted (scores come with the submission):
+    the score chart's cache key (two primary-key probes)."""
+    return (
+        Scorecard.objects.aggregate(top=Max("pk"))["top"],
+        Score.objects.aggregate(top=Max("pk"))["top"],
+    )
+
+
+panel(CONTENT_MANAGER, order=230, cached=scores_stamp)(_score_chart)
+panel(RATER, order=230, cached=scores_stamp)(_score_chart)

@@ -6,15 +6,17 @@ guards. A panel builder takes the user and returns a ``Panel`` (or ``None`` to s
 runs a fixed number of queries, so the page costs the same whatever the number of projects.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import admin
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import dashboard_selectors as selectors
@@ -50,20 +52,47 @@ class Panel:
 
 
 PanelBuilder = Callable[..., Panel | None]
+Stamp = Callable[..., object]
 _registry: list[tuple[str, int, PanelBuilder]] = []
+_stamps: dict[PanelBuilder, Stamp] = {}
+CACHE_SECONDS = 3600
 
 
-def panel(role: str, *, order: int = 100) -> Callable[[PanelBuilder], PanelBuilder]:
+def panel(
+    role: str, *, order: int = 100, cached: bool | Stamp = False
+) -> Callable[[PanelBuilder], PanelBuilder]:
     """Register ``builder(user) -> Panel | None`` for users holding ``role``; lower ``order``
-    shows first."""
+    shows first.
+
+    ``cached``: the panel is an aggregate over everything the user sees (a chart), too costly to
+    recompute on every page at scale; it is kept per user and language until ``stamp(user)``
+    changes (at most ``CACHE_SECONDS``). ``True`` stamps with the latest change of the projects
+    the user sees (any transition or edit moves it; one index probe); a callable is another
+    stamp, cheap to read, that moves whenever the panel's rows do.
+    """
     if role not in ROLES:
         raise ValueError(role)
 
     def register(builder: PanelBuilder) -> PanelBuilder:
         _registry.append((role, order, builder))
+        if cached:
+            _stamps[builder] = selectors.latest_change if cached is True else cached
         return builder
 
     return register
+
+
+def _cached_panel(builder: PanelBuilder, user, stamps: dict) -> Panel | None:
+    stamp_of = _stamps[builder]
+    if stamp_of not in stamps:
+        stamps[stamp_of] = stamp_of(user)  # once per page per stamp
+    identity = f"{builder.__module__}.{builder.__qualname__}|{user.pk}|{get_language()}"
+    key = "dashboard:" + hashlib.sha256(f"{identity}|{stamps[stamp_of]}".encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = builder(user)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
 
 
 def roles_of(user) -> set[str]:
@@ -89,10 +118,14 @@ def panels_for(user) -> list[Panel]:
     roles = roles_of(user)
     seen: set[str] = set()
     panels = []
+    stamps: dict = {}
     for role, _order, builder in sorted(_registry, key=lambda entry: entry[1]):
         if role not in roles:
             continue
-        result = builder(user)
+        if builder in _stamps:
+            result = _cached_panel(builder, user, stamps)
+        else:
+            result = builder(user)
         if result is None or result.key in seen:
             continue
         seen.add(result.key)
@@ -156,7 +189,7 @@ def my_next_deadlines(user) -> Panel:
     )
 
 
-@panel(MEMBER, order=200)
+@panel(MEMBER, order=200, cached=True)
 def projects_per_state_chart(user) -> Panel:
     chart = Chart(
         key="projects-per-state",
@@ -168,7 +201,7 @@ def projects_per_state_chart(user) -> Panel:
     )
 
 
-@panel(MEMBER, order=210)
+@panel(MEMBER, order=210, cached=True)
 def median_days_chart(user) -> Panel:
     labels = {
         ("submit", "greenlight"): gettext("Proposal to greenlight"),
@@ -189,7 +222,7 @@ def median_days_chart(user) -> Panel:
     )
 
 
-@panel(MEMBER, order=220)
+@panel(MEMBER, order=220, cached=True)
 def tier_mix_chart(user) -> Panel:
     chart = Chart(key="tier-mix", title=gettext("Tier mix"), rows=selectors.tier_mix(user))
     return Panel(

@@ -61,6 +61,16 @@ def next_deadlines_for(user, *, at: datetime | None = None) -> list[Deadline]:
     return list(my_deadlines(user, at=at)[:DEADLINE_LIMIT])
 
 
+def latest_change(user) -> datetime | None:
+    """When a project the user sees last changed (the dashboard's cached charts key on it)."""
+    latest = (
+        project_list_for(user)
+        .order_by("-updated_at", "-id")
+        .values_list("updated_at", flat=True)[:1]
+    )
+    return next(iter(latest), None)
+
+
 def projects_per_state(user) -> list[tuple[str, int]]:
     counts = dict(
         project_list_for(user)

@@ -35,7 +35,7 @@ from .models import (
     ProjectState,
     ReviewTier,
 )
-from .selectors import memberships_of, project_list_for, transition_names
+from .selectors import memberships_of, related_project_scope_q, transition_names
 
 K = DeadlineKind
 S = ProjectState
@@ -141,7 +141,8 @@ def _with_overdue(queryset: QuerySet[Deadline], at: datetime) -> QuerySet[Deadli
 
 def deadline_list_for(user, *, at: datetime | None = None) -> QuerySet[Deadline]:
     """Deadlines of the projects the user may see, with ``is_overdue``."""
-    queryset = Deadline.objects.filter(project__in=project_list_for(user).values("pk"))
+    # The scope as a join (not an IN subquery): a page in due order walks ``deadline_due``.
+    queryset = Deadline.objects.filter(related_project_scope_q(user))
     return _with_overdue(
         queryset.select_related("project", "responsible_organisation"), at or now()
     ).order_by("due_at", "id")

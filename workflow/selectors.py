@@ -61,6 +61,23 @@ def project_list_for(user) -> QuerySet[Project]:
     return queryset.select_related("producer", "platform")
 
 
+def related_project_scope_q(user, prefix: str = "project__") -> Q:
+    """``project_list_for``'s scope as a condition on a related project (a join, not an ``IN``
+    subquery): a queue ordered by its own index can then stop at the end of its page instead of
+    matching the whole scope first."""
+    if user is not None and user.is_superuser:
+        return Q()
+    return _prefixed(project_scope_q(user), prefix)
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        for child in q.children
+    ]
+    return Q(*children, _connector=q.connector, _negated=q.negated)
+
+
 def project_history(project: Project) -> QuerySet[ProjectTransition]:
     return project.transitions.select_related("actor", "organisation").order_by("created_at", "id")
 

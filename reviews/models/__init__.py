@@ -131,6 +131,14 @@ class Evaluation(TimeStampedModel):
         verbose_name = _("evaluation")
         verbose_name_plural = _("evaluations")
         ordering = ["project", "-round"]
+        indexes = [
+            # The platform's queue of open evaluations, oldest first (dashboard).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(status="open"),
+                name="evaluation_open_queue",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["project", "round"], name="evaluation_one_per_round"),
             models.CheckConstraint(
