@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, connections, models, transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.defaults import page_not_found
@@ -148,7 +148,31 @@ def _django_validation_to_drf(exc: DjangoValidationError) -> exceptions.Validati
     return exceptions.ValidationError(detail)
 
 
+# Seconds a client should wait before retrying after the database went away.
+RETRY_AFTER_SECONDS = 5
+
+
+def _database_unavailable() -> Response:
+    """The database connection failed mid-request (a restart, a failover, a killed session):
+    the transaction rolled back, nothing changed, and Django opens a new connection for the
+    next request. A retry can succeed, so 503 with Retry-After rather than a 500."""
+    for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:  # a view-level transaction must not try to commit
+            conn.set_rollback(True)
+    response = Response(
+        {
+            "code": "service_unavailable",
+            "detail": str(_("The database is briefly unavailable; nothing was changed. Retry.")),
+        },
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, OperationalError | InterfaceError):
+        return _database_unavailable()
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.detail}
         if exc.reasons:

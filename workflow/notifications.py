@@ -5,9 +5,13 @@ notifies a person once however often the code that reports it runs: a retried ta
 Only the rows a call really inserts are e-mailed, so a retry sends no second e-mail either.
 """
 
+import logging
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -15,9 +19,17 @@ from django.utils import timezone
 from .exceptions import PermissionDenied
 from .models import Notification, Project
 
-# Rows per INSERT: 6 parameters each stays well under SQLite's 999-variable floor.
+logger = logging.getLogger(__name__)
+
+# Transient delivery failures: the SMTP server refused or dropped us, or the network did.
+EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+# The task normally sends within seconds; the sweep takes over after this, until the give-up.
+EMAIL_GRACE = timedelta(minutes=1)
+EMAIL_GIVE_UP = timedelta(days=1)
+
+# Rows per INSERT: 7 parameters each stays well under SQLite's 999-variable floor.
 _BATCH = 150
-_COLUMNS = ("recipient", "project", "subject", "body", "source", "created_at")
+_COLUMNS = ("recipient", "project", "subject", "body", "source", "created_at", "email_pending")
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,7 @@ def _values(message: Message, now) -> tuple:
         message.body,
         message.source,
         now,
+        bool(message.email),
     )
 
 
@@ -92,10 +105,56 @@ def deliver(messages: Iterable[Message]) -> list[int]:
 
 
 def _enqueue_emails(ids: list[int]) -> None:
-    from .tasks import send_notification_email
+    from .tasks import delay_each_or_run_here, send_notification_email
 
+    delay_each_or_run_here(send_notification_email, ids)
+
+
+def notification_email_send(*, notification_id: int) -> int:
+    """E-mail a pending notification; returns the number of messages sent (0 or 1).
+
+    The row is claimed (skip locked) and marked sent in the transaction that sends, so the task
+    and the sweep never send it twice; a failed send rolls back and leaves it pending. A crash
+    after the SMTP server took the message but before the commit sends it again: at least once.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id, email_pending=True)
+            .first()
+        )
+        if notification is None:
+            return 0  # sent already, or being sent by another worker
+        recipient = notification.recipient
+        sent = 0
+        if recipient.is_active and recipient.email:
+            sent = send_mail(notification.subject, notification.body, None, [recipient.email])
+        Notification.objects.filter(pk=notification.pk).update(email_pending=False)
+    return sent
+
+
+def pending_emails_sweep(*, now=None, limit: int = 500) -> int:
+    """Send the e-mails still pending a minute after their notification was created (their task
+    was lost with a worker or a broker); a day later they are given up. Returns how many were
+    sent."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            email_pending=True,
+            created_at__lt=now - EMAIL_GRACE,
+            created_at__gte=now - EMAIL_GIVE_UP,
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
     for pk in ids:
-        send_notification_email.delay(pk)
+        try:
+            sent += notification_email_send(notification_id=pk)
+        except EMAIL_ERRORS:
+            logger.warning("e-mail of notification %s failed; still pending", pk, exc_info=True)
+    return sent
 
 
 def notify(*, recipients: Iterable, subject: str, body: str, source: str, project=None) -> int:

@@ -193,7 +193,7 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
     )
     effects.run(name, locked, entry=entry)
     webhooks.project_transitioned(project=locked, entry=entry)
-    from .tasks import notify_project_transition
+    from .tasks import delay_each_or_run_here, notify_project_transition
 
-    notify_project_transition.delay_on_commit(entry.pk)
+    transaction.on_commit(lambda: delay_each_or_run_here(notify_project_transition, [entry.pk]))
     return locked

@@ -1,16 +1,41 @@
 """Celery tasks: thin, named, take ids, re-fetch, and return quietly when there is nothing to do."""
 
-import smtplib
+import logging
+from collections.abc import Iterable
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from . import notifications, reminders
-from .models import Membership, Notification, ProjectTransition
+from .models import Membership, ProjectTransition
 
-# Transient delivery failures: the SMTP server refused or dropped us, or the network did.
-EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+logger = logging.getLogger(__name__)
+
+EMAIL_ERRORS = notifications.EMAIL_ERRORS
+
+
+def delay_each_or_run_here(task, ids: Iterable[int]) -> None:
+    """Queue ``task(pk)`` for each id; if the broker cannot be reached, run the rest here.
+
+    Called after commit: the change is saved, and with the broker down (restart, failover) a
+    queued message would be lost with nothing left to redo it, while raising would turn a
+    committed change into an error for the caller. Running the idempotent task in this process
+    delivers it now; the broker is not tried again for the rest of the batch.
+    """
+    ids = list(ids)
+    for index, pk in enumerate(ids):
+        try:
+            task.delay(pk)
+        except BrokerUnreachable:
+            logger.warning(
+                "broker unreachable: running %s here for %d id(s)", task.name, len(ids) - index
+            )
+            for rest in ids[index:]:
+                result = task.apply(args=(rest,))
+                if result.failed():
+                    logger.error("%s(%s) failed: %r", task.name, rest, result.result)
+            return
 
 
 def _recipients(entry: ProjectTransition) -> list:
@@ -68,11 +93,12 @@ def notify_project_transition(transition_id: int) -> int:
     )
 
 
-# Not acks_late: sending is not idempotent, so a crash mid-send loses the e-mail rather than
-# doubling it; the in-app notification is there either way.
+# acks_late: the send is claimed and marked in one transaction, so a redelivered message finds
+# nothing pending; a message lost with a worker is picked up by ``sweep_pending_emails``.
 @shared_task(
     name="workflow.send_notification_email",
     ignore_result=True,
+    acks_late=True,
     autoretry_for=EMAIL_ERRORS,
     retry_backoff=True,
     retry_backoff_max=600,
@@ -81,21 +107,13 @@ def notify_project_transition(transition_id: int) -> int:
 )
 def send_notification_email(notification_id: int) -> int:
     """E-mail one notification to its recipient. Returns the number of messages sent."""
-    notification = (
-        Notification.objects.select_related("recipient").filter(pk=notification_id).first()
-    )
-    if notification is None:
-        return 0
-    recipient = notification.recipient
-    if not recipient.is_active or not recipient.email:
-        return 0
-    return send_mail(
-        notification.subject,
-        notification.body,
-        None,
-        [recipient.email],
-        fail_silently=False,
-    )
+    return notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="workflow.sweep_pending_emails", ignore_result=True, acks_late=True)
+def sweep_pending_emails() -> int:
+    """Beat, every minute: send the notification e-mails whose task was lost."""
+    return notifications.pending_emails_sweep()
 
 
 # Idempotent (unique reminder rows, skip-locked claims): safe to redeliver.

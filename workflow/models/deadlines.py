@@ -88,6 +88,8 @@ class Deadline(TimeStampedModel):
                 name="deadline_sweep",
             ),
             models.Index(fields=["project", "status"], name="deadline_project_status"),
+            # The deadline lists' order.
+            models.Index(fields=["due_at", "id"], name="deadline_due"),
             models.Index(
                 fields=["responsible_organisation", "status", "due_at"],
                 name="deadline_responsible",
@@ -212,12 +214,23 @@ class Notification(models.Model):
     source = models.CharField(_("source"), max_length=60)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set when the notification is created for a recipient with an address, cleared in the
+    # transaction that sends the e-mail: a message lost with a worker or the broker is still
+    # pending, and the minute's sweep sends it.
+    email_pending = models.BooleanField(_("e-mail pending"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_pending=True),
+                name="notification_email_pending",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "source"], name="notification_once_per_source"
