@@ -39,7 +39,7 @@ def call(method: str, path: str, body: dict | None = None, *, if_match: str | No
     if if_match:
         request.add_header("If-Match", if_match)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - main allows http(s) only  # nosec B310
             payload = response.read()
             return (json.loads(payload) if payload else None), response.headers.get("ETag")
     except urllib.error.HTTPError as error:

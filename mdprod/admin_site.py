@@ -4,6 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from workflow import lockout
+
 
 def _is_member(user) -> bool:
     from workflow.selectors import memberships_of
@@ -16,7 +18,29 @@ class MemberAuthenticationForm(AdminAuthenticationForm):
 
     Django's admin form refuses anyone without ``is_staff``; here membership is what grants
     access (see ``MdprodAdminSite.has_permission``), so the form must agree with it.
+
+    It also keeps the sign-in lockout (``workflow.lockout``): a locked username and address is
+    refused before the password is checked (``retry_after`` tells the view to answer 429), a
+    failure is counted and a success clears the count.
     """
+
+    retry_after = 0
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        password = self.cleaned_data.get("password")
+        if not (username and password and self.request is not None):
+            return super().clean()
+        self.retry_after = lockout.retry_after(username, self.request)
+        if self.retry_after:
+            raise ValidationError(lockout.locked_message(self.retry_after), code="login_locked")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            lockout.record_failure(username, self.request)
+            raise
+        lockout.clear(username, self.request)
+        return cleaned
 
     def confirm_login_allowed(self, user):
         AuthenticationForm.confirm_login_allowed(self, user)
@@ -39,6 +63,14 @@ class MdprodAdminSite(admin.AdminSite):
     site_title = _("mdprod")
     index_title = _("Workspace")
     login_form = MemberAuthenticationForm
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if retry_after := getattr(form, "retry_after", 0):
+            response.status_code = 429
+            response["Retry-After"] = str(retry_after)
+        return response
 
     def has_permission(self, request):
         user = request.user

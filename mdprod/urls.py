@@ -6,7 +6,6 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from workflow.api import MeView, ProjectViewSet
@@ -17,6 +16,7 @@ from workflow.api_notifications import NotificationViewSet
 from workflow.api_webhooks import ROUTES as WEBHOOK_ROUTES
 from workflow.authentication import AnonymousRateThrottle
 from workflow.dashboard import dashboard_view
+from workflow.lockout import ObtainAuthTokenWithLockout
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -33,10 +33,11 @@ api_v1 = [
     path("", include("contracts.urls")),
     path("", include("audience.urls")),
     path("me/", MeView.as_view(), name="me"),
-    # DRF leaves its token view unthrottled; password guessing counts against the client address.
+    # DRF leaves its token view unthrottled; password guessing counts against the client address,
+    # and repeated failures lock the username from that address (workflow.lockout).
     path(
         "auth/token/",
-        ObtainAuthToken.as_view(throttle_classes=[AnonymousRateThrottle]),
+        ObtainAuthTokenWithLockout.as_view(throttle_classes=[AnonymousRateThrottle]),
         name="auth-token",
     ),
 ]

@@ -224,7 +224,7 @@ class BudgetAdmin(ScopedModelAdmin):
             '<td style="text-align:right">{}</td><td style="text-align:right">{}</td></tr>',
             (
                 (
-                    mark_safe(FLAGGED_STYLE) if row.flagged else "",  # noqa: S308 - a constant
+                    mark_safe(FLAGGED_STYLE) if row.flagged else "",  # noqa: S308 - a constant  # nosec B308, B703
                     row.label,
                     _money(row.planned),
                     _money(row.actual),

@@ -232,7 +232,7 @@ class ContractAdmin(ScopedModelAdmin):
         # Scoping is by project: whoever sees this version sees the others.
         versions = Contract.objects.filter(project_id=obj.project_id).order_by("-version")
         return format_html_join(
-            mark_safe("<br>"),  # noqa: S308 - a constant
+            mark_safe("<br>"),  # noqa: S308 - a constant  # nosec B308
             '<a href="{}">v{}</a> — {}{}',
             (
                 (
