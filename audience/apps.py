@@ -13,4 +13,9 @@ class AudienceConfig(AppConfig):
     verbose_name = _("Audience")
 
     def ready(self) -> None:
+        from workflow.visibility import register_metric_filter
+
         from . import dashboard  # noqa: F401  (the audience panel)
+        from .selectors.quiet import quiet_metric_filter
+
+        register_metric_filter(quiet_metric_filter)  # quiet mode hides locked episodes' metrics

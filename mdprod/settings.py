@@ -179,6 +179,18 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Django's defaults, stated so that a change is deliberate (tests/mdprod/test_security.py).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Sign-in lockout (workflow.lockout), for the admin and the token endpoint: this many failed
+# sign-ins for one username from one address within the window lock that pair out for a while.
+MDPROD_LOGIN_FAILURE_LIMIT = int(os.environ.get("MDPROD_LOGIN_FAILURE_LIMIT", "5"))
+MDPROD_LOGIN_FAILURE_WINDOW = int(os.environ.get("MDPROD_LOGIN_FAILURE_WINDOW", "900"))
+MDPROD_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MDPROD_LOGIN_LOCKOUT_SECONDS", "900"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -239,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "sweep-pending-emails": {
+        "task": "workflow.sweep_pending_emails",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 # Webhooks: a subscription is disabled after this many failed delivery attempts in a row.
 MDPROD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MDPROD_WEBHOOK_DISABLE_AFTER", "10"))
@@ -247,6 +264,17 @@ MDPROD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MDPROD_WEBHOOK_DISABLE_AFTER"
 MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]
 MDPROD_REMINDER_OVERDUE_DAYS = int(os.environ.get("MDPROD_REMINDER_OVERDUE_DAYS", "5"))
 MDPROD_REMINDER_ESCALATE_FROM_DAY = int(os.environ.get("MDPROD_REMINDER_ESCALATE_FROM_DAY", "2"))
+
+# Audience signals: author ids are stored as an HMAC keyed by this (derived from SECRET_KEY when
+# empty; set it to keep authors' hashes stable across a SECRET_KEY rotation). The same text
+# (weighing at least MIN_LENGTH: a Chinese character 1, a Latin letter or digit 1/2) from
+# MIN_AUTHORS accounts within WINDOW_MINUTES is flagged as suspected automation.
+AUDIENCE_AUTHOR_HASH_KEY = os.environ.get("MDPROD_AUDIENCE_AUTHOR_HASH_KEY", "")
+AUDIENCE_AUTOMATION_MIN_AUTHORS = int(os.environ.get("MDPROD_AUDIENCE_AUTOMATION_MIN_AUTHORS", "5"))
+AUDIENCE_AUTOMATION_WINDOW_MINUTES = int(
+    os.environ.get("MDPROD_AUDIENCE_AUTOMATION_WINDOW_MINUTES", "10")
+)
+AUDIENCE_AUTOMATION_MIN_LENGTH = int(os.environ.get("MDPROD_AUDIENCE_AUTOMATION_MIN_LENGTH", "8"))
 
 # The cache also holds the API throttles' counters: with several web processes they must share
 # it (Redis) for the limits to be exact; without CACHE_URL/REDIS_URL each process counts alone.
@@ -312,6 +340,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ProjectStateEnum": "workflow.models.ProjectState",
+        "EpisodeAccessEnum": "audience.models.Episode.Access",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
         "BudgetLineCategoryEnum": "contracts.models.BudgetLine.Category",
         "ClearanceKindEnum": "contracts.models.Clearance.Kind",
@@ -323,6 +352,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "workflow.models.WebhookEventType",
         "ContractStatusEnum": "contracts.models.Contract.Status",
         "ResidualBasisEnum": "contracts.models.Contract.ResidualBasis",
+        "RevisionKindEnum": "audience.models.Revision.Kind",
+        "AudienceSignalKindEnum": "audience.models.AudienceSignal.Kind",
+        "SignalImportSourceEnum": "audience.models.SignalImport.Source",
     },
 }
 

@@ -1,1 +1,512 @@
-ROUTES: list = []
+"""Feedback views and quiet mode.
+
+``/api/v1/audience/terms/``, ``rising-terms/``, ``terms-over-time/`` and ``terms-by-episode/``
+count a project's signals by term, distinct authors first (``audience.selectors.feedback``);
+flagged signals (duplicates, suspected automated) are left out unless ``include_flagged=true``.
+A project outside the caller's audience scope is 404; raters and regulators see none.
+
+``/api/v1/quiet-rules/`` lists the quiet mode rules of the projects in scope; the writing team
+creates and ends them, and each writer reveals one for themselves (``POST .../{id}/reveal/``).
+Every feedback answer lists, under ``quiet_hidden``, the locks still hiding episodes from the
+caller, whose signals it left out.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from audience.models import AudienceSignal, QuietRule, ReleaseBatch
+from audience.selectors import audience_projects_for, is_writing_team
+from audience.selectors import feedback as selectors
+from audience.selectors.quiet import QuietLock, quiet_locks_for, quiet_rule_list_for
+from audience.services import quiet as services
+from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
+from workflow.api import StrictSerializer
+
+from .common import scoped_project
+
+SHARE = {"max_digits": 5, "decimal_places": 4}
+MAX_WINDOW_HOURS = 24 * 60
+MAX_LIMIT = 100
+INVALID = {400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`).")}
+FORBIDDEN = {
+    403: OpenApiResponse(ErrorSerializer, description="Only the writing team manages quiet mode.")
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Not found in your scope.")}
+ENDED = {
+    409: OpenApiResponse(ErrorSerializer, description="`quiet_rule_ended`: the rule has ended.")
+}
+
+
+# Query parameters ----------------------------------------------------------------------------
+
+
+class FeedbackQuerySerializer(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    episode = serializers.IntegerField(min_value=1, max_value=32767, required=False)
+    batch = serializers.IntegerField(min_value=1, max_value=32767, required=False)
+    clips = serializers.BooleanField(required=False, default=False)
+    platform = serializers.CharField(max_length=40, required=False)
+    kind = serializers.ChoiceField(choices=AudienceSignal.Kind.choices, required=False)
+    window_hours = serializers.IntegerField(min_value=1, max_value=MAX_WINDOW_HOURS, required=False)
+    early = serializers.BooleanField(required=False, default=False)
+    include_flagged = serializers.BooleanField(required=False, default=False)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=20)
+
+    def validate(self, attrs):
+        if attrs.get("clips") and (attrs.get("episode") or attrs.get("batch")):
+            raise serializers.ValidationError(
+                {"clips": [_("Test clips have no episode or batch; leave those out.")]}
+            )
+        return attrs
+
+
+class RisingQuerySerializer(FeedbackQuerySerializer):
+    batch = serializers.IntegerField(
+        min_value=2, max_value=32767, help_text="Compared with the batch before it."
+    )
+    min_authors = serializers.IntegerField(
+        min_value=1, max_value=10000, required=False, default=selectors.RISING_MIN_AUTHORS
+    )
+
+
+class TermQuerySerializer(FeedbackQuerySerializer):
+    term = serializers.CharField(max_length=50)
+
+    def validate_term(self, value):
+        return value.strip().lower()
+
+
+def _parameters(
+    *extra: OpenApiParameter, batch_required: bool = False, per_episode: bool = True
+) -> list[OpenApiParameter]:
+    """The filters' parameters; ``per_episode=False`` leaves out ``episode`` and ``clips`` for
+    the views that compare whole batches or list every episode."""
+    only = [
+        OpenApiParameter("episode", int, description="Only this episode (number)."),
+        OpenApiParameter(
+            "clips", bool, description="The test clips' signals instead of the episodes'."
+        ),
+    ]
+    return [
+        OpenApiParameter("project", int, required=True, description="The project."),
+        *(only if per_episode else []),
+        OpenApiParameter(
+            "batch",
+            int,
+            required=batch_required,
+            description="The release batch (number)."
+            + (" Compared with the batch before it: 2 or more." if batch_required else ""),
+        ),
+        OpenApiParameter("platform", str, description="Only signals from this platform."),
+        OpenApiParameter(
+            "kind", str, enum=AudienceSignal.Kind.values, description="Only this kind of signal."
+        ),
+        OpenApiParameter(
+            "window_hours",
+            int,
+            description=(
+                f"Only signals posted within this many hours (1 to {MAX_WINDOW_HOURS}) after "
+                "their episode's batch (or clip) was released, e.g. 24, 72 or 168."
+            ),
+        ),
+        OpenApiParameter(
+            "early",
+            bool,
+            description=(
+                "Early commenters only: authors with a signal within "
+                f"{selectors.EARLY_HOURS} h of a release (all their signals count)."
+            ),
+        ),
+        OpenApiParameter(
+            "include_flagged",
+            bool,
+            description="Also count exact duplicates and suspected automated signals.",
+        ),
+        *extra,
+    ]
+
+
+# Answers -------------------------------------------------------------------------------------
+
+
+class QuietLockSerializer(serializers.Serializer):
+    rule = serializers.IntegerField(source="rule_id")
+    first_episode = serializers.IntegerField(allow_null=True)
+    last_episode = serializers.IntegerField(allow_null=True)
+
+
+QUIET_HIDDEN_HELP = (
+    "Quiet mode rules still hiding episodes from you (their signals are left out); reveal one "
+    "with `POST /api/v1/quiet-rules/{id}/reveal/`. Empty for platform staff."
+)
+
+
+class TermCountSerializer(serializers.Serializer):
+    term = serializers.CharField()
+    authors = serializers.IntegerField(help_text="Distinct authors who used the term.")
+    mentions = serializers.IntegerField(help_text="Signals containing the term.")
+    share = serializers.DecimalField(**SHARE, help_text="`authors` over all authors counted.")
+
+
+class TermsSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    authors = serializers.IntegerField(help_text="Distinct authors of the signals counted.")
+    signals = serializers.IntegerField(help_text="Signals counted.")
+    terms = TermCountSerializer(many=True, help_text="Most authors first.")
+    quiet_hidden = QuietLockSerializer(many=True, help_text=QUIET_HIDDEN_HELP)
+
+
+class RisingTermSerializer(TermCountSerializer):
+    previous_authors = serializers.IntegerField()
+    previous_mentions = serializers.IntegerField()
+    previous_share = serializers.DecimalField(**SHARE)
+    change = serializers.DecimalField(**SHARE, help_text="`share` - `previous_share`.")
+    lift = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="`share` / `previous_share`; null for a term new in this batch.",
+    )
+
+
+class RisingTermsSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    batch = serializers.IntegerField()
+    previous_batch = serializers.IntegerField()
+    authors = serializers.IntegerField(help_text="Distinct authors in `batch`.")
+    previous_authors = serializers.IntegerField(help_text="Distinct authors in `previous_batch`.")
+    min_authors = serializers.IntegerField(help_text="Authors a term needs in `batch`.")
+    terms = RisingTermSerializer(many=True, help_text="Largest rise of share first.")
+    quiet_hidden = QuietLockSerializer(many=True, help_text=QUIET_HIDDEN_HELP)
+
+
+class TermDaySerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="China time.")
+    authors = serializers.IntegerField(help_text="Distinct authors who used the term that day.")
+    mentions = serializers.IntegerField()
+    all_authors = serializers.IntegerField(help_text="Distinct authors of any signal that day.")
+    share = serializers.DecimalField(**SHARE)
+
+
+class TermOverTimeSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    term = serializers.CharField()
+    days = TermDaySerializer(many=True, help_text="Every day with signals, oldest first.")
+    quiet_hidden = QuietLockSerializer(many=True, help_text=QUIET_HIDDEN_HELP)
+
+
+class TermEpisodeSerializer(serializers.Serializer):
+    episode = serializers.IntegerField()
+    authors = serializers.IntegerField(help_text="Distinct authors who used the term.")
+    mentions = serializers.IntegerField()
+    all_authors = serializers.IntegerField(help_text="Distinct authors of the episode's signals.")
+    share = serializers.DecimalField(**SHARE)
+
+
+class TermByEpisodeSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    term = serializers.CharField()
+    episodes = TermEpisodeSerializer(many=True, help_text="Every episode with signals, in order.")
+    quiet_hidden = QuietLockSerializer(many=True, help_text=QUIET_HIDDEN_HELP)
+
+
+# Feedback views ------------------------------------------------------------------------------
+
+
+class FeedbackViewSet(viewsets.ViewSet):
+    filter_backends: list = []
+    pagination_class = None
+
+    def _read(self, request, serializer_class):
+        query = serializer_class(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        project = get_object_or_404(audience_projects_for(request.user), pk=params["project"])
+        episode = params.get("episode")
+        if episode is not None and episode > project.episode_count:
+            raise serializers.ValidationError(
+                {"episode": [_("The project has %(n)d episodes.") % {"n": project.episode_count}]}
+            )
+        quiet = quiet_locks_for(request.user, project_ids=[project.pk])
+        f = selectors.FeedbackFilter(
+            project=project,
+            episode=episode,
+            batch=params.get("batch"),
+            clips=params["clips"],
+            platform=params.get("platform") or None,
+            kind=params.get("kind") or None,
+            window_hours=params.get("window_hours"),
+            early=params["early"],
+            include_flagged=params["include_flagged"],
+            quiet=quiet,
+        )
+        return f, params
+
+    @staticmethod
+    def _hidden(f: selectors.FeedbackFilter) -> list[QuietLock]:
+        return f.quiet.for_project(f.project.pk)
+
+    @extend_schema(
+        summary="Top terms of a project's signals, by distinct authors",
+        description=(
+            "The terms most authors used (raw mentions beside), with the filters below. "
+            "Producer company and the commissioning platform's content managers."
+        ),
+        parameters=_parameters(
+            OpenApiParameter("limit", int, description=f"Terms to list, 1 to {MAX_LIMIT} (20).")
+        ),
+        responses={200: TermsSerializer, **INVALID, **NOT_FOUND},
+    )
+    @action(detail=False, methods=["get"])
+    def terms(self, request):
+        f, params = self._read(request, FeedbackQuerySerializer)
+        result = selectors.top_terms(f, limit=params["limit"])
+        data = {
+            "project": f.project.pk,
+            "authors": result.authors,
+            "signals": result.signals,
+            "terms": result.terms,
+            "quiet_hidden": self._hidden(f),
+        }
+        return Response(TermsSerializer(data).data)
+
+    @extend_schema(
+        summary="Rising terms: used by a larger share of a batch's authors than the batch before",
+        description=(
+            "Share = distinct authors who used the term over all authors of the batch's "
+            "episodes. Ranked by the change of share; a term needs `min_authors` authors in the "
+            "batch (default 3) so one-off terms do not lead."
+        ),
+        parameters=_parameters(
+            OpenApiParameter(
+                "min_authors",
+                int,
+                description=f"Authors a term needs in the batch ({selectors.RISING_MIN_AUTHORS}).",
+            ),
+            OpenApiParameter("limit", int, description=f"Terms to list, 1 to {MAX_LIMIT} (20)."),
+            batch_required=True,
+            per_episode=False,
+        ),
+        responses={200: RisingTermsSerializer, **INVALID, **NOT_FOUND},
+    )
+    @action(detail=False, methods=["get"], url_path="rising-terms")
+    def rising_terms(self, request):
+        f, params = self._read(request, RisingQuerySerializer)
+        batch = params["batch"]
+        found = set(
+            ReleaseBatch.objects.filter(
+                project=f.project, number__in=[batch - 1, batch]
+            ).values_list("number", flat=True)
+        )
+        if found != {batch - 1, batch}:
+            raise serializers.ValidationError(
+                {
+                    "batch": [
+                        _("The project has no batches %(previous)d and %(batch)d to compare.")
+                        % {"previous": batch - 1, "batch": batch}
+                    ]
+                }
+            )
+        result = selectors.rising_terms(
+            f, batch=batch, min_authors=params["min_authors"], limit=params["limit"]
+        )
+        data = {"project": f.project.pk, **result.__dict__, "quiet_hidden": self._hidden(f)}
+        return Response(RisingTermsSerializer(data).data)
+
+    @extend_schema(
+        summary="One term over time: per day, the authors who used it",
+        parameters=_parameters(
+            OpenApiParameter("term", str, required=True, description="The term, e.g. 男主.")
+        ),
+        responses={200: TermOverTimeSerializer, **INVALID, **NOT_FOUND},
+    )
+    @action(detail=False, methods=["get"], url_path="terms-over-time")
+    def terms_over_time(self, request):
+        f, params = self._read(request, TermQuerySerializer)
+        days = selectors.term_over_time(f, term=params["term"])
+        data = {
+            "project": f.project.pk,
+            "term": params["term"],
+            "days": days,
+            "quiet_hidden": self._hidden(f),
+        }
+        return Response(TermOverTimeSerializer(data).data)
+
+    @extend_schema(
+        summary="One term by episode: per episode, the authors who used it",
+        description="Episodes' signals only.",
+        parameters=_parameters(
+            OpenApiParameter("term", str, required=True, description="The term, e.g. 男主."),
+            per_episode=False,
+        ),
+        responses={200: TermByEpisodeSerializer, **INVALID, **NOT_FOUND},
+    )
+    @action(detail=False, methods=["get"], url_path="terms-by-episode")
+    def terms_by_episode(self, request):
+        f, params = self._read(request, TermQuerySerializer)
+        episodes = selectors.term_by_episode(f, term=params["term"])
+        data = {
+            "project": f.project.pk,
+            "term": params["term"],
+            "episodes": episodes,
+            "quiet_hidden": self._hidden(f),
+        }
+        return Response(TermByEpisodeSerializer(data).data)
+
+
+# Quiet mode ----------------------------------------------------------------------------------
+
+
+class QuietRuleSerializer(serializers.ModelSerializer):
+    project_title = serializers.CharField(source="project.title", read_only=True)
+    created_by = serializers.CharField(source="created_by.get_username", read_only=True)
+    revealed_by_you = serializers.BooleanField(read_only=True)
+    hides_from_you = serializers.SerializerMethodField(
+        help_text="Active, you are in the writing team and have not revealed it."
+    )
+
+    class Meta:
+        model = QuietRule
+        fields = [
+            "id",
+            "project",
+            "project_title",
+            "first_episode",
+            "last_episode",
+            "active",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "revealed_by_you",
+            "hides_from_you",
+        ]
+        read_only_fields = fields
+
+    def get_hides_from_you(self, rule) -> bool:
+        user = self.context["request"].user
+        return rule.active and not rule.revealed_by_you and is_writing_team(user, rule.project)
+
+
+class QuietRuleCreateSerializer(StrictSerializer):
+    project = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The project (in your scope)."
+    )
+    first_episode = serializers.IntegerField(
+        min_value=1,
+        max_value=32767,
+        required=False,
+        allow_null=True,
+        help_text="First locked episode; omit for episode 1.",
+    )
+    last_episode = serializers.IntegerField(
+        min_value=1,
+        max_value=32767,
+        required=False,
+        allow_null=True,
+        help_text="Last locked episode; omit for the last. Omit both to lock the whole project, "
+        "test clips included.",
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class QuietRuleFilter(django_filters.FilterSet):
+    project = IdFilter(field_name="project_id")
+    active = BoolFilter(field_name="active")
+
+    class Meta:
+        model = QuietRule
+        fields = ["project", "active"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Quiet mode rules of the projects in your scope (`?project=`, `?active=`)",
+        description="Producer company and the commissioning platform's content managers.",
+    ),
+    retrieve=extend_schema(
+        summary="A quiet mode rule", responses={200: QuietRuleSerializer, **NOT_FOUND}
+    ),
+)
+class QuietRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = QuietRuleSerializer
+    filterset_class = QuietRuleFilter
+    ordering_fields = ["created_at", "first_episode"]
+    ordering = ["project_id", "-active", "first_episode", "id"]
+
+    def get_queryset(self):
+        return quiet_rule_list_for(self.request.user)
+
+    def _respond(self, rule: QuietRule, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=rule.pk)).data, status=code)
+
+    @extend_schema(
+        summary="Lock episodes for the writing team (quiet mode)",
+        description=(
+            "The writing team (producers and org admins of the producer company). While active, "
+            "the episodes' signals and release metrics are hidden from every writer who has not "
+            "revealed the rule; platform staff are not affected."
+        ),
+        request=QuietRuleCreateSerializer,
+        responses={201: QuietRuleSerializer, **INVALID, **FORBIDDEN},
+        examples=[
+            OpenApiExample(
+                "Episodes 11 to 20",
+                request_only=True,
+                value={"project": 7, "first_episode": 11, "last_episode": 20, "note": "batch 2"},
+            )
+        ],
+    )
+    def create(self, request):
+        body = QuietRuleCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        project = scoped_project(request.user, data["project"])
+        rule = services.quiet_rule_create(
+            project=project,
+            actor=request.user,
+            first_episode=data.get("first_episode"),
+            last_episode=data.get("last_episode"),
+            note=data["note"],
+        )
+        return self._respond(rule, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End a quiet mode rule: the whole writing team sees the episodes again",
+        request=None,
+        responses={200: QuietRuleSerializer, **FORBIDDEN, **NOT_FOUND, **ENDED},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def end(self, request, pk=None):
+        rule = services.quiet_rule_end(rule=self.get_object(), actor=request.user)
+        return self._respond(rule)
+
+    @extend_schema(
+        summary="Show me: see what a quiet mode rule hides (for you only)",
+        description="A writer of the producer company; the rest of the team still does not see "
+        "it. Revealing again changes nothing.",
+        request=None,
+        responses={200: QuietRuleSerializer, **FORBIDDEN, **NOT_FOUND, **ENDED},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reveal(self, request, pk=None):
+        rule = self.get_object()
+        services.quiet_rule_reveal(rule=rule, actor=request.user)
+        return self._respond(rule)
+
+
+ROUTES: list = [
+    ("audience", FeedbackViewSet, "audience-feedback"),
+    ("quiet-rules", QuietRuleViewSet, "quiet-rule"),
+]

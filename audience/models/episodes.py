@@ -2,10 +2,28 @@
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Project, TimeStampedModel
+
+
+class ProjectScopedQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Rows of the projects whose audience data the user may see (``audience.selectors``)."""
+        from audience.selectors import audience_projects_for
+
+        return self.filter(project__in=audience_projects_for(user).values("pk"))
+
+
+class ReleaseBatchQuerySet(ProjectScopedQuerySet):
+    def with_episode_stats(self):
+        """``episode_total``, ``first_episode`` and ``last_episode`` in the same query."""
+        return self.annotate(
+            episode_total=Count("episodes"),
+            first_episode=Min("episodes__number"),
+            last_episode=Max("episodes__number"),
+        )
 
 
 class ReleaseBatch(TimeStampedModel):
@@ -17,6 +35,8 @@ class ReleaseBatch(TimeStampedModel):
     number = models.PositiveSmallIntegerField(_("batch"), validators=[MinValueValidator(1)])
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ReleaseBatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("release batch")
@@ -61,6 +81,8 @@ class Episode(TimeStampedModel):
         verbose_name=_("release batch"),
     )
 
+    objects = ProjectScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("episode")
         verbose_name_plural = _("episodes")
@@ -90,6 +112,8 @@ class TestClip(TimeStampedModel):
         _("duration (seconds)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("test clip")

@@ -64,6 +64,7 @@ class RevisionEvidence(models.Model):
     term = models.CharField(_("term"), max_length=50, blank=True)
     mentions = models.PositiveIntegerField(_("mentions at the time"), default=0)
     distinct_authors = models.PositiveIntegerField(_("distinct authors at the time"), default=0)
+    likes = models.PositiveIntegerField(_("likes at the time"), default=0)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -71,9 +72,18 @@ class RevisionEvidence(models.Model):
         verbose_name_plural = _("evidence")
         ordering = ["revision_id", "id"]
         constraints = [
+            # One thing per row: a signal, or a term.
             models.CheckConstraint(
                 name="evidence_signal_or_term",
-                condition=Q(signal__isnull=False) | ~Q(term=""),
+                condition=Q(signal__isnull=False, term="") | Q(signal__isnull=True) & ~Q(term=""),
+            ),
+            models.UniqueConstraint(
+                fields=["revision", "signal"],
+                condition=Q(signal__isnull=False),
+                name="evidence_signal_once",
+            ),
+            models.UniqueConstraint(
+                fields=["revision", "term"], condition=~Q(term=""), name="evidence_term_once"
             ),
         ]
 

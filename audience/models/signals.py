@@ -9,6 +9,7 @@ comments are kept but flagged, and the feedback views leave them out unless aske
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Project, TimeStampedModel
@@ -45,10 +46,12 @@ class SignalImport(TimeStampedModel):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return str(
-            _("%(project)s, import of %(when)s")
-            % {"project": self.project, "when": self.created_at}
+        when = (
+            timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
+            if self.created_at
+            else ""
         )
+        return str(_("%(project)s, import of %(when)s") % {"project": self.project, "when": when})
 
 
 class AudienceSignal(models.Model):
@@ -94,6 +97,9 @@ class AudienceSignal(models.Model):
     likes = models.PositiveIntegerField(_("likes"), default=0)
     redactions = models.PositiveSmallIntegerField(_("redactions"), default=0)
     fingerprint = models.CharField(_("fingerprint"), max_length=64, db_index=True)
+    # The automation rule looks for the same normalised text within minutes: a hash of it, so
+    # that the search is an index lookup (``audience.text.text_key``).
+    text_key = models.CharField(_("normalised text (hash)"), max_length=64, blank=True)
     is_duplicate = models.BooleanField(_("exact duplicate"), default=False)
     is_automated = models.BooleanField(_("suspected automated"), default=False)
 
@@ -104,6 +110,9 @@ class AudienceSignal(models.Model):
         indexes = [
             models.Index(fields=["project", "episode", "posted_at"], name="signal_project_episode"),
             models.Index(fields=["project", "posted_at"], name="signal_project_posted"),
+            models.Index(
+                fields=["project", "text_key", "posted_at"], name="signal_project_text_key"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -34,6 +34,16 @@ def audience_projects_for(user) -> QuerySet[Project]:
     return Project.objects.filter(audience_scope_q(user))
 
 
+def writing_team_organisation_ids(user) -> list[int]:
+    """The producer companies whose writing team ``user`` is on (producers, org admins)."""
+    return [
+        membership.organisation_id
+        for membership in memberships_of(user)
+        if membership.organisation.kind == Organisation.Kind.PRODUCER
+        and membership.role in PRODUCER_SIDE_ROLES
+    ]
+
+
 def is_writing_team(user, project: Project) -> bool:
     """The producer's own team: quiet mode hides volatile figures from them (not the platform)."""
     return any(

@@ -280,7 +280,10 @@ class EpisodeMetricViewSet(
             selectors.metric_project_list_for(request.user), pk=params["project"]
         )
         summary = selectors.project_metrics_summary(
-            project, date_from=params.get("date_from"), date_to=params.get("date_to")
+            project,
+            date_from=params.get("date_from"),
+            date_to=params.get("date_to"),
+            viewer=request.user,
         )
         return Response(MetricsSummarySerializer(summary).data)
 

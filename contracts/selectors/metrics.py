@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, NullIf
 from contracts.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
 from workflow.models import Membership, Organisation, Project
 from workflow.selectors import memberships_of
+from workflow.visibility import metric_visibility_q
 
 R = Membership.Role
 PRODUCER_READERS = frozenset({R.PRODUCER, R.ORG_ADMIN})
@@ -57,6 +58,7 @@ def episode_metric_list_for(user) -> QuerySet[EpisodeMetric]:
     visible = metric_project_list_for(user).values("pk")
     return (
         EpisodeMetric.objects.filter(project__in=visible)
+        .filter(metric_visibility_q(user))
         .select_related("project")
         .order_by("-date", "project_id", "episode")
     )
@@ -86,14 +88,21 @@ class MetricsSummary:
 
 
 def project_metrics_summary(
-    project: Project, *, date_from: date | None = None, date_to: date | None = None
+    project: Project,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    viewer=None,
 ) -> MetricsSummary:
     """Totals over every row, and per episode the retention curve: two queries.
 
     The rates of an episode are averaged over its days weighted by plays, so a day with ten
-    times the audience counts ten times as much.
+    times the audience counts ten times as much. With a ``viewer``, the rows other apps hide
+    from them (``workflow.visibility``, e.g. quiet mode) are left out of both.
     """
     rows = EpisodeMetric.objects.filter(project=project)
+    if viewer is not None:
+        rows = rows.filter(metric_visibility_q(viewer))
     if date_from is not None:
         rows = rows.filter(date__gte=date_from)
     if date_to is not None:

@@ -13,7 +13,7 @@ a take-down for as long as a million-row file takes to import.
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -180,7 +180,7 @@ def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict
 # Reading a CSV file -----------------------------------------------------------------------------
 
 
-class _NumberedLines:
+class NumberedLines:
     """The stream's lines, remembering the number of the first line of the current record."""
 
     def __init__(self, stream: IO[str]) -> None:
@@ -188,7 +188,7 @@ class _NumberedLines:
         self.number = 0
         self.record_start: int | None = None
 
-    def __iter__(self) -> "_NumberedLines":
+    def __iter__(self) -> "NumberedLines":
         return self
 
     def __next__(self) -> str:
@@ -199,21 +199,33 @@ class _NumberedLines:
         return line
 
 
-def metrics_csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows of a metrics CSV, each with the line of the file it starts on (header: 1).
+def csv_dict_rows(
+    stream: IO[str],
+    *,
+    columns: Sequence[str],
+    required: Sequence[str | tuple[str, ...]],
+    normalise: Callable[[str], str] = str.strip,
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The data rows of a CSV file, each with the line of the file it starts on (header: 1).
 
-    The header is checked at once: a missing or unknown column is refused (on ``header``) before
-    any row is read. Blank lines are skipped and keep the numbering right.
+    The header (names passed through ``normalise``) is checked at once: a missing column (an
+    item of ``required``; a tuple is "one of these", reported by its first name), a column not
+    in ``columns`` or one named twice is refused (on ``header``) before any row is read. Blank
+    lines are skipped and keep the numbering right. Shared by the metrics and signals imports.
     """
-    lines = _NumberedLines(stream)
+    lines = NumberedLines(stream)
     reader = csv.DictReader(lines)
-    header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name not in COLUMNS]
+    header = [normalise(name or "") for name in (reader.fieldnames or [])]
     problems = []
     if not header:
         problems.append(str(_("The file is empty; the first line must name the columns.")))
     else:
+        missing = [
+            names[0] if isinstance(names, tuple) else names
+            for names in required
+            if not set((names,) if isinstance(names, str) else names) & set(header)
+        ]
+        unknown = [name for name in header if name not in columns]
         if missing:
             problems.append(str(_("missing columns: %(names)s")) % {"names": ", ".join(missing)})
         if unknown:
@@ -231,6 +243,15 @@ def metrics_csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
             lines.record_start = None
 
     return rows()
+
+
+def metrics_csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The data rows of a metrics CSV, each with the line of the file it starts on (header: 1).
+
+    The header is checked at once: a missing or unknown column is refused (on ``header``) before
+    any row is read. Blank lines are skipped and keep the numbering right.
+    """
+    return csv_dict_rows(stream, columns=COLUMNS, required=COLUMNS)
 
 
 # The import -------------------------------------------------------------------------------------

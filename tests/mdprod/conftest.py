@@ -3,6 +3,7 @@ platforms, three regulators), seeded with the services a user would use: one obj
 kind, on both sides of every organisation boundary."""
 
 import uuid
+from datetime import timedelta
 from io import StringIO
 from types import SimpleNamespace
 
@@ -10,11 +11,15 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from audience.services.episodes import clip_create
+from audience.services.quiet import quiet_rule_create
 from workflow import keys, webhooks
+from workflow.management import demo_audience, demo_production
 from workflow.management.commands import seed_demo
-from workflow.models import Organisation, WebhookDelivery
+from workflow.models import Organisation, Project, WebhookDelivery
 
 # Tables whose rows nothing here may change (keys' last use and tokens do change).
 WATCHED = [
@@ -37,6 +42,14 @@ WATCHED = [
     "contracts.Clearance",
     "contracts.Release",
     "contracts.EpisodeMetric",
+    "audience.Episode",
+    "audience.ReleaseBatch",
+    "audience.TestClip",
+    "audience.SignalImport",
+    "audience.AudienceSignal",
+    "audience.QuietRule",
+    "audience.Revision",
+    "audience.RevisionEvidence",
 ]
 
 
@@ -93,5 +106,17 @@ def demo(db):
             event_id=uuid.uuid4(),
             payload={},
         )
+    # The demo's audience story is on platform A's title; tell it on a title platform B
+    # commissioned too, so that the matrix reaches B's episodes, signals and revisions.
+    b_title = Project.objects.get(producer=d.galaxy, platform=d.starfish, state="taken_down")
+    demo_audience.audience_story(
+        b_title,
+        users["galaxy_producer"],
+        went_live=timezone.now() - timedelta(days=demo_production.METRIC_DAYS),
+    )
+    clip_create(project=b_title, actor=users["galaxy_producer"], code="teaser-1")
+    quiet_rule_create(
+        project=b_title, actor=users["galaxy_producer"], first_episode=1, last_episode=5
+    )
     d.client = _client
     return d

@@ -42,6 +42,13 @@ OWNERSHIP = {
     "installment": ("contracts.Installment", "project__in"),
     "residual-statement": ("contracts.ResidualStatement", "project__in"),
     "document": ("contracts.Document", "project__in"),
+    "episode": ("audience.Episode", "project__in"),
+    "release-batch": ("audience.ReleaseBatch", "project__in"),
+    "test-clip": ("audience.TestClip", "project__in"),
+    "signal-import": ("audience.SignalImport", "project__in"),
+    "audience-signal": ("audience.AudienceSignal", "project__in"),
+    "quiet-rule": ("audience.QuietRule", "project__in"),
+    "revision": ("audience.Revision", "project__in"),
 }
 # Owned by a person or an organisation rather than a project: see ``_b_objects``.
 PERSONAL = {"notification", "api-key", "webhook", "webhook-delivery"}
@@ -182,6 +189,16 @@ def test_a_detail_route_of_another_organisations_object_is_404_and_changes_nothi
         "webhook",
         "webhook-delivery",
     } <= covered, covered
+    if name.startswith("bamboo"):  # B's audience data is on a title platform B commissioned
+        assert {
+            "episode",
+            "release-batch",
+            "test-clip",
+            "signal-import",
+            "audience-signal",
+            "quiet-rule",
+            "revision",
+        } <= covered, covered
 
 
 @pytest.mark.parametrize("name", ACTORS)
@@ -248,6 +265,32 @@ def test_a_body_naming_another_organisations_object_is_refused(demo):
                 "project": project.pk,
                 "rows": [{"episode": 1, "date": str(today - timedelta(days=1)), "plays": 1}],
             },
+        ),
+    ]
+    attempts += [
+        ("/api/v1/episodes/", {"project": project.pk, "number": 1}),
+        ("/api/v1/release-batches/", {"project": project.pk}),
+        ("/api/v1/test-clips/", {"project": project.pk, "code": "teaser"}),
+        (
+            "/api/v1/signal-imports/",
+            {
+                "project": project.pk,
+                "rows": [
+                    {
+                        "platform": "douyin",
+                        "kind": "comment",
+                        "episode": 1,
+                        "posted_at": "2026-01-01T12:00:00+08:00",
+                        "author_id": "u1",
+                        "text": "好看",
+                    }
+                ],
+            },
+        ),
+        ("/api/v1/quiet-rules/", {"project": project.pk}),
+        (
+            "/api/v1/revisions/",
+            {"project": project.pk, "kind": "pacing", "summary": "x", "episodes": [1]},
         ),
     ]
     if item is not None:

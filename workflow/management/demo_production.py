@@ -15,8 +15,10 @@
 @final_changes  the first pending step's authority requests changes (findings as above)
 @credits        the producer confirms the clearance number is in the opening credits
 @schedule       the content manager schedules the release three days from now
+@audience       the producer releases the episodes in two batches, imports batch 1's comments
+                and records a revision citing them (``demo_audience``)
 @metrics        the platform reports two weeks of figures for every episode, as if the title
-                went live two weeks ago
+                went live two weeks ago (with batches: from each episode's batch)
 @settle         the platform pays the installments due and issues the residual statement of
                 those two weeks (unless the contract is work for hire)
 """
@@ -293,14 +295,22 @@ class ProductionStage:
             released_at=timezone.now() - timedelta(days=METRIC_DAYS)
         )
         seed = sum(map(ord, self.project.title))
+        # Titles with an audience story (@audience): episodes live by batch, revised ones lifted.
+        from workflow.management.demo_audience import metric_plan
+
+        plan = metric_plan(self.project, went_live)
         rows = []
         for day in range(METRIC_DAYS):
             for episode in range(1, self.project.episode_count + 1):
+                start, lift = plan.get(episode, (0, None))
+                if day < start:
+                    continue
                 # Audiences fall off episode by episode and day by day, most after the paywall.
-                decay = Decimal(1) / (1 + Decimal(episode) / 12) / (1 + Decimal(day) / 5)
+                decay = Decimal(1) / (1 + Decimal(episode) / 12) / (1 + Decimal(day - start) / 5)
                 plays = int((20000 + seed % 5000) * decay)
                 valid = plays * 4 // 5
                 paid = 0 if episode <= (self.project.free_episodes or 0) else valid // 12
+                lift = lift or {"likes": 1, "comments": 1, "shares": 1, "completion": 0}
                 rows.append(
                     {
                         "episode": episode,
@@ -310,10 +320,12 @@ class ProductionStage:
                         "retention_3s": "0.92",
                         "retention_5s": str(Decimal("0.85") - Decimal(episode) / 1000),
                         "retention_10s": str(Decimal("0.74") - Decimal(episode) / 500),
-                        "completion_rate": str(Decimal("0.61") - Decimal(episode) / 400),
-                        "likes": valid // 9,
-                        "comments": valid // 60,
-                        "shares": valid // 150,
+                        "completion_rate": str(
+                            Decimal("0.61") - Decimal(episode) / 400 + lift["completion"]
+                        ),
+                        "likes": int(valid * lift["likes"]) // 9,
+                        "comments": int(valid * lift["comments"]) // 60,
+                        "shares": int(valid * lift["shares"]) // 150,
                         "paid_unlocks": paid,
                         "paid_revenue": str(Decimal(paid) * Decimal("0.30")),
                         "ad_revenue": str(
@@ -322,6 +334,14 @@ class ProductionStage:
                     }
                 )
         episode_metrics_upsert(project=self.project, actor=self._content_manager(), rows=rows)
+
+    def audience(self, producer, comment) -> None:
+        """Episodes in two batches, batch 1's comments, a revision (``demo_audience``)."""
+        from workflow.management.demo_audience import audience_story
+
+        audience_story(
+            self.project, producer, went_live=timezone.now() - timedelta(days=METRIC_DAYS)
+        )
 
     def settle(self, actor, comment) -> None:
         """The platform pays what is due and, where the contract pays residuals, issues the

@@ -414,6 +414,7 @@ PROJECTS = [
             ("@final", "", "Licence issued after the national re-review of a home-page title."),
             ("@credits", GP, ""),
             ("release", BCM, "Licence number confirmed in the credits; premiere Friday 20:00."),
+            ("@audience", GP, ""),
             ("@metrics", "", ""),
             ("@settle", "", ""),
         ],

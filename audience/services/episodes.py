@@ -1,0 +1,675 @@
+"""Write paths for a project's episodes, release batches and test clips.
+
+One transaction each, the project row locked first (``workflow.services.project_lock``, the lock
+every transition takes), so two people numbering episodes or releasing a batch of the same
+project meet there: the second gets ``concurrent_update`` (409) rather than a half-applied change.
+
+Rules:
+
+- Who: the producer side (producers and org admins of the producer company) and the commissioning
+  platform's content managers (and org admins), once the project is submitted; a superuser too.
+- When: episodes and batches are planned from greenlight on (``EPISODE_STATES``), test clips are
+  cut from production on (``TEST_CLIP_STATES``); nothing changes once the project is finished
+  (completed, rejected, withdrawn). A refusal for the project's state is 409.
+- Episode numbers are unique per project and within the project's planned ``episode_count``.
+- Batches are numbered 1, 2, ...; a batch is released (``released_at``) after the batches before
+  it, never earlier than them, and not in the future. A released batch is what the audience saw:
+  its episodes stay in it (they can't move, be renumbered or deleted), and no episode joins it.
+- An episode with audience signals or named by a revision keeps its number and is not deleted:
+  the signals would go with it, and the revision's evidence would point at another episode.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audience.models import Episode, ReleaseBatch, TestClip
+from audience.selectors import PLATFORM_SIDE_ROLES, PRODUCER_SIDE_ROLES
+from workflow.exceptions import DomainError, PermissionDenied
+from workflow.models import Project, ProjectState
+from workflow.selectors import memberships_of
+from workflow.services import project_lock
+
+S = ProjectState
+
+# Greenlit: the series is settled enough to number its episodes; production on, clips exist.
+EPISODE_STATES = frozenset(
+    {
+        S.GREENLIT,
+        S.IN_PRODUCTION,
+        S.CUT_REVIEW,
+        S.CUT_CHANGES,
+        S.FINAL_REVIEW,
+        S.FINAL_CHANGES,
+        S.CLEARED,
+        S.RELEASED,
+        S.TAKEN_DOWN,
+    }
+)
+TEST_CLIP_STATES = EPISODE_STATES - {S.GREENLIT}
+# A batch goes live with the series: released (or since taken down, for a late correction).
+BATCH_RELEASE_STATES = frozenset({S.RELEASED, S.TAKEN_DOWN})
+
+EPISODE_FIELDS = ("number", "title", "duration_seconds", "access", "batch")
+BATCH_FIELDS = ("note", "released_at")
+TEST_CLIP_FIELDS = ("code", "title", "duration_seconds", "released_at")
+
+
+class EpisodesNotAccepted(DomainError):
+    status_code = 409
+    code = "episodes_not_accepted"
+    default_detail = _("Episodes are planned from greenlight on, until the project is finished.")
+
+
+class TestClipsNotAccepted(DomainError):
+    __test__ = False  # not a pytest test class, whatever its name
+
+    status_code = 409
+    code = "test_clips_not_accepted"
+    default_detail = _("Test clips are made from production on, until the project is finished.")
+
+
+class BatchReleased(DomainError):
+    status_code = 409
+    code = "batch_released"
+    default_detail = _("The batch is released: its episodes are what the audience saw.")
+
+
+class BatchNotReleasable(DomainError):
+    status_code = 409
+    code = "batch_not_releasable"
+    default_detail = _("This batch cannot be released now.")
+
+
+class EpisodeInUse(DomainError):
+    status_code = 409
+    code = "episode_in_use"
+    default_detail = _("The episode has audience signals or revisions; it keeps its number.")
+
+
+class ClipInUse(DomainError):
+    status_code = 409
+    code = "test_clip_in_use"
+    default_detail = _("The clip has audience signals; imports name it by its code.")
+
+
+# Who and when ---------------------------------------------------------------------------------
+
+
+def can_manage_episodes(user, project: Project) -> bool:
+    """The producer side, or the commissioning platform's content side once it has the project."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    for membership in memberships_of(user):
+        if membership.organisation_id == project.producer_id:
+            if membership.role in PRODUCER_SIDE_ROLES:
+                return True
+        elif (
+            membership.organisation_id == project.platform_id
+            and membership.role in PLATFORM_SIDE_ROLES
+            and project.submitted_at is not None
+        ):
+            return True
+    return False
+
+
+def _state_label(project: Project) -> str:
+    return str(project.get_state_display()).lower()
+
+
+def _lock_for_episodes(project_id: int, actor) -> Project:
+    project = project_lock(project_id)
+    if not can_manage_episodes(actor, project):
+        raise PermissionDenied(
+            _(
+                "Only the producer company's producers and the commissioning platform's content "
+                "managers manage a project's episodes."
+            )
+        )
+    if project.state not in EPISODE_STATES:
+        raise EpisodesNotAccepted(
+            _(
+                "Episodes are planned from greenlight on, until the project is finished; this "
+                "project is %(state)s."
+            )
+            % {"state": _state_label(project)}
+        )
+    return project
+
+
+def _lock_for_test_clips(project_id: int, actor) -> Project:
+    project = project_lock(project_id)
+    if not can_manage_episodes(actor, project):
+        raise PermissionDenied(
+            _(
+                "Only the producer company's producers and the commissioning platform's content "
+                "managers manage a project's test clips."
+            )
+        )
+    if project.state not in TEST_CLIP_STATES:
+        raise TestClipsNotAccepted(
+            _(
+                "Test clips are made from production on, until the project is finished; this "
+                "project is %(state)s."
+            )
+            % {"state": _state_label(project)}
+        )
+    return project
+
+
+def _refuse_unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+
+
+def _check_not_future(name: str, moment: datetime | None) -> None:
+    if moment is None:
+        return
+    if timezone.is_naive(moment):
+        raise ValidationError({name: _("Give the time with its time zone.")})
+    if moment > timezone.now():
+        raise ValidationError({name: _("This time is in the future.")})
+
+
+# Episodes -------------------------------------------------------------------------------------
+
+
+def _number_message(project: Project):
+    return _("This project has %(count)d episodes; enter 1 to %(count)d.") % {
+        "count": project.episode_count
+    }
+
+
+def _check_number(project: Project, number: int, *, exclude_pk: int | None = None) -> None:
+    if number is None or number < 1 or number > project.episode_count:
+        raise ValidationError({"number": _number_message(project)})
+    taken = Episode.objects.filter(project=project, number=number)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(
+            {"number": _("Episode %(number)d already exists in this project.") % {"number": number}}
+        )
+
+
+def _check_batch_for(project: Project, batch: ReleaseBatch | None) -> ReleaseBatch | None:
+    """The batch, read afresh (under the project's lock): of this project and not yet released."""
+    if batch is None:
+        return None
+    fresh = ReleaseBatch.objects.filter(pk=batch.pk, project=project).first()
+    if fresh is None:
+        raise ValidationError({"batch": _("This project has no such release batch.")})
+    if fresh.released_at is not None:
+        raise BatchReleased(
+            _("Batch %(number)d is released; an episode cannot join it. Put it in a new batch.")
+            % {"number": fresh.number}
+        )
+    return fresh
+
+
+def _episode_in_use(episode: Episode) -> bool:
+    return episode.signals.exists() or episode.revisions.exists()
+
+
+def _lock_episode(episode: Episode, actor) -> tuple[Project, Episode]:
+    project = _lock_for_episodes(episode.project_id, actor)
+    fresh = Episode.objects.select_related("batch").get(pk=episode.pk)
+    return project, fresh
+
+
+@transaction.atomic
+def episode_create(
+    *,
+    project: Project,
+    actor,
+    number: int,
+    title: str = "",
+    duration_seconds: int | None = None,
+    access: str = Episode.Access.FREE,
+    batch: ReleaseBatch | None = None,
+) -> Episode:
+    """One episode. Its duration defaults to the project's planned episode length."""
+    locked = _lock_for_episodes(project.pk, actor)
+    _check_number(locked, number)
+    batch = _check_batch_for(locked, batch)
+    episode = Episode(
+        project=locked,
+        number=number,
+        title=title,
+        duration_seconds=(
+            locked.episode_length_seconds if duration_seconds is None else duration_seconds
+        ),
+        access=access,
+        batch=batch,
+    )
+    episode.full_clean(validate_unique=False, validate_constraints=False)
+    episode.save()
+    return episode
+
+
+@transaction.atomic
+def episode_update(*, episode: Episode, actor, data: Mapping[str, Any]) -> Episode:
+    """Change an episode's fields (``EPISODE_FIELDS``); ``batch`` None takes it out of its batch."""
+    _refuse_unknown(data, EPISODE_FIELDS)
+    project, fresh = _lock_episode(episode, actor)
+    released_batch = fresh.batch if fresh.batch and fresh.batch.released_at else None
+
+    if "number" in data and data["number"] != fresh.number:
+        if released_batch is not None:
+            raise BatchReleased(
+                _("Episode %(number)d is released (batch %(batch)d); it keeps its number.")
+                % {"number": fresh.number, "batch": released_batch.number}
+            )
+        if _episode_in_use(fresh):
+            raise EpisodeInUse(
+                _("Episode %(number)d has audience signals or revisions; it keeps its number.")
+                % {"number": fresh.number}
+            )
+        _check_number(project, data["number"], exclude_pk=fresh.pk)
+        fresh.number = data["number"]
+
+    if "batch" in data:
+        new_batch = data["batch"]
+        if (new_batch.pk if new_batch else None) != fresh.batch_id:
+            if released_batch is not None:
+                raise BatchReleased(
+                    _(
+                        "Episode %(number)d was released in batch %(batch)d; it cannot move to "
+                        "another batch."
+                    )
+                    % {"number": fresh.number, "batch": released_batch.number}
+                )
+            fresh.batch = _check_batch_for(project, new_batch)
+
+    for name in ("title", "duration_seconds", "access"):
+        if name in data:
+            setattr(fresh, name, data[name])
+    fresh.full_clean(validate_unique=False, validate_constraints=False)
+    fresh.save()
+    return fresh
+
+
+@transaction.atomic
+def episode_delete(*, episode: Episode, actor) -> None:
+    """Remove a planned episode: not one that is released, has signals or is named by a revision."""
+    _project, fresh = _lock_episode(episode, actor)
+    if fresh.batch is not None and fresh.batch.released_at is not None:
+        raise BatchReleased(
+            _("Episode %(number)d is released (batch %(batch)d); it cannot be deleted.")
+            % {"number": fresh.number, "batch": fresh.batch.number}
+        )
+    if _episode_in_use(fresh):
+        raise EpisodeInUse(
+            _("Episode %(number)d has audience signals or revisions; it cannot be deleted.")
+            % {"number": fresh.number}
+        )
+    fresh.delete()
+
+
+MAX_BULK_EPISODES = 500
+
+
+@transaction.atomic
+def episodes_bulk_create(
+    *,
+    project: Project,
+    actor,
+    first: int,
+    last: int,
+    duration_seconds: int | None = None,
+    free_through: int | None = None,
+    access_after: str | None = None,
+    batch: ReleaseBatch | None = None,
+    title_pattern: str = "",
+    skip_existing: bool = False,
+) -> list[Episode]:
+    """Episodes ``first`` to ``last`` at once ("1-80, 90 s each, 1-10 free, the rest paid").
+
+    Defaults come from the proposal: the duration is its episode length, episodes up to its
+    ``free_episodes`` are free, the rest paid (free for a free, ad-supported drama).
+    ``title_pattern`` may contain ``{number}``. With ``skip_existing`` the numbers already taken
+    are left as they are; without it any of them refuses the whole range. Returns the new
+    episodes in number order.
+    """
+    locked = _lock_for_episodes(project.pk, actor)
+    errors: dict[str, Any] = {}
+    if first < 1:
+        errors["first"] = _("Start at episode 1 or later.")
+    if last < first:
+        errors["last"] = _("The last episode cannot come before the first.")
+    elif last > locked.episode_count:
+        errors["last"] = _number_message(locked)
+    elif last - first + 1 > MAX_BULK_EPISODES:
+        errors["last"] = _("Create at most %(max)d episodes at a time.") % {
+            "max": MAX_BULK_EPISODES
+        }
+    if free_through is not None and free_through < 0:
+        errors["free_through"] = _("Give an episode number, or 0 for none free.")
+    if access_after is not None and access_after not in Episode.Access.values:
+        errors["access_after"] = _("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(Episode.Access.values)
+        }
+    if title_pattern:
+        try:
+            title_pattern.format(number=1)
+        except (KeyError, IndexError, ValueError):
+            errors["title_pattern"] = _(
+                "Use {number} for the episode number, e.g. “Episode {number}”."
+            )
+    if errors:
+        raise ValidationError(errors)
+    batch = _check_batch_for(locked, batch)
+
+    wanted = range(first, last + 1)
+    taken = set(
+        Episode.objects.filter(project=locked, number__in=wanted).values_list("number", flat=True)
+    )
+    if taken and not skip_existing:
+        shown = sorted(taken)
+        raise ValidationError(
+            {
+                "first": _("These episodes already exist: %(numbers)s.")
+                % {
+                    "numbers": ", ".join(str(n) for n in shown[:20])
+                    + (" …" if len(shown) > 20 else "")
+                }
+            }
+        )
+    if free_through is None:
+        free_through = locked.free_episodes
+    if access_after is None:
+        access_after = (
+            Episode.Access.FREE
+            if locked.monetisation == Project.Monetisation.FREE_AD
+            else Episode.Access.PAID
+        )
+    duration = locked.episode_length_seconds if duration_seconds is None else duration_seconds
+    new = []
+    for number in wanted:
+        if number in taken:
+            continue
+        episode = Episode(
+            project=locked,
+            number=number,
+            title=title_pattern.format(number=number) if title_pattern else "",
+            duration_seconds=duration,
+            access=Episode.Access.FREE if number <= free_through else access_after,
+            batch=batch,
+        )
+        try:
+            episode.full_clean(
+                exclude=["project", "batch"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            # The same values for every episode: report the first, on the bulk's own names.
+            messages = exc.message_dict
+            if "duration_seconds" in messages:
+                raise ValidationError({"duration_seconds": messages["duration_seconds"]}) from exc
+            if "title" in messages:
+                raise ValidationError({"title_pattern": messages["title"]}) from exc
+            raise
+        new.append(episode)
+    Episode.objects.bulk_create(new)
+    return list(
+        Episode.objects.filter(project=locked, number__in=[e.number for e in new])
+        .select_related("batch")
+        .order_by("number")
+    )
+
+
+# Release batches -------------------------------------------------------------------------------
+
+
+def _lock_batch(batch: ReleaseBatch, actor) -> tuple[Project, ReleaseBatch]:
+    project = _lock_for_episodes(batch.project_id, actor)
+    return project, ReleaseBatch.objects.get(pk=batch.pk)
+
+
+def _episodes_by_number(project: Project, numbers: Iterable[int]) -> list[Episode]:
+    wanted = sorted(set(numbers))
+    found = list(
+        Episode.objects.filter(project=project, number__in=wanted)
+        .select_related("batch")
+        .order_by("number")
+    )
+    missing = sorted(set(wanted) - {e.number for e in found})
+    if missing:
+        raise ValidationError(
+            {
+                "episodes": _("This project has no episodes %(numbers)s; create them first.")
+                % {"numbers": ", ".join(str(n) for n in missing[:20])}
+            }
+        )
+    return found
+
+
+def _assign(batch: ReleaseBatch, episodes: list[Episode]) -> int:
+    if batch.released_at is not None:
+        raise BatchReleased(
+            _("Batch %(number)d is released; no episode can join it.") % {"number": batch.number}
+        )
+    moving = [e for e in episodes if e.batch_id != batch.pk and e.batch and e.batch.released_at]
+    if moving:
+        raise BatchReleased(
+            _("Episodes %(numbers)s were released in another batch; they cannot move.")
+            % {"numbers": ", ".join(str(e.number) for e in moving[:20])}
+        )
+    ids = [e.pk for e in episodes if e.batch_id != batch.pk]
+    if ids:
+        Episode.objects.filter(pk__in=ids).update(batch=batch, updated_at=timezone.now())
+    return len(ids)
+
+
+@transaction.atomic
+def release_batch_create(
+    *,
+    project: Project,
+    actor,
+    number: int | None = None,
+    note: str = "",
+    episodes: Iterable[int] = (),
+) -> ReleaseBatch:
+    """A new batch (numbered after the last one unless ``number`` is given), with the episodes
+    of the given numbers in it."""
+    locked = _lock_for_episodes(project.pk, actor)
+    if number is None:
+        last = ReleaseBatch.objects.filter(project=locked).aggregate(last=Max("number"))["last"]
+        number = (last or 0) + 1
+    elif ReleaseBatch.objects.filter(project=locked, number=number).exists():
+        raise ValidationError(
+            {"number": _("Batch %(number)d already exists in this project.") % {"number": number}}
+        )
+    batch = ReleaseBatch(project=locked, number=number, note=note)
+    batch.full_clean(validate_unique=False, validate_constraints=False)
+    batch.save()
+    numbers = list(episodes)
+    if numbers:
+        _assign(batch, _episodes_by_number(locked, numbers))
+    return batch
+
+
+@transaction.atomic
+def release_batch_update(*, batch: ReleaseBatch, actor, data: Mapping[str, Any]) -> ReleaseBatch:
+    """The note, and the release time of a released batch (a correction; it stays released)."""
+    _refuse_unknown(data, BATCH_FIELDS)
+    project, fresh = _lock_batch(batch, actor)
+    if "released_at" in data and data["released_at"] != fresh.released_at:
+        if fresh.released_at is None:
+            raise ValidationError({"released_at": _("Release the batch to set when it went live.")})
+        if data["released_at"] is None:
+            raise BatchReleased(
+                _("Batch %(number)d is released; it cannot be unreleased.")
+                % {"number": fresh.number}
+            )
+        _check_release_time(project, fresh, data["released_at"])
+        fresh.released_at = data["released_at"]
+    if "note" in data:
+        fresh.note = data["note"]
+    fresh.full_clean(validate_unique=False, validate_constraints=False)
+    fresh.save()
+    return fresh
+
+
+@transaction.atomic
+def release_batch_assign(*, batch: ReleaseBatch, actor, episodes: Iterable[int]) -> ReleaseBatch:
+    """Put the project's episodes of these numbers in the (unreleased) batch."""
+    project, fresh = _lock_batch(batch, actor)
+    if fresh.released_at is not None:
+        raise BatchReleased(
+            _("Batch %(number)d is released; no episode can join it.") % {"number": fresh.number}
+        )
+    numbers = list(episodes)
+    if not numbers:
+        raise ValidationError({"episodes": _("Name at least one episode.")})
+    if _assign(fresh, _episodes_by_number(project, numbers)):
+        fresh.save(update_fields=["updated_at"])
+    return fresh
+
+
+def _check_release_time(project: Project, batch: ReleaseBatch, released_at: datetime) -> None:
+    _check_not_future("released_at", released_at)
+    before = (
+        ReleaseBatch.objects.filter(project=project, number__lt=batch.number)
+        .exclude(released_at=None)
+        .aggregate(latest=Max("released_at"))["latest"]
+    )
+    if before is not None and released_at < before:
+        raise ValidationError(
+            {"released_at": _("An earlier batch went live later than this; check the time.")}
+        )
+    after = (
+        ReleaseBatch.objects.filter(project=project, number__gt=batch.number)
+        .exclude(released_at=None)
+        .order_by("released_at")
+        .values_list("released_at", flat=True)
+        .first()
+    )
+    if after is not None and released_at > after:
+        raise ValidationError(
+            {"released_at": _("A later batch went live before this time; check the time.")}
+        )
+
+
+@transaction.atomic
+def release_batch_release(
+    *, batch: ReleaseBatch, actor, released_at: datetime | None = None
+) -> ReleaseBatch:
+    """The batch went live (now, or at ``released_at`` in the past): after the batches before it,
+    with at least one episode, while the series is released."""
+    project, fresh = _lock_batch(batch, actor)
+    if fresh.released_at is not None:
+        raise BatchNotReleasable(
+            _("Batch %(number)d is already released.") % {"number": fresh.number}
+        )
+    if project.state not in BATCH_RELEASE_STATES:
+        raise BatchNotReleasable(
+            _("Batches go live once the series is released; this project is %(state)s.")
+            % {"state": _state_label(project)}
+        )
+    pending = list(
+        ReleaseBatch.objects.filter(project=project, number__lt=fresh.number, released_at=None)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    if pending:
+        raise BatchNotReleasable(
+            _("Release batch %(number)d first: batches go live in order.") % {"number": pending[0]}
+        )
+    if not fresh.episodes.exists():
+        raise BatchNotReleasable(
+            _("Batch %(number)d has no episodes; assign some first.") % {"number": fresh.number}
+        )
+    moment = timezone.now() if released_at is None else released_at
+    _check_release_time(project, fresh, moment)
+    fresh.released_at = moment
+    fresh.save(update_fields=["released_at", "updated_at"])
+    return fresh
+
+
+@transaction.atomic
+def release_batch_delete(*, batch: ReleaseBatch, actor) -> None:
+    """Remove an unreleased batch; its episodes stay, without a batch."""
+    _project, fresh = _lock_batch(batch, actor)
+    if fresh.released_at is not None:
+        raise BatchReleased(
+            _("Batch %(number)d is released; it cannot be deleted.") % {"number": fresh.number}
+        )
+    fresh.episodes.update(batch=None, updated_at=timezone.now())
+    fresh.delete()
+
+
+# Test clips ------------------------------------------------------------------------------------
+
+
+def _check_code(project: Project, code: str, *, exclude_pk: int | None = None) -> None:
+    taken = TestClip.objects.filter(project=project, code=code)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(
+            {"code": _("This project already has a clip “%(code)s”.") % {"code": code}}
+        )
+
+
+@transaction.atomic
+def clip_create(
+    *,
+    project: Project,
+    actor,
+    code: str,
+    title: str = "",
+    duration_seconds: int | None = None,
+    released_at: datetime | None = None,
+) -> TestClip:
+    """A clip released before the series to gauge reactions (``code`` names it in imports)."""
+    locked = _lock_for_test_clips(project.pk, actor)
+    _check_not_future("released_at", released_at)
+    clip = TestClip(
+        project=locked,
+        code=code,
+        title=title,
+        duration_seconds=duration_seconds,
+        released_at=released_at,
+    )
+    clip.full_clean(validate_unique=False, validate_constraints=False)
+    _check_code(locked, clip.code)
+    clip.save()
+    return clip
+
+
+@transaction.atomic
+def clip_update(*, clip: TestClip, actor, data: Mapping[str, Any]) -> TestClip:
+    _refuse_unknown(data, TEST_CLIP_FIELDS)
+    project = _lock_for_test_clips(clip.project_id, actor)
+    fresh = TestClip.objects.get(pk=clip.pk)
+    if "released_at" in data:
+        _check_not_future("released_at", data["released_at"])
+    if "code" in data and data["code"] != fresh.code and fresh.signals.exists():
+        raise ClipInUse(
+            _("The clip has audience signals; imports name it by its code, which stays.")
+        )
+    for name in TEST_CLIP_FIELDS:
+        if name in data:
+            setattr(fresh, name, data[name])
+    fresh.full_clean(validate_unique=False, validate_constraints=False)
+    _check_code(project, fresh.code, exclude_pk=fresh.pk)
+    fresh.save()
+    return fresh
+
+
+@transaction.atomic
+def clip_delete(*, clip: TestClip, actor) -> None:
+    _lock_for_test_clips(clip.project_id, actor)
+    fresh = TestClip.objects.get(pk=clip.pk)
+    if fresh.signals.exists():
+        raise ClipInUse(_("The clip has audience signals; it cannot be deleted."))
+    fresh.delete()
