@@ -6,8 +6,6 @@ Revisions are append-only: no update, no delete (a correction is a new revision)
 the evidence are computed by the service when the revision is recorded, never sent by the client.
 """
 
-from datetime import datetime
-
 import django_filters
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import (
@@ -56,7 +54,9 @@ class EvidenceSerializer(serializers.Serializer):
     signal_episode = serializers.SerializerMethodField(
         help_text="The signal's episode number (null for a test clip's signal)."
     )
-    signal_posted_at = serializers.SerializerMethodField()
+    signal_posted_at = serializers.DateTimeField(
+        source="signal.posted_at", allow_null=True, read_only=True
+    )
     term = serializers.CharField(help_text="The cited term, or empty for a signal.")
     mentions = serializers.IntegerField(
         help_text="Term: unflagged signals of the project containing it when recorded."
@@ -72,9 +72,6 @@ class EvidenceSerializer(serializers.Serializer):
     def get_signal_episode(self, evidence) -> int | None:
         signal = evidence.signal
         return None if signal is None or signal.episode is None else signal.episode.number
-
-    def get_signal_posted_at(self, evidence) -> datetime | None:
-        return None if evidence.signal is None else evidence.signal.posted_at
 
 
 class EvidenceNowSerializer(EvidenceSerializer):

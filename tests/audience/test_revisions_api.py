@@ -50,6 +50,8 @@ def test_the_writer_records_and_reads_the_chain(api, audience_project, producer_
     cited = evidence[(voices["slow"].pk, "")]
     assert cited["signal_text"] == "Too slow, call me at [phone]"
     assert cited["signal_episode"] == 3
+    # China time, as every other time in the API.
+    assert cited["signal_posted_at"].endswith("+08:00"), cited["signal_posted_at"]
     assert (cited["likes"], cited["likes_now"]) == (40, 40)
     assert data["outcome"]["measurable"] is False
     assert "no metrics for the affected episodes 11-12" in data["outcome"]["reason"]
