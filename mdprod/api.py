@@ -6,6 +6,7 @@ to messages), an unmet guard adds ``reasons``.
 
 import hashlib
 import json
+from datetime import UTC, timedelta
 
 import django_filters
 from django import forms
@@ -101,6 +102,31 @@ class BoolFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.TextInput)  # the select widget reads "null" as unset
         super().__init__(*args, **kwargs)
+
+
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    default_error_messages = {
+        "offset": _("Give a UTC offset between -14:00 and +14:00."),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        # Python takes offsets up to a day; PostgreSQL refuses those past 15:59 with a 500.
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > timedelta(hours=14):
+            raise forms.ValidationError(self.error_messages["offset"], code="offset")
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time in a query (naive: China time), compared in UTC."""
+
+    field_class = _UtcIsoDateTimeField
 
 
 class ErrorSerializer(serializers.Serializer):

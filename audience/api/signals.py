@@ -30,7 +30,7 @@ from audience.selectors import audience_projects_for
 from audience.selectors.quiet import quiet_locks_for
 from audience.selectors.revisions import citing_evidence
 from audience.services import signals as services
-from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
+from mdprod.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter
 from workflow.api import StrictSerializer
 from workflow.models import Project
 
@@ -230,10 +230,10 @@ class AudienceSignalFilter(django_filters.FilterSet):
     clip = django_filters.CharFilter(field_name="clip__code", help_text="Test clip code.")
     kind = django_filters.ChoiceFilter(choices=AudienceSignal.Kind.choices)
     platform = django_filters.CharFilter(method="filter_platform")
-    posted_after = django_filters.IsoDateTimeFilter(
+    posted_after = DateTimeFilter(
         field_name="posted_at", lookup_expr="gte", help_text="Posted at or after (ISO 8601)."
     )
-    posted_before = django_filters.IsoDateTimeFilter(
+    posted_before = DateTimeFilter(
         field_name="posted_at", lookup_expr="lt", help_text="Posted before (ISO 8601)."
     )
     source_import = IdFilter(field_name="source_import_id")
