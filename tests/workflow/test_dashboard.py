@@ -279,6 +279,20 @@ def test_projects_per_state_chart_draws_a_bar_per_state(world, make_project):
     assert '<th scope="row">Submitted</th><td>2</td>' in chart  # the text fallback
 
 
+def test_a_cached_chart_follows_a_transition_at_once(world, make_project):
+    """The charts are cached per user until a project in scope changes: a transition moves the
+    bar on the next page, not an hour later."""
+    project = make_project("draft")
+    make_project("submitted")
+    assert "<title>Submitted: 1</title>" in section(page(world.producer_a), "chart_states")
+
+    services.project_transition(project=project, name="submit", actor=world.producer_a)
+
+    chart = section(page(world.producer_a), "chart_states")
+    assert "<title>Submitted: 2</title>" in chart
+    assert "<title>Draft" not in chart
+
+
 def test_median_days_from_the_transition_log(world, make_project):
     start = timezone.now() - timedelta(days=30)
     for days in (2, 4, 9):
