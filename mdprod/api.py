@@ -1,23 +1,31 @@
 """API plumbing shared by every app: pagination, the one error format, optimistic concurrency.
 
 Every error body is ``{"code": ..., "detail": ...}``; invalid input adds ``fields`` (field name
-to messages), an unmet guard adds ``reasons``.
+to messages), an unmet guard adds ``reasons``. No answer under ``/api/`` is HTML, whatever the
+request (``ApiErrorFormatMiddleware``), except the documentation pages.
 """
 
 import hashlib
 import json
 from datetime import UTC, timedelta
+from http import HTTPStatus
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError, connections, models, transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.defaults import page_not_found
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -55,13 +63,130 @@ class Pagination(PageNumberPagination):
         return parameters
 
 
-def not_found(request, exception=None):
-    """Django's 404 (no route matched): the API's error format under /api/, a page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"code": "not_found", "detail": str(_("No such address in the API."))}, status=404
+# Request bodies -----------------------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32
+
+
+def _nested_deeper_than(value, limit: int) -> bool:
+    """Whether lists and objects in ``value`` nest more than ``limit`` levels (iteratively: a
+    recursive walk would fail on the very input it guards against)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing nesting deeper than ``MAX_JSON_DEPTH`` with a 400.
+
+    No request body of this API nests more than a few levels. Python's decoder raises
+    ``RecursionError`` (a 500) near a thousand levels, and a body just under that would reach
+    every validator and the database; both are a ``parse_error`` here.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        too_deep = exceptions.ParseError(
+            _("JSON parse error: nested deeper than %(max)d levels.") % {"max": MAX_JSON_DEPTH}
         )
-    return page_not_found(request, exception)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise too_deep from None
+        if _nested_deeper_than(data, MAX_JSON_DEPTH):
+            raise too_deep
+        return data
+
+
+# Errors -------------------------------------------------------------------------------------------
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def _request_refused(exc: SuspiciousOperation) -> exceptions.APIException:
+    """Django's own limits on a request body, said in the API's format (Django answers them with
+    an HTML 400 page)."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge(
+            _("The request body is larger than %(size)d bytes; send less.")
+            % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ParseError(
+            _("Too many fields in the request: at most %(n)d.")
+            % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError(
+            _("Too many files in the request: at most %(n)d.")
+            % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        )
+    return exceptions.ParseError(_("The request cannot be read."))
+
+
+class ApiErrorFormatMiddleware:
+    """No HTML error under ``/api/``: what Django answers by itself (no route while DEBUG shows
+    its technical 404 page, a disallowed host, an unhandled error's 500 page) is re-said as
+    ``{"code", "detail"}`` with the same status and headers. The API's own errors are JSON
+    already and pass unchanged; the documentation pages are HTML by design.
+
+    Sits just inside ``SecurityMiddleware``, so the answer still gets its security headers.
+    """
+
+    HTML_BY_DESIGN = ("/api/docs/", "/api/redoc/")
+    CODES = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        500: "server_error",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or request.path.startswith(self.HTML_BY_DESIGN)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        return self._as_json(response)
+
+    def _as_json(self, response):
+        code = response.status_code
+        if code == 404:
+            detail = _("No such address in the API.")
+        else:
+            try:
+                detail = HTTPStatus(code).phrase
+            except ValueError:
+                detail = _("The request failed.")
+        answer = JsonResponse(
+            {"code": self.CODES.get(code, "error"), "detail": str(detail)}, status=code
+        )
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                answer[header] = value
+        answer.cookies = response.cookies
+        return answer
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -204,7 +329,9 @@ def exception_handler(exc, context):
         if exc.reasons:
             body["reasons"] = exc.reasons
         return Response(body, status=exc.status_code)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, SuspiciousOperation):
+        exc = _request_refused(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = _django_validation_to_drf(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

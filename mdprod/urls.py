@@ -42,9 +42,6 @@ api_v1 = [
     ),
 ]
 
-# An unmatched /api/ address answers in the API's error format (JSON), not an HTML page.
-handler404 = "mdprod.api.not_found"
-
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.utils.translation import ngettext
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,9 @@ class ObtainAuthTokenWithLockout(ObtainAuthToken):
     that username from that address for 15 minutes: 429 `login_locked` with Retry-After, even
     with the right password. A successful sign-in clears the count.
     """
+
+    # DRF's token view names its own parsers; take the API's (nesting bounded).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         data = request.data if hasattr(request.data, "get") else {}

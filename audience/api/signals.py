@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from audience.models import AudienceSignal, SignalImport
@@ -30,7 +30,7 @@ from audience.selectors import audience_projects_for
 from audience.selectors.quiet import quiet_locks_for
 from audience.selectors.revisions import citing_evidence
 from audience.services import signals as services
-from mdprod.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter
+from mdprod.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter, JSONParser
 from workflow.api import StrictSerializer
 from workflow.models import Project
 
