@@ -6,11 +6,12 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev migrate seed messages static run test fuzz browser screenshots lint format check-migrations clean bench security audit faults
+.PHONY: help install install-dev migrate seed messages static run serve serve-environment test fuzz browser screenshots lint format check-migrations clean bench security audit faults
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve UI + API + Celery worker and beat"
 	@echo "make test   install dev requirements and run the whole suite"
+	@echo "make serve  production: gunicorn, a Celery worker and beat on DATABASE_URL and CELERY_BROKER_URL"
 	@echo "make fuzz   schemathesis against the API schema, as each role"
 	@echo "make faults  killed workers, Redis down, dropped database sessions, two beats"
 	@echo "make browser  the browser tests alone (Playwright, headless /usr/bin/chromium)"
@@ -60,6 +61,14 @@ static: install
 
 run: seed messages static
 	HOST=$(HOST) PORT=$(PORT) PY=$(PY) bin/run-dev
+
+# Production (see the README): migrate, collect static files, then gunicorn, a Celery worker and
+# the one beat on the servers in DATABASE_URL and CELERY_BROKER_URL (bin/serve refuses without).
+serve-environment:
+	@bin/serve --check
+
+serve: serve-environment migrate messages static
+	HOST=$(HOST) PORT=$(PORT) bin/serve
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
