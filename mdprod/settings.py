@@ -106,8 +106,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Transitions lock the project row; SQLite serialises writers, so wait rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite serialises writers: wait for the lock rather than fail, take it when a transaction
+    # begins (IMMEDIATE: a deferred transaction that reads and then writes cannot wait, and fails
+    # at once with "database is locked"), and let readers go on while one writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -193,7 +199,8 @@ MDPROD_LOGIN_FAILURE_LIMIT = int(os.environ.get("MDPROD_LOGIN_FAILURE_LIMIT", "5
 MDPROD_LOGIN_FAILURE_WINDOW = int(os.environ.get("MDPROD_LOGIN_FAILURE_WINDOW", "900"))
 MDPROD_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MDPROD_LOGIN_LOCKOUT_SECONDS", "900"))
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Embedded default: a line per message in the log, the message itself in var/log/mail.log.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "mdprod.mail.LogEmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
