@@ -336,7 +336,7 @@ def child(args) -> int:
     if connection.vendor != "postgresql" or "bench" not in connection.settings_dict["NAME"]:
         sys.exit("bench: needs PostgreSQL, in a database named *bench*")
     if args.count:
-        from contracts import load
+        from devdata import load
         from workflow.models import Project
 
         count = Project.objects.filter(
@@ -489,7 +489,7 @@ class Subject:
         from django.test import Client
         from rest_framework.authtoken.models import Token
 
-        from contracts import load
+        from devdata import load
         from workflow.models import Organisation, Project, ProjectState
 
         User = get_user_model()
@@ -783,7 +783,7 @@ def worker(requests: int) -> dict:
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
-    from contracts import load
+    from devdata import load
     from workflow.models import Project
 
     User = get_user_model()

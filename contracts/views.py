@@ -15,10 +15,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
+from common.api import ErrorSerializer
 from contracts.models import Document
 from contracts.models.documents import EXTENSION_FOR_TYPE
 from contracts.selectors.documents import document_list_for, document_visible
-from mdprod.api import ErrorSerializer
 
 logger = logging.getLogger(__name__)
 

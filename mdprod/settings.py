@@ -63,11 +63,12 @@ INSTALLED_APPS = [
     "reviews",
     "contracts",
     "audience",
+    "devdata",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "mdprod.api.ApiErrorFormatMiddleware",
+    "common.api.ApiErrorFormatMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -200,7 +201,7 @@ MDPROD_LOGIN_FAILURE_WINDOW = int(os.environ.get("MDPROD_LOGIN_FAILURE_WINDOW", 
 MDPROD_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MDPROD_LOGIN_LOCKOUT_SECONDS", "900"))
 
 # Embedded default: a line per message in the log, the message itself in var/log/mail.log.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "mdprod.mail.LogEmailBackend")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "common.mail.LogEmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -324,7 +325,7 @@ REST_FRAMEWORK = {
     # JSON only: the browsable HTML API is not served (no HTML under /api/v1/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "mdprod.api.JSONParser",
+        "common.api.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -333,9 +334,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "mdprod.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "mdprod.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "mdprod.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "common.api.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -1,9 +1,7 @@
-import copy
 from decimal import Decimal
 
 import django_filters
 import django_filters.rest_framework
-from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,10 +18,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin
+from common.errors import PermissionDenied
+from common.serializers import PlainFieldsMixin, StrictSerializer
 
 from . import selectors, services
-from .exceptions import PermissionDenied
 from .models import (
     Membership,
     Organisation,
@@ -32,84 +32,6 @@ from .models import (
     ProjectTransition,
     ReviewTier,
 )
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not accept, rather than dropping them silently.
-
-    A client that sends ``state`` or ``producer`` expects them to matter; a 400 naming the field
-    tells it they don't, instead of a 200 that quietly ignored them.
-    """
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            writable = {name for name, f in self.fields.items() if not f.read_only}
-            refused = sorted(set(data) - writable)
-            if refused:
-                raise ValidationError(
-                    {
-                        name: [
-                            _("This field is read-only.")
-                            if name in self.fields
-                            else _("Unknown field.")
-                        ]
-                        for name in refused
-                    }
-                )
-        return super().to_internal_value(data)
-
-
-class PlainFieldsMixin:
-    """Faster reads for serializers shown many to a page (a page of 50 projects spent most of
-    its time in DRF's per-field indirection; bench/scale.py, "API project list")."""
-
-    def get_fields(self):
-        # ModelSerializer reads the model's fields anew for every serializer (every response);
-        # they depend on the class alone, so each class builds them once and hands out copies,
-        # as DRF does with the declared ones.
-        template = type(self).__dict__.get("_fields_template")
-        if template is None:
-            template = super().get_fields()
-            type(self)._fields_template = template
-        return copy.deepcopy(template)
-
-    @cached_property
-    def _readable_fields(self):
-        # DRF walks its field mapping again for every row; a list serializer reuses one child
-        # for the whole page, so the list is made once.
-        return [field for field in self.fields.values() if not field.write_only]
-
-    @cached_property
-    def _representation_plan(self) -> list[tuple[str, str | None, serializers.Field]]:
-        """(name, attribute, field) per field shown; ``attribute`` where the field would return
-        the model attribute unchanged (text, whole numbers, booleans, choices), read directly."""
-        plain = (
-            serializers.CharField,
-            serializers.IntegerField,
-            serializers.BooleanField,
-            serializers.ChoiceField,
-        )
-        return [
-            (
-                field.field_name,
-                field.source
-                if type(field) in plain and field.source_attrs == [field.source]
-                else None,
-                field,
-            )
-            for field in self._readable_fields
-        ]
-
-    def to_representation(self, instance):
-        # DRF's loop, reading the plain attributes directly.
-        data = {}
-        for name, attribute, field in self._representation_plan:
-            if attribute is not None:
-                data[name] = getattr(instance, attribute)
-            else:
-                value = field.get_attribute(instance)
-                data[name] = None if value is None else field.to_representation(value)
-        return data
 
 
 class OrganisationRefSerializer(PlainFieldsMixin, serializers.ModelSerializer):

@@ -14,10 +14,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin
+from common.serializers import StrictSerializer
 
 from . import deadlines
-from .api import OrganisationRefSerializer, StrictSerializer
+from .api import OrganisationRefSerializer
 from .models import SLA, Deadline, DeadlineEvent, DeadlineKind, Membership, Project
 
 

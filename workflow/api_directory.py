@@ -4,7 +4,7 @@ may list them (the id goes in a proposal's ``platform``)."""
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from mdprod.api import ErrorSerializer
+from common.api import ErrorSerializer
 from workflow.api import OrganisationRefSerializer
 from workflow.selectors import platform_list
 

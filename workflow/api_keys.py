@@ -13,12 +13,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from mdprod.api import ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.errors import PermissionDenied
+from common.serializers import StrictSerializer
 
 from . import keys
-from .api import OrganisationRefSerializer, StrictSerializer
+from .api import OrganisationRefSerializer
 from .authentication import is_key_request
-from .exceptions import PermissionDenied
 from .models import ApiKey, ApiKeyScope, Organisation
 
 

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import BoolFilter, ErrorSerializer
+from common.api import BoolFilter, ErrorSerializer
 
 from . import notifications
 from .models import Notification

@@ -14,12 +14,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin
+from common.errors import PermissionDenied
+from common.serializers import StrictSerializer
 
 from . import webhooks
-from .api import OrganisationRefSerializer, StrictSerializer
+from .api import OrganisationRefSerializer
 from .authentication import is_key_request
-from .exceptions import PermissionDenied
 from .models import Organisation, WebhookDelivery, WebhookEventType, WebhookSubscription
 
 

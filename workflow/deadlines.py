@@ -22,8 +22,9 @@ from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from common.errors import PermissionDenied
+
 from . import effects
-from .exceptions import PermissionDenied
 from .models import (
     SLA,
     Deadline,

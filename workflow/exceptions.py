@@ -1,17 +1,8 @@
-"""Domain errors. The API maps each to its HTTP status; the admin shows its detail."""
+"""The project workflow's refusals (the base class and the generic 403 are ``common.errors``)."""
 
 from django.utils.translation import gettext_lazy as _
 
-
-class DomainError(Exception):
-    status_code = 400
-    code = "invalid"
-    default_detail = _("The request is not valid.")
-
-    def __init__(self, detail=None, *, reasons: list[str] | None = None) -> None:
-        self.detail = str(detail or self.default_detail)
-        self.reasons = list(reasons or [])
-        super().__init__(self.detail)
+from common.errors import DomainError
 
 
 class TransitionNotAllowed(DomainError):
@@ -38,12 +29,6 @@ class ProjectLocked(DomainError):
     status_code = 409
     code = "project_locked"
     default_detail = _("The proposal can only be edited while it is a draft or being revised.")
-
-
-class PermissionDenied(DomainError):
-    status_code = 403
-    code = "permission_denied"
-    default_detail = _("You do not have the role this action needs.")
 
 
 class UnknownTransition(DomainError):

@@ -18,8 +18,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
+
 from . import effects
-from .exceptions import DomainError, PermissionDenied
 from .models import ApiKey, ApiKeyScope, Membership, Organisation
 from .selectors import organisations_of, transition_names
 

@@ -16,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .exceptions import PermissionDenied
+from common.errors import PermissionDenied
+
 from .models import Notification, Project
 
 logger = logging.getLogger(__name__)

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import PermissionDenied
+
 from . import effects, guards, tiers, webhooks
 from .exceptions import (
     ConcurrentUpdate,
     GuardsNotMet,
-    PermissionDenied,
     ProjectLocked,
     TransitionNotAllowed,
     UnknownTransition,

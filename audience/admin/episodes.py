@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from audience.models import Episode, ReleaseBatch, TestClip
 from audience.selectors import audience_projects_for
 from audience.services import episodes as services
+from common.errors import DomainError
 from workflow.admin import SaveRefused, error_text
 from workflow.admin.common import ReadOnlyInline, project_records
-from workflow.exceptions import DomainError
 
 from .common import AudienceAdmin
 

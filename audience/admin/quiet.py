@@ -26,9 +26,9 @@ from audience.selectors import (
 from audience.selectors import feedback as feedback_selectors
 from audience.selectors.quiet import quiet_locks_for, quiet_rule_list_for
 from audience.services import quiet as services
+from common.errors import DomainError
 from workflow.admin import SaveRefused
 from workflow.admin.common import error_text, project_records
-from workflow.exceptions import DomainError
 from workflow.models import Project
 
 from .common import AudienceAdmin, cite_url

@@ -30,9 +30,9 @@ from audience.models import Revision
 from audience.selectors import revisions as selectors
 from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
+from common.errors import DomainError
 from workflow.admin import error_text
 from workflow.admin.common import project_records
-from workflow.exceptions import DomainError
 
 from .common import AudienceAdmin, on_a_writing_team
 

@@ -24,9 +24,9 @@ from audience.models import AudienceSignal, SignalImport
 from audience.selectors import audience_projects_for, is_writing_team
 from audience.selectors.quiet import quiet_locks_for
 from audience.services import signals as services
+from common.errors import DomainError
 from workflow.admin import error_text
 from workflow.admin.common import project_records
-from workflow.exceptions import DomainError
 
 from .common import AudienceAdmin, cite_url, on_a_writing_team, sees_audience
 

@@ -15,8 +15,9 @@ from rest_framework.response import Response
 
 from audience.models import Episode, ReleaseBatch, TestClip
 from audience.services import episodes as services
-from mdprod.api import BoolFilter, ConditionalUpdateMixin, ErrorSerializer, IdFilter, etag_for
-from workflow.api import StrictSerializer
+from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin, etag_for
+from common.serializers import StrictSerializer
 from workflow.models import Project
 from workflow.services import project_lock
 

@@ -30,8 +30,8 @@ from audience.selectors import audience_projects_for, is_writing_team
 from audience.selectors import feedback as selectors
 from audience.selectors.quiet import QuietLock, quiet_locks_for, quiet_rule_list_for
 from audience.services import quiet as services
-from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
-from workflow.api import StrictSerializer
+from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 
 from .common import scoped_project
 

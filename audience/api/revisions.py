@@ -23,8 +23,8 @@ from audience.selectors import audience_projects_for
 from audience.selectors import revisions as selectors
 from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
-from mdprod.api import ErrorSerializer, IdFilter
-from workflow.api import StrictSerializer
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from workflow.models import Project
 
 ERRORS = {

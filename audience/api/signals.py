@@ -30,8 +30,8 @@ from audience.selectors import audience_projects_for
 from audience.selectors.quiet import quiet_locks_for
 from audience.selectors.revisions import citing_evidence
 from audience.services import signals as services
-from mdprod.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter, JSONParser
-from workflow.api import StrictSerializer
+from common.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter, JSONParser
+from common.serializers import StrictSerializer
 from workflow.models import Project
 
 MAX_UPLOAD_MB = 10

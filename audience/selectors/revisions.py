@@ -42,6 +42,7 @@ from audience.models import AudienceSignal, Episode, Revision, RevisionEvidence
 from audience.selectors import PRODUCER_SIDE_ROLES, audience_projects_for
 from audience.selectors.quiet import QuietView, quiet_locks_for
 from audience.services.revisions import term_counts
+from common.values import RATE_PLACES
 from contracts.models.metrics import EpisodeMetric
 from workflow.models import Organisation, Project
 from workflow.selectors import memberships_of
@@ -59,7 +60,6 @@ METRIC_LABELS = {
     "completion_rate": _("completion rate"),
 }
 AVERAGE_PLACES = Decimal("0.1")
-RATE_PLACES = Decimal("0.0001")
 PERCENT_PLACES = Decimal("0.1")
 # Before any signal: where a project has no revision yet, all its signals are new.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

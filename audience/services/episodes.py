@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audience.models import Episode, ReleaseBatch, TestClip
 from audience.selectors import PLATFORM_SIDE_ROLES, PRODUCER_SIDE_ROLES
-from workflow.exceptions import DomainError, PermissionDenied
+from common.errors import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.selectors import memberships_of
 from workflow.services import project_lock

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audience.models import QuietReveal, QuietRule
 from audience.selectors import is_writing_team
-from workflow.exceptions import DomainError, PermissionDenied
+from common.errors import DomainError, PermissionDenied
 from workflow.models import Project
 
 

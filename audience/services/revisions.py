@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audience.models import AudienceSignal, Episode, Revision, RevisionEvidence, SignalTerm
 from audience.selectors import is_writing_team
-from workflow.exceptions import DomainError, PermissionDenied
+from common.errors import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.services import project_lock
 

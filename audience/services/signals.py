@@ -44,8 +44,9 @@ from django.utils.translation import gettext_lazy as _
 from audience.models import AudienceSignal, Episode, SignalImport, SignalTerm, TestClip
 from audience.selectors import PLATFORM_SIDE_ROLES, PRODUCER_SIDE_ROLES
 from audience.text import hash_author, normalise, redact, terms, text_key
-from contracts.services.metrics import RowError, csv_dict_rows, parse_whole
-from workflow.exceptions import PermissionDenied
+from common.errors import PermissionDenied
+from common.spreadsheets import RowError, csv_dict_rows
+from common.values import parse_whole
 from workflow.models import Organisation, Project
 from workflow.selectors import memberships_of
 from workflow.services import project_lock

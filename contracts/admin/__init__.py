@@ -19,11 +19,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts import selectors, services
 from contracts.models import Budget, BudgetLine, TierPolicy
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import SectionTable, project_records, project_section
-from workflow.exceptions import DomainError
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
 from workflow.templatetags.money import cny

@@ -16,11 +16,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts.models import Contract
 from contracts.selectors.agreements import contract_financials_visible, contract_list_for
 from contracts.services import agreements as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
-from workflow.exceptions import DomainError
 from workflow.models import Membership, Project
 from workflow.selectors import organisations_of
 

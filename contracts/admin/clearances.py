@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts import selectors, services
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin
-from workflow.exceptions import DomainError
 from workflow.models import Membership, Organisation, Project
 from workflow.selectors import memberships_of, project_list_for
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts.models import Clearance, Contract, Document
 from contracts.selectors import clearance_list_for
 from contracts.selectors.agreements import contract_list_for
@@ -25,7 +26,6 @@ from contracts.services.documents import (
     size_limit_label,
 )
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
-from workflow.exceptions import DomainError
 from workflow.models import Membership, Project
 from workflow.selectors import memberships_of, project_list_for
 

@@ -22,12 +22,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin, ReadOnlyInline
-from workflow.exceptions import DomainError
 from workflow.models import Membership, Organisation
 from workflow.permissions import CONTENT_MANAGER
 from workflow.selectors import memberships_of

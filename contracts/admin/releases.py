@@ -15,12 +15,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
 from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
 from workflow.admin import state_badge
 from workflow.admin.common import ReadOnlyScopedAdmin
-from workflow.exceptions import DomainError
 
 FORM_PAGE = engines["django"].from_string(
     """{% extends "admin/base_site.html" %}

@@ -21,10 +21,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin, etag_for
+from common.serializers import StrictSerializer
 from contracts import selectors, services
 from contracts.models import Budget, BudgetLine, TierPolicy
-from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter, etag_for
-from workflow.api import StrictSerializer
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
 from workflow.services import project_lock

@@ -21,11 +21,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin
+from common.serializers import StrictSerializer
+from common.values import MONEY
 from contracts.models import Contract
 from contracts.selectors.agreements import contract_financials_visible, contract_list_for
 from contracts.services import agreements as services
-from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter
-from workflow.api import StrictSerializer
 from workflow.services import project_lock
 
 from .clearances import ERRORS, scoped_project
@@ -38,7 +40,6 @@ CONFLICT = {
         "`contract_offer_not_allowed` or `concurrent_update`.",
     )
 }
-MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 10, "decimal_places": 4}
 PARTIES_ONLY = " Parties only: absent for regulators."
 

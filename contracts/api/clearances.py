@@ -13,10 +13,11 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from contracts import selectors, services
 from contracts.models import Clearance
-from mdprod.api import ErrorSerializer, IdFilter
-from workflow.api import OrganisationRefSerializer, StrictSerializer
+from workflow.api import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
 

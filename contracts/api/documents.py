@@ -13,13 +13,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from contracts.models import Clearance, Contract, Document
 from contracts.selectors import clearance_list_for
 from contracts.selectors.agreements import contract_list_for
 from contracts.selectors.documents import document_list_for
 from contracts.services.documents import ALLOWED_TYPES, allowed_types_label, document_upload
-from mdprod.api import ErrorSerializer, IdFilter
-from workflow.api import StrictSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
 

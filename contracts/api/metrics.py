@@ -17,11 +17,11 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from contracts.models.metrics import EpisodeMetric
 from contracts.selectors import metrics as selectors
 from contracts.services import metrics as services
-from mdprod.api import ErrorSerializer, IdFilter
-from workflow.api import StrictSerializer
 
 RATE = {"max_digits": 5, "decimal_places": 4}
 MONEY = {"max_digits": 16, "decimal_places": 2}

@@ -32,14 +32,15 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin, etag_for
+from common.serializers import StrictSerializer
+from common.values import MONEY
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
-from mdprod.api import ConditionalUpdateMixin, ErrorSerializer, IdFilter, etag_for
-from workflow.api import StrictSerializer
 from workflow.services import project_lock
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
     403: OpenApiResponse(

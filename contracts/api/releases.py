@@ -14,11 +14,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from contracts.models import Clearance, Release
 from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
-from mdprod.api import ErrorSerializer, IdFilter
-from workflow.api import StrictSerializer
 from workflow.models import ProjectState
 
 from .clearances import ERRORS, scoped_project

@@ -6,10 +6,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.values import MONEY
 from workflow.models import Organisation, Project, TimeStampedModel
 from workflow.provinces import Province
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class Budget(TimeStampedModel):

@@ -25,10 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from common.values import MONEY
 from workflow.models import Project, TimeStampedModel
 from workflow.permissions import CONTENT_MANAGER, PRODUCER, Actor
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class OnProject:

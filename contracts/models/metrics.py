@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from common.values import MONEY
 from workflow.models import Project, TimeStampedModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 5, "decimal_places": 4}
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 

@@ -29,12 +29,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflow.exceptions import DomainError
+from common.errors import DomainError
+from common.values import MONEY
 from workflow.models import Project, TimeStampedModel
 
 from .agreements import Contract
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 10, "decimal_places": 4}
 
 

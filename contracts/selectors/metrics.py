@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 
+from common.values import RATE_PLACES
 from contracts.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
 from workflow.models import Membership, Organisation, Project
 from workflow.selectors import memberships_of
@@ -33,7 +34,6 @@ PRODUCER_READERS = frozenset({R.PRODUCER, R.ORG_ADMIN})
 PLATFORM_READERS = frozenset({R.CONTENT_MANAGER, R.ORG_ADMIN})
 WEIGHTED = DecimalField(max_digits=30, decimal_places=4)
 MONEY_TOTAL = DecimalField(max_digits=16, decimal_places=2)
-RATE_PLACES = Decimal("0.0001")
 
 
 def metric_projects_q(user) -> Q:

@@ -12,9 +12,9 @@ from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import csv_text
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.selectors.agreements import contract_list_for
-from mdprod.spreadsheets import csv_text
 from workflow.models import Membership, Organisation
 from workflow.selectors import memberships_of
 

@@ -27,10 +27,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts import clearance_numbers
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget, BudgetLine, Clearance
 from workflow import webhooks
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, PRODUCER
 from workflow.selectors import memberships_of

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract
 from workflow import webhooks
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.services import project_lock

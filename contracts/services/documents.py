@@ -28,9 +28,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts.models import Clearance, Contract
 from contracts.models.documents import Document
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.selectors import memberships_of

@@ -11,12 +11,11 @@ what a row is checked against cannot change during the import. Locking them woul
 a take-down for as long as a million-row file takes to import.
 """
 
-import csv
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -24,8 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
+from common.spreadsheets import RowError, csv_dict_rows
+from common.values import parse_date, parse_money, parse_rate, parse_whole
 from contracts.models.metrics import COUNT_FIELDS, METRIC_FIELDS, MONEY_FIELDS, EpisodeMetric
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.selectors import memberships_of
@@ -46,102 +47,12 @@ BULK_MAX_ROWS = 5000
 # millions of rows stay within a 64-bit integer and the totals' 20 digits.
 MAX_COUNT = 10**12
 MAX_MONEY = Decimal("9999999999.99")
-RATE_PLACES = Decimal("0.0001")
-
-# ASCII digits only: int() and Decimal() would also read other scripts' digits, and "1_000".
-_WHOLE = re.compile(r"[0-9]+")
-_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class MetricsNotAccepted(DomainError):
     status_code = 409
     code = "metrics_not_accepted"
     default_detail = _("Metrics are recorded for released titles only.")
-
-
-# Parsing one value ------------------------------------------------------------------------------
-# Each parser takes what a CSV cell or a JSON value holds (text, or an int / Decimal / date) and
-# returns the value or raises ValidationError with the message for that field.
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):  # JSON true/false is not a number
-        raise ValidationError(_("Enter a number, not true or false."))
-    return str(value).strip()
-
-
-def _required(value: Any) -> str:
-    text = _text(value)
-    if not text:
-        raise ValidationError(_("This field is required."))
-    return text
-
-
-def parse_whole(value: Any, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        text = _required(value)
-        if not _WHOLE.fullmatch(text):
-            raise ValidationError(_("Enter a whole number of zero or more, e.g. 1200."))
-        number = int(text)
-    if number < minimum:
-        raise ValidationError(_("Enter a whole number of at least %(min)d.") % {"min": minimum})
-    if number > maximum:
-        raise ValidationError(_("Enter a whole number of at most %(max)d.") % {"max": maximum})
-    return number
-
-
-def _decimal(text: str, message) -> Decimal:
-    if not _DECIMAL.fullmatch(text):
-        raise ValidationError(message)
-    try:
-        return Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-        raise ValidationError(message) from exc
-
-
-def parse_rate(value: Any) -> Decimal:
-    """A fraction 0..1 (``0.452``) or a percentage (``45.2%``), rounded to 4 decimal places."""
-    message = _("Enter a fraction from 0 to 1 (e.g. 0.452) or a percentage (e.g. 45.2%).")
-    text = _required(value)
-    if text.endswith("%"):
-        rate = _decimal(text[:-1].strip(), message) / 100
-    else:
-        rate = _decimal(text, message)
-    if rate > 1:
-        raise ValidationError(message)
-    return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def parse_money(value: Any) -> Decimal:
-    message = _("Enter an amount in CNY of zero or more, e.g. 1234.50.")
-    amount = _decimal(_required(value), message)
-    if amount.as_tuple().exponent < -2:
-        raise ValidationError(_("Use at most 2 decimal places."))
-    if amount > MAX_MONEY:
-        raise ValidationError(_("Enter an amount of at most %(max)s.") % {"max": MAX_MONEY})
-    return amount
-
-
-def parse_date(value: Any, *, today: date) -> date:
-    if isinstance(value, date):
-        day = value
-    else:
-        text = _required(value)
-        message = _("Enter a date as YYYY-MM-DD, e.g. 2026-03-01.")
-        if not _DATE.fullmatch(text):
-            raise ValidationError(message)
-        try:
-            day = date.fromisoformat(text)
-        except ValueError as exc:
-            raise ValidationError(message) from exc
-    if day > today:
-        raise ValidationError(_("The date is in the future."))
-    return day
 
 
 def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict[str, str]]:
@@ -160,8 +71,8 @@ def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict
         "project": lambda v: parse_whole(v, minimum=1, maximum=2**63 - 1),
         "episode": lambda v: parse_whole(v, minimum=1, maximum=32767),
         "date": lambda v: parse_date(v, today=today),
-        **{name: parse_whole for name in COUNT_FIELDS},
-        **{name: parse_money for name in MONEY_FIELDS},
+        **{name: partial(parse_whole, maximum=MAX_COUNT) for name in COUNT_FIELDS},
+        **{name: partial(parse_money, maximum=MAX_MONEY) for name in MONEY_FIELDS},
     }
     for name in COLUMNS:
         parser = parsers.get(name, parse_rate)
@@ -177,74 +88,6 @@ def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict
     return values, errors
 
 
-# Reading a CSV file -----------------------------------------------------------------------------
-
-
-class NumberedLines:
-    """The stream's lines, remembering the number of the first line of the current record."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._lines = iter(stream)
-        self.number = 0
-        self.record_start: int | None = None
-
-    def __iter__(self) -> "NumberedLines":
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.number += 1
-        if self.record_start is None and line.strip("\r\n"):
-            self.record_start = self.number  # blank lines between records are skipped
-        return line
-
-
-def csv_dict_rows(
-    stream: IO[str],
-    *,
-    columns: Sequence[str],
-    required: Sequence[str | tuple[str, ...]],
-    normalise: Callable[[str], str] = str.strip,
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows of a CSV file, each with the line of the file it starts on (header: 1).
-
-    The header (names passed through ``normalise``) is checked at once: a missing column (an
-    item of ``required``; a tuple is "one of these", reported by its first name), a column not
-    in ``columns`` or one named twice is refused (on ``header``) before any row is read. Blank
-    lines are skipped and keep the numbering right. Shared by the metrics and signals imports.
-    """
-    lines = NumberedLines(stream)
-    reader = csv.DictReader(lines)
-    header = [normalise(name or "") for name in (reader.fieldnames or [])]
-    problems = []
-    if not header:
-        problems.append(str(_("The file is empty; the first line must name the columns.")))
-    else:
-        missing = [
-            names[0] if isinstance(names, tuple) else names
-            for names in required
-            if not set((names,) if isinstance(names, str) else names) & set(header)
-        ]
-        unknown = [name for name in header if name not in columns]
-        if missing:
-            problems.append(str(_("missing columns: %(names)s")) % {"names": ", ".join(missing)})
-        if unknown:
-            problems.append(str(_("unknown columns: %(names)s")) % {"names": ", ".join(unknown)})
-        if len(set(header)) != len(header):
-            problems.append(str(_("a column is named twice")))
-    if problems:
-        raise ValidationError({"header": "; ".join(problems)})
-    reader.fieldnames = header
-
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        lines.record_start = None
-        for row in reader:
-            yield lines.record_start or lines.number, row
-            lines.record_start = None
-
-    return rows()
-
-
 def metrics_csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """The data rows of a metrics CSV, each with the line of the file it starts on (header: 1).
 
@@ -255,20 +98,6 @@ def metrics_csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 # The import -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return str(_("row %(row)d: %(field)s: %(message)s")) % {
-            "row": self.row,
-            "field": self.field,
-            "message": self.message,
-        }
 
 
 @dataclass

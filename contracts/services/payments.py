@@ -27,11 +27,11 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.models.metrics import EpisodeMetric
 from contracts.models.payments import MILESTONE_TRANSITIONS, Milestone
 from contracts.services.agreements import contract_lock
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import ProjectTransition
 from workflow.permissions import CONTENT_MANAGER
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER

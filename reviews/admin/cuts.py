@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from reviews.admin.forms import add_errors, lines, parse_finding, render_form_page
 from reviews.models import CutEpisode, CutSubmission, FeedbackItem
 from reviews.models.cuts import cut_summary
@@ -26,7 +27,6 @@ from workflow.admin.common import (
     ReadOnlyScopedAdmin,
     state_badge,
 )
-from workflow.exceptions import DomainError
 from workflow.models import Membership, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.selectors import organisations_of, project_list_for

@@ -18,11 +18,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
-from workflow.exceptions import DomainError
 from workflow.models import Membership, Organisation
 from workflow.selectors import memberships_of
 

@@ -13,13 +13,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import DomainError
 from reviews.admin.forms import add_errors, render_form_page
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import feedback_item_list_for
 from reviews.services import feedback as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin
-from workflow.exceptions import DomainError
 from workflow.permissions import PRODUCER
 
 

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from mdprod.spreadsheets import csv_text
+from common.errors import DomainError
+from common.spreadsheets import csv_text
 from reviews.admin.filings import DecisionForm
 from reviews.admin.forms import DecisionAdminMixin, parse_finding
 from reviews.api.finals import PlatformReportRowSerializer
@@ -30,7 +31,6 @@ from reviews.selectors import finals as selectors
 from reviews.services import finals as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text
 from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin, is_member
-from workflow.exceptions import DomainError
 from workflow.models import Membership
 from workflow.selectors import organisations_of, project_list_for
 

@@ -13,7 +13,7 @@ from django.template import engines
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from workflow.exceptions import DomainError
+from common.errors import DomainError
 
 # One small page for the admin's custom forms (decide, respond), kept with the code that uses it.
 FORM_PAGE = engines["django"].from_string(

@@ -9,10 +9,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from reviews.models import Criterion, Rubric
 from reviews.services import rubrics as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
-from workflow.exceptions import DomainError
 from workflow.models import Organisation
 from workflow.selectors import organisations_of
 

@@ -7,13 +7,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from reviews.api.feedback import FeedbackItemSerializer, NewFeedbackItemSerializer
 from reviews.models import CutEpisode, CutSubmission
 from reviews.models.cuts import cut_summary
 from reviews.selectors.cuts import cut_submission_detail_for, cut_submission_list_for
 from reviews.services import cuts as services
-from workflow.api import StrictSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
 from workflow.services import COMMENT_MAX_LENGTH

@@ -20,12 +20,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from mdprod.api import BoolFilter, ConditionalUpdateMixin, ErrorSerializer, IdFilter
+from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.conditional import ConditionalUpdateMixin
+from common.errors import PermissionDenied
+from common.serializers import StrictSerializer
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
-from workflow.api import StrictSerializer
-from workflow.exceptions import PermissionDenied
 from workflow.models import Membership, ProjectState
 
 User = get_user_model()

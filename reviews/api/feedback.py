@@ -6,11 +6,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import feedback_item_list_for
 from reviews.services import feedback as services
-from workflow.api import StrictSerializer
 
 
 class FeedbackItemSerializer(serializers.ModelSerializer):

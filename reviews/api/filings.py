@@ -6,12 +6,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import ErrorSerializer, IdFilter
+from common.api import ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.models import RegulatoryReview
 from reviews.selectors.filings import regulatory_review_list_for, regulatory_review_queue_for
 from reviews.services import filings as services
-from workflow.api import OrganisationRefSerializer, StrictSerializer
+from workflow.api import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.services import COMMENT_MAX_LENGTH
 

@@ -18,16 +18,17 @@ from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
-from mdprod.spreadsheets import csv_text
+from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.errors import PermissionDenied
+from common.serializers import StrictSerializer
+from common.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.api.filings import ProjectRefSerializer
 from reviews.models import ChecklistConfirmation, ChecklistItem, ProjectLoss, RegulatoryReview
 from reviews.selectors import finals as selectors
 from reviews.services import finals as services
 from reviews.services.filings import Outcome
-from workflow.api import OrganisationRefSerializer, StrictSerializer
-from workflow.exceptions import PermissionDenied
+from workflow.api import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
 from workflow.services import COMMENT_MAX_LENGTH
@@ -161,7 +162,7 @@ class PlatformReportQuerySerializer(StrictSerializer):
 
 
 class ReportCSVRenderer(renderers.BaseRenderer):
-    """Rows as CSV, through the CSV the admin's export writes too (``mdprod.spreadsheets``)."""
+    """Rows as CSV, through the CSV the admin's export writes too (``common.spreadsheets``)."""
 
     media_type = "text/csv"
     format = "csv"

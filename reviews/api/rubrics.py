@@ -8,10 +8,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from mdprod.api import BoolFilter, ErrorSerializer, IdFilter
+from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.serializers import StrictSerializer
 from reviews.models import Criterion, Rubric
 from reviews.services import rubrics as services
-from workflow.api import StrictSerializer
 from workflow.selectors import platform_list
 
 

@@ -15,10 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.values import MONEY
 from reviews.models import RegulatoryReview
 from workflow.models import Organisation, Project, TimeStampedModel
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class FinalReviewManager(models.Manager):

@@ -3,10 +3,10 @@ greenlight (and, after a tier change, for starting production)."""
 
 from django.utils.translation import gettext as _
 
+from common.errors import DomainError
 from reviews.models import RegulatoryReview
 from reviews.services import filings
 from workflow.effects import after
-from workflow.exceptions import DomainError
 from workflow.guards import guard
 
 Review = RegulatoryReview

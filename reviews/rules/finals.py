@@ -11,11 +11,11 @@ bypass the review.
 
 from django.utils.translation import gettext as _
 
+from common.errors import DomainError
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.rules.feedback import must_fix_reasons
 from reviews.services import finals
 from workflow.effects import after
-from workflow.exceptions import DomainError
 from workflow.guards import guard
 from workflow.models import ProjectState
 

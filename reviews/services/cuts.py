@@ -19,9 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from reviews.models import CutEpisode, CutSubmission, FeedbackItem
 from reviews.services.feedback import feedback_items_add
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition

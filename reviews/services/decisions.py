@@ -13,11 +13,12 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
 from contracts.models import Clearance
 from contracts.services import clearance_record
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_items_add
-from workflow.exceptions import ConcurrentUpdate, DomainError
+from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Organisation, Project
 from workflow.provinces import Province
 from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition

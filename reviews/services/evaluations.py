@@ -18,10 +18,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import DomainError, PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.services.feedback import feedback_items_add
 from workflow import guards, webhooks
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.selectors import memberships_of

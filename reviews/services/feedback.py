@@ -8,10 +8,11 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import PLATFORM_INTERNAL
 from workflow import webhooks
-from workflow.exceptions import ConcurrentUpdate, DomainError, PermissionDenied
+from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts.models import Clearance
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.decisions import (
@@ -44,7 +45,6 @@ from reviews.services.decisions import (
     supersede,
 )
 from workflow import webhooks
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Project, ProjectState
 from workflow.selectors import memberships_of
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError, PermissionDenied
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget
 from contracts.selectors import budget_totals
 from reviews.models import (
@@ -51,7 +52,6 @@ from reviews.services.decisions import (
     supersede,
 )
 from workflow import webhooks
-from workflow.exceptions import DomainError, PermissionDenied
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import PRODUCER
 from workflow.selectors import memberships_of

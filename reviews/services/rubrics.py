@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import PermissionDenied
 from reviews.models import Criterion, Rubric
-from workflow.exceptions import PermissionDenied
 from workflow.models import Membership, Organisation
 from workflow.selectors import memberships_of
 

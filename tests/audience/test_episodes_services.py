@@ -10,9 +10,9 @@ from django.utils import timezone
 from audience.models import AudienceSignal, Episode, ReleaseBatch, SignalImport
 from audience.models import TestClip as Clip
 from audience.services import episodes as services
+from common.errors import PermissionDenied
 from tests.audience.conftest import BATCH_1_RELEASED_AT, BATCH_2_RELEASED_AT
 from tests.conftest import put_in_state
-from workflow.exceptions import PermissionDenied
 from workflow.models import Project
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

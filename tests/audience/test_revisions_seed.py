@@ -1,4 +1,4 @@
-"""The seed's audience story (workflow/management/demo_audience.py), run on a released title the
+"""The seed's audience story (devdata/demo_audience.py), run on a released title the
 way ``seed_demo`` runs it: ``@audience`` then ``@metrics``."""
 
 from decimal import Decimal
@@ -14,8 +14,8 @@ from audience.selectors.revisions import (
     revision_list_for,
     revision_outcome,
 )
-from workflow.management import demo_audience
-from workflow.management.demo_production import ProductionStage
+from devdata import demo_audience
+from devdata.demo_production import ProductionStage
 
 
 @pytest.fixture

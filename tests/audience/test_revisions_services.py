@@ -9,9 +9,9 @@ from django.utils import timezone
 from audience.models import Revision, RevisionEvidence
 from audience.selectors.revisions import evidence_then_and_now, revision_list_for
 from audience.services.revisions import RevisionsClosed, revision_record
+from common.errors import PermissionDenied
 from tests.audience.revision_helpers import Signals
 from tests.conftest import put_in_state
-from workflow.exceptions import PermissionDenied
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from audience.models import AudienceSignal, SignalImport, SignalTerm
 from audience.models import TestClip as Clip
 from audience.services.signals import SignalRowsInvalid, signals_csv_rows, signals_import
 from audience.text import hash_author
-from workflow.exceptions import PermissionDenied
+from common.errors import PermissionDenied
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BOT_TEXT = "关注主页领取免费会员全集"  # 12 characters: long enough to be judged

@@ -6,12 +6,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.errors import PermissionDenied
 from contracts import rules, selectors, services
 from contracts.models import Budget, BudgetLine
 from contracts.services import BudgetExists, BudgetLocked, BudgetStatusConflict
 from workflow import effects, guards
 from workflow import services as workflow_services
-from workflow.exceptions import GuardsNotMet, PermissionDenied
+from workflow.exceptions import GuardsNotMet
 from workflow.models import Project
 
 D = Decimal

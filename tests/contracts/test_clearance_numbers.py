@@ -259,7 +259,7 @@ def test_expiry_cannot_precede_the_issue_date(world, make_project):
 
 
 def test_the_issuing_organisation_still_records_its_own_numbers(world, make_project):
-    from workflow.exceptions import PermissionDenied
+    from common.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         record(

@@ -5,12 +5,13 @@ from collections import defaultdict
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.errors import DomainError
 from contracts import rules, services
 from contracts.models import Budget
 from tests.concurrency import race
 from workflow import guards
 from workflow import services as workflow_services
-from workflow.exceptions import ConcurrentUpdate, DomainError
+from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Project
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

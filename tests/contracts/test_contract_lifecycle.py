@@ -2,9 +2,9 @@
 
 import pytest
 
+from common.errors import PermissionDenied
 from contracts.models import Contract
 from contracts.services import agreements as services
-from workflow.exceptions import PermissionDenied
 from workflow.models import ProjectState, WebhookDelivery, WebhookSubscription
 
 from .contract_helpers import active_contract, fresh, offer, sent_contract, signed_contract

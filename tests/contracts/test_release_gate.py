@@ -9,12 +9,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from common.errors import PermissionDenied
 from contracts.models import Clearance, Release
 from contracts.services import clearance_record
 from contracts.services import releases as services
 from contracts.tasks import release_scheduled
 from workflow import guards
-from workflow.exceptions import PermissionDenied
 from workflow.guards import unmet
 from workflow.models import Membership, Notification, ProjectTransition
 from workflow.services import project_transition

@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 
 from audience.services.episodes import clip_create
 from audience.services.quiet import quiet_rule_create
+from devdata import demo_audience, demo_production
+from devdata.management.commands import seed_demo
 from workflow import keys, webhooks
-from workflow.management import demo_audience, demo_production
-from workflow.management.commands import seed_demo
 from workflow.models import Organisation, Project, WebhookDelivery
 
 # Tables whose rows nothing here may change (keys' last use and tokens do change).

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from common.errors import PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.selectors.evaluations import evaluation_aggregate, evaluation_list_for
 from reviews.services import evaluations as services
@@ -22,7 +23,7 @@ from tests.reviews.evaluation_helpers import (
     submit_proposal,
 )
 from workflow import guards
-from workflow.exceptions import GuardsNotMet, PermissionDenied
+from workflow.exceptions import GuardsNotMet
 from workflow.models import Membership, Project, ProjectTransition
 from workflow.services import project_transition
 

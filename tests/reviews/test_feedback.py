@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.errors import PermissionDenied
 from reviews.models import FeedbackItem
 from reviews.rules.feedback import must_fix_items_addressed
 from reviews.services.feedback import (
@@ -12,7 +13,7 @@ from reviews.services.feedback import (
     feedback_items_add,
 )
 from workflow import services
-from workflow.exceptions import GuardsNotMet, PermissionDenied
+from workflow.exceptions import GuardsNotMet
 
 ITEMS = [
     {"text": "Move the reveal before the paywall.", "category": "content", "severity": "must_fix"},

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import PermissionDenied
 from contracts.models import Clearance
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.rules.filings import planning_filing_reasons
@@ -20,7 +21,6 @@ from reviews.services.filings import (
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.reviews.evaluation_helpers import put_decision
 from workflow import guards, services
-from workflow.exceptions import PermissionDenied
 from workflow.models import Project, ProjectTransition
 
 Review = RegulatoryReview

@@ -4,12 +4,13 @@ the producer; the platform's approval of the cut is refused with the missing ite
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.errors import PermissionDenied
 from reviews.models import ChecklistConfirmation, ComplianceChecklist
 from reviews.rules.finals import checklist_reasons
 from reviews.services import finals
 from tests.reviews.finals_helpers import confirm_checklist
 from workflow import services
-from workflow.exceptions import GuardsNotMet, PermissionDenied
+from workflow.exceptions import GuardsNotMet
 from workflow.models import Project
 
 ALL_DEFAULT = (

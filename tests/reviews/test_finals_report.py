@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from mdprod.spreadsheets import csv_text, safe_cell
+from common.spreadsheets import csv_text, safe_cell
 from reviews.models import RegulatoryReview
 from reviews.selectors.finals import platform_report
 from tests.reviews.finals_helpers import decide, step_at, to_final_review

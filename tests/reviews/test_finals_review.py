@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.errors import PermissionDenied
 from contracts.models import Budget, BudgetLine, Clearance
 from reviews.models import FeedbackItem, ProjectLoss
 from reviews.services import finals
@@ -21,7 +22,7 @@ from tests.reviews.finals_helpers import (
     to_final_review,
 )
 from workflow import services
-from workflow.exceptions import GuardsNotMet, PermissionDenied
+from workflow.exceptions import GuardsNotMet
 from workflow.models import Organisation, Project, ProjectTransition
 from workflow.selectors import transition_options
 

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from common.errors import PermissionDenied
 from reviews.models import Rubric
 from reviews.services.rubrics import rubric_publish
 from tests.reviews.evaluation_helpers import submit_proposal
-from workflow.exceptions import PermissionDenied
 
 V1 = "/api/v1/rubrics/"
 CRITERIA = [

@@ -41,6 +41,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from common.errors import DomainError, PermissionDenied
 from contracts import services as budgets
 from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget, BudgetLine, Clearance, Contract
 from contracts.services import agreements
@@ -49,7 +50,7 @@ from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryRe
 from reviews.services import cuts, evaluations, feedback, filings, finals
 from tests.factories import ProjectFactory
 from tests.reviews.evaluation_helpers import add_rater
-from workflow.exceptions import DomainError, PermissionDenied, TransitionNotAllowed
+from workflow.exceptions import TransitionNotAllowed
 from workflow.models import Project, ProjectState, ProjectTransition
 from workflow.services import project_transition, project_update
 

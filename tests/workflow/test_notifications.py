@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.errors import PermissionDenied
 from tests.factories import UserFactory
 from tests.reviews.evaluation_helpers import put_decision
 from workflow import notifications, services
-from workflow.exceptions import PermissionDenied
 from workflow.models import Notification, ProjectTransition
 from workflow.tasks import notify_project_transition, send_notification_email
 

@@ -3,13 +3,9 @@
 import pytest
 from django.core import mail
 
+from common.errors import PermissionDenied
 from workflow import services
-from workflow.exceptions import (
-    GuardsNotMet,
-    PermissionDenied,
-    TransitionNotAllowed,
-    UnknownTransition,
-)
+from workflow.exceptions import GuardsNotMet, TransitionNotAllowed, UnknownTransition
 from workflow.models import Project, ProjectState, ProjectTransition
 from workflow.selectors import transition_names
 

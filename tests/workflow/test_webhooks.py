@@ -18,9 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from common.errors import PermissionDenied
 from tests.factories import MembershipFactory, UserFactory
 from workflow import webhooks
-from workflow.exceptions import PermissionDenied
 from workflow.models import (
     Deadline,
     DeadlineKind,

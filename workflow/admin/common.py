@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
-from mdprod.spreadsheets import csv_text
-from workflow.exceptions import DomainError
+from common.errors import DomainError
+from common.spreadsheets import csv_text
 from workflow.models import (
     Membership,
     Project,
@@ -214,7 +214,7 @@ def project_page_sections(project, user) -> list[tuple[object, SectionTable]]:
 class CSVExportMixin:
     """Adds the "Export as CSV" action: one row per selected object, with the changelist's
     columns (or ``csv_fields``), choices as their labels, times in local ISO form, and every
-    cell made formula-safe (``mdprod.spreadsheets``)."""
+    cell made formula-safe (``common.spreadsheets``)."""
 
     csv_fields: tuple[str, ...] | None = None
     csv_filename: str | None = None

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import DomainError
 from workflow import keys
-from workflow.exceptions import DomainError
 from workflow.models import ApiKey, ApiKeyScope, Organisation
 
 from .common import ScopedModelAdmin, error_text

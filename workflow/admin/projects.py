@@ -18,10 +18,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
-from mdprod.spreadsheets import safe_cell
+from common.errors import DomainError
+from common.spreadsheets import safe_cell
 from workflow import services
 from workflow.deadlines import deadlines_of_project
-from workflow.exceptions import DomainError
 from workflow.models import (
     Deadline,
     Organisation,

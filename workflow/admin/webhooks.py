@@ -13,8 +13,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.errors import DomainError
 from workflow import webhooks
-from workflow.exceptions import DomainError
 from workflow.models import Organisation, WebhookDelivery, WebhookEventType, WebhookSubscription
 
 from .common import ScopedModelAdmin, error_text

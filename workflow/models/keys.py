@@ -63,6 +63,8 @@ class ApiKey(TimeStampedModel):
 
     # Set only on the instance that ``keys.api_key_create`` returns: the token, shown once.
     token: str | None = None
+    # How request plumbing (``common.conditional``) tells a key's request from a person's.
+    is_api_key = True
 
     class Meta:
         verbose_name = _("API key")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflow.exceptions import DomainError, PermissionDenied
+from common.errors import DomainError, PermissionDenied
 from workflow.models import (
     Membership,
     Organisation,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from audience.services import signals as services
-from workflow.exceptions import DomainError
+from common.errors import DomainError
 from workflow.models import Project
 
 HELP = f"""Import audience signals (comments, danmu, reposts, tags) of one project from a CSV file.

@@ -1,13 +1,13 @@
 """The OpenAPI schema generator: drf-spectacular's, plus what ``ConditionalUpdateMixin`` adds.
 
-Its own module: ``mdprod.api`` is loaded while DRF itself is still importing (it holds the
+Its own module: ``common.api`` is loaded while DRF itself is still importing (it holds the
 pagination class), too early to import drf-spectacular's generator.
 """
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
-from mdprod.api import ErrorSerializer
+from common.api import ErrorSerializer
 
 IF_MATCH_PARAM = OpenApiParameter(
     "If-Match",

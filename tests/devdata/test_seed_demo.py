@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from workflow.management.commands import seed_demo
+from devdata.management.commands import seed_demo
 from workflow.models import Membership, Organisation, Project, ProjectTransition
 from workflow.routing import is_routed_to
 

@@ -1,11 +1,11 @@
-"""``manage.py generate_load --projects N``: realistic load data, fast (see ``contracts.load``)."""
+"""``manage.py generate_load --projects N``: realistic load data, fast (see ``devdata.load``)."""
 
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from contracts import load
+from devdata import load
 
 
 class Command(BaseCommand):

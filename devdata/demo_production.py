@@ -296,7 +296,7 @@ class ProductionStage:
         )
         seed = sum(map(ord, self.project.title))
         # Titles with an audience story (@audience): episodes live by batch, revised ones lifted.
-        from workflow.management.demo_audience import metric_plan
+        from devdata.demo_audience import metric_plan
 
         plan = metric_plan(self.project, went_live)
         rows = []
@@ -337,7 +337,7 @@ class ProductionStage:
 
     def audience(self, producer, comment) -> None:
         """Episodes in two batches, batch 1's comments, a revision (``demo_audience``)."""
-        from workflow.management.demo_audience import audience_story
+        from devdata.demo_audience import audience_story
 
         audience_story(
             self.project, producer, went_live=timezone.now() - timedelta(days=METRIC_DAYS)

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from common.errors import DomainError
+from devdata.demo_production import ProductionStage
 from workflow import services
-from workflow.exceptions import DomainError
-from workflow.management.demo_production import ProductionStage
 from workflow.models import Membership, Organisation, Project
 
 DEMO_PASSWORD = "mdprod-demo"
@@ -136,7 +136,7 @@ class DemoProject:
 
 # Reusable stretches of the state graph. A step is (transition, actor username, comment); a step
 # whose name starts with "@" is an action run through a stage's services: the development stage's
-# below, the production stage's in workflow/management/demo_production.py.
+# below, the production stage's in devdata/demo_production.py.
 #   @file      the regulators approve the project's pending planning filings, in sequence
 #   @invite    the content manager invites the platform's raters (who have yet to score)
 #   @overdue   the project's review clocks ran out two days ago (the demo's late deadlines)

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 
-logger = logging.getLogger("mdprod.mail")
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 

@@ -4,15 +4,15 @@ import logging
 
 from django.core import mail
 
-from mdprod.mail import mail_log_path
+from common.mail import mail_log_path
 
 
 def test_each_message_is_one_log_line_and_the_whole_message_goes_to_the_mail_log(
     settings, tmp_path, caplog
 ):
-    settings.EMAIL_BACKEND = "mdprod.mail.LogEmailBackend"
+    settings.EMAIL_BACKEND = "common.mail.LogEmailBackend"
     settings.VAR_DIR = tmp_path
-    caplog.set_level(logging.INFO, logger="mdprod.mail")
+    caplog.set_level(logging.INFO, logger="common.mail")
 
     sent = mail.send_mass_mail(
         [
@@ -22,7 +22,7 @@ def test_each_message_is_one_log_line_and_the_whole_message_goes_to_the_mail_log
     )
 
     assert sent == 2
-    lines = [r.getMessage() for r in caplog.records if r.name == "mdprod.mail"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "common.mail"]
     assert lines == [
         f"E-mail to cm@example.com: [mdprod] Submitted (whole message in {mail_log_path()})",
         f"E-mail to a@example.com, b@example.com: [mdprod] 已通过 (whole message in {mail_log_path()})",
