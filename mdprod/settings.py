@@ -259,6 +259,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Webhooks: a subscription is disabled after this many failed delivery attempts in a row.
 MDPROD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MDPROD_WEBHOOK_DISABLE_AFTER", "10"))
+# Deliver to loopback and private addresses too (on-premises installs whose receivers are on the
+# inside). Off: only public addresses, checked again at delivery after resolving.
+MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS")
 # Reminders: days relative to the due time, then daily while overdue for this many days; from
 # the escalation day on, the responsible organisation's admins are told too.
 MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]

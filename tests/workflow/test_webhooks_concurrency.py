@@ -37,7 +37,10 @@ def test_racing_workers_send_a_delivery_once(world, make_project, receiver):  # 
     assert WebhookDelivery.objects.get().attempts == 1
 
 
-def test_racing_sweeps_record_an_overdue_deadline_once_per_subscriber(world, make_project):
+def test_racing_sweeps_record_an_overdue_deadline_once_per_subscriber(
+    world, make_project, settings
+):
+    settings.MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     subscribe(world.admin_a, world.studio_a, "http://127.0.0.1:9/", ["deadline.overdue"])
     now = timezone.now()
     for hours in (1, 5, 30):

@@ -12,6 +12,12 @@ Each delivery is a POST of the JSON payload, signed with the subscription's secr
     Mdprod-Webhook-Timestamp: <unix seconds>
     Mdprod-Webhook-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
 
+Deliveries go to public addresses only (``targets``: checked when subscribing, and at delivery
+on the resolved address that is then connected to; ``MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS``
+lifts that for on-premises installs). The log records ``HTTP <code> <standard phrase>`` for an
+answer and ``no HTTP response`` for anything else (refused, timed out, unknown host, refused by
+policy alike); the detail goes to the server log only.
+
 2xx is success; anything else (a redirect too: none is followed) is retried after 1 min, 5 min,
 30 min, 2 h and 6 h, six attempts in all, then given up. ``MDPROD_WEBHOOK_DISABLE_AFTER``
 failed attempts in a row (default 10) disable the subscription and notify the organisation's
@@ -25,6 +31,7 @@ from workflow.webhooks.delivery import (
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,
     MAX_ATTEMPTS,
+    NO_RESPONSE,
     TIMEOUT_SECONDS,
     disable_after,
     encode,
@@ -65,6 +72,7 @@ __all__ = [
     "HEADER_SIGNATURE",
     "HEADER_TIMESTAMP",
     "MAX_ATTEMPTS",
+    "NO_RESPONSE",
     "SECRET_PREFIX",
     "TIMEOUT_SECONDS",
     "URL_MAX_LENGTH",

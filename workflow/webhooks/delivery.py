@@ -2,10 +2,10 @@
 
 import hashlib
 import hmac
+import http
 import http.client
 import json
-import urllib.error
-import urllib.request
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +23,9 @@ from workflow.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from workflow.webhooks import targets
+
+logger = logging.getLogger(__name__)
 
 HEADER_ID = "Mdprod-Webhook-Id"
 HEADER_TIMESTAMP = "Mdprod-Webhook-Timestamp"
@@ -42,6 +45,11 @@ DEFAULT_DISABLE_AFTER = 10
 ERROR_MAX_LENGTH = 500
 RETRY_BATCH = 500
 USER_AGENT = "mdprod-webhooks/1"
+# What the delivery log says when no HTTP answer came back, whatever the reason: refused, reset,
+# timed out, no such host, TLS failure, an address mdprod does not deliver to. Telling these
+# apart would let a subscriber map a network through the log (which ports are open, which hosts
+# exist); the worker's log has the detail.
+NO_RESPONSE = "no HTTP response"
 
 
 def disable_after() -> int:
@@ -86,14 +94,6 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"{SIGNATURE_VERSION}={digest}"
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # answered as an HTTPError with the 3xx code: a failed attempt
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 @dataclass(frozen=True)
 class Outcome:
     ok: bool
@@ -101,23 +101,40 @@ class Outcome:
     error: str = ""
 
 
-def _post(url: str, *, body: bytes, headers: dict[str, str]) -> Outcome:
-    if urlsplit(url).scheme not in ("http", "https"):
-        return Outcome(False, error="not an http(s) URL")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+def http_error(code: int) -> str:
+    """``HTTP 503 Service Unavailable``: the code and its standard phrase (not the receiver's)."""
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return Outcome(False, exc.code, f"HTTP {exc.code} {exc.reason}")
-    except urllib.error.URLError as exc:
-        return Outcome(False, error=f"{type(exc.reason).__name__}: {exc.reason}")
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        return Outcome(False, error=f"{type(exc).__name__}: {exc}")
+        return f"HTTP {code} {http.HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
+
+
+def _post(url: str, *, body: bytes, headers: dict[str, str], delivery_id: int | None) -> Outcome:
+    """POST once, to an address checked as allowed (``targets``); redirects are not followed."""
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = None
+    try:
+        connection = targets.open_connection(url, timeout=TIMEOUT_SECONDS)
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        code = response.status
+        response.close()
+    except (targets.TargetRefused, OSError, http.client.HTTPException, ValueError) as exc:
+        logger.warning(
+            "Webhook delivery %s to %s: no HTTP response (%s: %s)",
+            delivery_id,
+            targets.target_of(url),
+            type(exc).__name__,
+            exc,
+        )
+        return Outcome(False, error=NO_RESPONSE)
+    finally:
+        if connection is not None:
+            connection.close()
     if 200 <= code < 300:
         return Outcome(True, code)
-    return Outcome(False, code, f"HTTP {code}")
+    return Outcome(False, code, http_error(code))
 
 
 def send(subscription: WebhookSubscription, delivery: WebhookDelivery) -> Outcome:
@@ -130,7 +147,7 @@ def send(subscription: WebhookSubscription, delivery: WebhookDelivery) -> Outcom
         HEADER_TIMESTAMP: str(timestamp),
         HEADER_SIGNATURE: sign(subscription.secret, timestamp, body),
     }
-    return _post(subscription.url, body=body, headers=headers)
+    return _post(subscription.url, body=body, headers=headers, delivery_id=delivery.pk)
 
 
 def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> str | None:

@@ -21,6 +21,7 @@ from workflow.models import (
 )
 from workflow.selectors import organisations_of
 from workflow.webhooks.delivery import enqueue_on_commit, lock_subscription
+from workflow.webhooks.targets import url_target_refused
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a format marker, not a secret)
 URL_MAX_LENGTH = 500
@@ -91,9 +92,22 @@ def clean_url(url: str) -> str:
     except ValidationError as exc:
         raise ValidationError({"url": _("Give an http or https URL.")}) from exc
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises for a port past 65535, which URLValidator lets through
+    except ValueError as exc:
+        raise ValidationError({"url": _("Give an http or https URL.")}) from exc
     if parts.username or parts.password:
         raise ValidationError(
             {"url": _("Leave credentials out of the URL: verify the signature instead.")}
+        )
+    if url_target_refused(url):
+        raise ValidationError(
+            {
+                "url": _(
+                    "Give a public address: webhooks are not delivered to loopback, private, "
+                    "link-local or other internal addresses."
+                )
+            }
         )
     return url
 
