@@ -14,7 +14,9 @@ Each delivery is a POST of the JSON payload, signed with the subscription's secr
 
 Deliveries go to public addresses only (``targets``: checked when subscribing, and at delivery
 on the resolved address that is then connected to; ``MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS``
-lifts that for on-premises installs). The log records ``HTTP <code> <standard phrase>`` for an
+lifts that for on-premises installs), at most ``MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET`` at a
+time to one ``host:port`` (``slots``; one over the cap waits 30 s without counting an attempt).
+The log records ``HTTP <code> <standard phrase>`` for an
 answer and ``no HTTP response`` for anything else (refused, timed out, unknown host, refused by
 policy alike); the detail goes to the server log only.
 

@@ -23,7 +23,7 @@ from workflow.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from workflow.webhooks import targets
+from workflow.webhooks import slots, targets
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ DEFAULT_DISABLE_AFTER = 10
 ERROR_MAX_LENGTH = 500
 RETRY_BATCH = 500
 USER_AGENT = "mdprod-webhooks/1"
+# A delivery whose target is at its concurrency cap waits this long (no attempt counted).
+BUSY_RETRY = timedelta(seconds=30)
 # What the delivery log says when no HTTP answer came back, whatever the reason: refused, reset,
 # timed out, no such host, TLS failure, an address mdprod does not deliver to. Telling these
 # apart would let a subscriber map a network through the log (which ports are open, which hosts
@@ -156,7 +158,9 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
     its subscription disabled).
 
     The row stays locked while the request runs (at most ``TIMEOUT_SECONDS``), so two workers
-    never send the same delivery at once.
+    never send the same delivery at once. A delivery whose target already has its
+    ``MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET`` requests in flight is not attempted: it is due
+    again in ``BUSY_RETRY`` (the minute's sweep picks it up), with no attempt counted.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -172,7 +176,13 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
         )
         if delivery is None or not delivery.subscription.is_active:
             return None
-        outcome = send(delivery.subscription, delivery)
+        try:
+            with slots.target_slot(targets.target_of(delivery.subscription.url)):
+                outcome = send(delivery.subscription, delivery)
+        except slots.TargetBusy:
+            delivery.next_attempt_at = now + BUSY_RETRY
+            delivery.save(update_fields=["next_attempt_at"])
+            return None
         _record(delivery, outcome, now)
     return delivery.status
 
