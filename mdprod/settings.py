@@ -262,6 +262,7 @@ MDPROD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MDPROD_WEBHOOK_DISABLE_AFTER"
 # Deliver to loopback and private addresses too (on-premises installs whose receivers are on the
 # inside). Off: only public addresses, checked again at delivery after resolving.
 MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS")
+MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS = int(os.environ.get("MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS", "20"))
 # Requests in flight to one host:port at a time, across all workers.
 MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET = int(
     os.environ.get("MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET", "4")

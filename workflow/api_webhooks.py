@@ -196,7 +196,16 @@ class WebhookSubscriptionViewSet(
     @extend_schema(
         summary="Subscribe (the signing secret is shown once, in this response)",
         request=WebhookSubscriptionCreateSerializer,
-        responses={201: IssuedWebhookSubscriptionSerializer, 400: INVALID, 403: ERRORS[403]},
+        responses={
+            201: IssuedWebhookSubscriptionSerializer,
+            400: INVALID,
+            403: ERRORS[403],
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`webhook_limit_reached`: the organisation has "
+                "`MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS` subscriptions already.",
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Hear of every transition",

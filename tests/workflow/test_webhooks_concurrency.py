@@ -1,5 +1,6 @@
 """Webhooks on PostgreSQL: racing workers send a delivery once, racing sweeps record an overdue
-deadline once per subscriber, and racing workers stay under the per-target cap."""
+deadline once per subscriber, racing admins stay under the subscription cap, and racing workers
+stay under the per-target cap."""
 
 import threading
 import time
@@ -14,7 +15,13 @@ from django.utils import timezone
 from tests.concurrency import race
 from tests.workflow.test_webhooks import receiver, subscribe  # noqa: F401  (a fixture)
 from workflow import webhooks
-from workflow.models import Deadline, DeadlineKind, Membership, WebhookDelivery
+from workflow.models import (
+    Deadline,
+    DeadlineKind,
+    Membership,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from workflow.reminders import reminders_sweep
 from workflow.services import project_transition
 from workflow.webhooks import delivery as webhooks_delivery
@@ -63,6 +70,22 @@ def test_racing_sweeps_record_an_overdue_deadline_once_per_subscriber(
     keys = Counter(WebhookDelivery.objects.values_list("subscription_id", "event_id"))
     assert len(keys) == 3
     assert set(keys.values()) == {1}
+
+
+def test_racing_admins_cannot_pass_the_subscription_cap(world, settings):
+    settings.MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS = 3
+
+    results = race(
+        worker=lambda index: subscribe(
+            world.admin_a, world.studio_a, f"https://hooks.example.com/{index}"
+        ),
+        threads=8,
+        indexed=True,
+    )
+
+    refused = [r for r in results if isinstance(r, webhooks.TooManySubscriptions)]
+    assert len(refused) == 5, results
+    assert WebhookSubscription.objects.filter(organisation=world.studio_a).count() == 3
 
 
 class SlowReceiver:

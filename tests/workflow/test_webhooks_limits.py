@@ -1,19 +1,78 @@
-"""Webhook limits: deliveries in flight per target."""
+"""Webhook limits: subscriptions per organisation, and deliveries in flight per target."""
 
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from django.core.cache import cache
 from django.db import connection, connections
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.workflow.test_webhooks import receiver, subscribe, withdraw  # noqa: F401  (a fixture)
+from tests.workflow.test_webhooks_api import admin_b  # noqa: F401  (a fixture)
 from workflow import webhooks
-from workflow.models import WebhookDelivery
+from workflow.models import WebhookDelivery, WebhookSubscription
 from workflow.services import project_transition
 from workflow.webhooks import slots, targets
 
+URL = "/api/v1/webhooks/"
 Status = WebhookDelivery.Status
+
+
+# Subscriptions per organisation
+
+
+def test_one_subscription_past_the_cap_is_a_409(world, api, admin_b, settings):  # noqa: F811
+    settings.MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS = 2
+    client = api(world.admin_a)
+
+    def create(n):
+        return client.post(
+            URL,
+            {"url": f"https://hooks.example.com/{n}", "event_types": ["project.transitioned"]},
+            format="json",
+        )
+
+    assert [create(n).status_code for n in range(2)] == [201, 201]
+    response = create(3)
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "webhook_limit_reached",
+        "detail": "The organisation has 2 webhook subscriptions, the most it may have; delete "
+        "one or subscribe an existing one to more event types.",
+    }
+    assert WebhookSubscription.objects.filter(organisation=world.studio_a).count() == 2
+    # Another organisation has a cap of its own.
+    assert subscribe(admin_b, world.studio_b, "https://hooks.example.com/b").pk
+
+
+def test_the_cap_defaults_to_twenty(world):
+    for n in range(20):
+        subscribe(world.admin_a, world.studio_a, f"https://hooks.example.com/{n}")
+
+    with pytest.raises(webhooks.TooManySubscriptions):
+        subscribe(world.admin_a, world.studio_a, "https://hooks.example.com/21")
+
+
+def test_the_admin_form_says_the_cap_is_reached(world, client, settings):
+    settings.MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS = 1
+    subscribe(world.admin_a, world.studio_a, "https://hooks.example.com/1")
+    client.force_login(world.admin_a)
+
+    response = client.post(
+        reverse("admin:workflow_webhooksubscription_add"),
+        {
+            "organisation": world.studio_a.pk,
+            "url": "https://hooks.example.com/2",
+            "event_types": ["project.transitioned"],
+        },
+    )
+
+    assert response.status_code == 200
+    assert "the most it may have" in response.content.decode()
+    assert WebhookSubscription.objects.count() == 1
 
 
 # Deliveries in flight per target

@@ -18,7 +18,8 @@ lifts that for on-premises installs), at most ``MDPROD_WEBHOOK_MAX_CONCURRENT_PE
 time to one ``host:port`` (``slots``; one over the cap waits 30 s without counting an attempt).
 The log records ``HTTP <code> <standard phrase>`` for an
 answer and ``no HTTP response`` for anything else (refused, timed out, unknown host, refused by
-policy alike); the detail goes to the server log only.
+policy alike); the detail goes to the server log only. An organisation has at most
+``MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS`` (default 20).
 
 2xx is success; anything else (a redirect too: none is followed) is retried after 1 min, 5 min,
 30 min, 2 h and 6 h, six attempts in all, then given up. ``MDPROD_WEBHOOK_DISABLE_AFTER``
@@ -56,6 +57,7 @@ from workflow.webhooks.subscriptions import (
     SECRET_PREFIX,
     URL_MAX_LENGTH,
     SubscriptionDisabled,
+    TooManySubscriptions,
     administered_organisations,
     can_manage_webhooks,
     clean_event_types,
@@ -80,6 +82,7 @@ __all__ = [
     "URL_MAX_LENGTH",
     "EventType",
     "SubscriptionDisabled",
+    "TooManySubscriptions",
     "administered_organisations",
     "can_manage_webhooks",
     "clean_event_types",

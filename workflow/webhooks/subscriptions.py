@@ -3,6 +3,7 @@
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -25,12 +26,26 @@ from workflow.webhooks.targets import url_target_refused
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a format marker, not a secret)
 URL_MAX_LENGTH = 500
+DEFAULT_MAX_SUBSCRIPTIONS = 20
 
 
 class SubscriptionDisabled(DomainError):
     status_code = 409
     code = "webhook_disabled"
     default_detail = _("The subscription is disabled; re-enable it first.")
+
+
+class TooManySubscriptions(DomainError):
+    status_code = 409
+    code = "webhook_limit_reached"
+    default_detail = _(
+        "The organisation has %(n)d webhook subscriptions, the most it may have; "
+        "delete one or subscribe an existing one to more event types."
+    )
+
+
+def max_subscriptions() -> int:
+    return int(getattr(settings, "MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS", DEFAULT_MAX_SUBSCRIPTIONS))
 
 
 # Who manages webhooks: the organisation's admins (a key never does: keys are never admins).
@@ -133,10 +148,19 @@ def webhook_subscribe(
     """Subscribe the organisation; the returned instance carries ``issued_secret``, once."""
     if not can_manage_webhooks(actor, organisation):
         raise PermissionDenied(_("Only an admin of the organisation can manage its webhooks."))
+    url = clean_url(url)
+    event_types = clean_event_types(event_types)
+    # The organisation row is the lock two admins subscribing at once queue on, so that the
+    # count below cannot be passed by both.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    limit = max_subscriptions()
+    existing = WebhookSubscription.objects.filter(organisation=organisation).count()
+    if existing >= limit:
+        raise TooManySubscriptions(TooManySubscriptions.default_detail % {"n": limit})
     subscription = WebhookSubscription.objects.create(
         organisation=organisation,
-        url=clean_url(url),
-        event_types=clean_event_types(event_types),
+        url=url,
+        event_types=event_types,
         secret=SECRET_PREFIX + secrets.token_urlsafe(32),
         created_by=actor,
     )
