@@ -267,6 +267,10 @@ MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS = int(os.environ.get("MDPROD_WEBHOOK_MAX_SUBSCR
 MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET = int(
     os.environ.get("MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET", "4")
 )
+# After a secret rotation the previous secret keeps signing (beside the new one) this long.
+MDPROD_WEBHOOK_SECRET_OVERLAP_HOURS = int(
+    os.environ.get("MDPROD_WEBHOOK_SECRET_OVERLAP_HOURS", "24")
+)
 # Reminders: days relative to the due time, then daily while overdue for this many days; from
 # the escalation day on, the responsible organisation's admins are told too.
 MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]

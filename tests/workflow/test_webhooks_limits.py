@@ -44,8 +44,12 @@ def test_one_subscription_past_the_cap_is_a_409(world, api, admin_b, settings): 
         "one or subscribe an existing one to more event types.",
     }
     assert WebhookSubscription.objects.filter(organisation=world.studio_a).count() == 2
-    # Another organisation has a cap of its own.
+    # Another organisation has a cap of its own,
     assert subscribe(admin_b, world.studio_b, "https://hooks.example.com/b").pk
+    # and a deleted subscription no longer counts.
+    first = WebhookSubscription.objects.filter(organisation=world.studio_a).first()
+    assert client.delete(f"{URL}{first.pk}/").status_code == 204
+    assert create(4).status_code == 201
 
 
 def test_the_cap_defaults_to_twenty(world):

@@ -90,10 +90,24 @@ def encode(payload: dict) -> bytes:
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The signature header's value: ``v1=`` + hex HMAC-SHA256 over ``<timestamp>.<body>``."""
+    """One signature: ``v1=`` + hex HMAC-SHA256 over ``<timestamp>.<body>``."""
     message = str(timestamp).encode() + b"." + body
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return f"{SIGNATURE_VERSION}={digest}"
+
+
+def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+    """The current secret, then the previous one while its overlap after a rotation lasts."""
+    found = [subscription.secret]
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret and expires is not None and now < expires:
+        found.append(subscription.previous_secret)
+    return found
+
+
+def signature_header(keys: list[str], timestamp: int, body: bytes) -> str:
+    """``v1=<hex>``, or ``v1=<new>,v1=<old>`` while a rotated secret still signs."""
+    return ",".join(sign(key, timestamp, body) for key in keys)
 
 
 @dataclass(frozen=True)
@@ -139,15 +153,20 @@ def _post(url: str, *, body: bytes, headers: dict[str, str], delivery_id: int | 
     return Outcome(False, code, http_error(code))
 
 
-def send(subscription: WebhookSubscription, delivery: WebhookDelivery) -> Outcome:
+def send(
+    subscription: WebhookSubscription, delivery: WebhookDelivery, *, now: datetime | None = None
+) -> Outcome:
     body = encode(delivery.payload)
-    timestamp = int(timezone.now().timestamp())
+    sent_at = timezone.now()
+    timestamp = int(sent_at.timestamp())
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         HEADER_ID: str(delivery.event_id),
         HEADER_TIMESTAMP: str(timestamp),
-        HEADER_SIGNATURE: sign(subscription.secret, timestamp, body),
+        HEADER_SIGNATURE: signature_header(
+            signing_secrets(subscription, now or sent_at), timestamp, body
+        ),
     }
     return _post(subscription.url, body=body, headers=headers, delivery_id=delivery.pk)
 
@@ -178,7 +197,7 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
             return None
         try:
             with slots.target_slot(targets.target_of(delivery.subscription.url)):
-                outcome = send(delivery.subscription, delivery)
+                outcome = send(delivery.subscription, delivery, now=now)
         except slots.TargetBusy:
             delivery.next_attempt_at = now + BUSY_RETRY
             delivery.save(update_fields=["next_attempt_at"])
