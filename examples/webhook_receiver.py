@@ -10,9 +10,11 @@ then subscribe ``http://<this host>:8765/`` (README, "Webhooks"). Every delivery
     Mdprod-Webhook-Id:         the event id (the same on every retry and redelivery)
     Mdprod-Webhook-Timestamp:  unix seconds when this attempt was signed
     Mdprod-Webhook-Signature:  v1=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>
+                               (after a secret rotation, for the overlap: v1=<new>,v1=<previous>)
 
 To verify: compute the HMAC over the timestamp header, a dot, and the raw body bytes exactly as
-received (not re-serialised JSON); compare it with the header in constant time; refuse a
+received (not re-serialised JSON); compare it in constant time with each comma-separated entry of
+the header and accept if one matches; refuse a
 timestamp more than 5 minutes from your clock (a replayed old request); and, because delivery is
 at least once, treat an event id you have already handled as done. Answer 2xx quickly: anything
 else, or no answer within 10 seconds, counts as a failure and is retried.

@@ -268,6 +268,18 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Webhooks: a subscription is disabled after this many failed delivery attempts in a row.
 MDPROD_WEBHOOK_DISABLE_AFTER = int(os.environ.get("MDPROD_WEBHOOK_DISABLE_AFTER", "10"))
+# Deliver to loopback and private addresses too (on-premises installs whose receivers are on the
+# inside). Off: only public addresses, checked again at delivery after resolving.
+MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS")
+MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS = int(os.environ.get("MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS", "20"))
+# Requests in flight to one host:port at a time, across all workers.
+MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET = int(
+    os.environ.get("MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET", "4")
+)
+# After a secret rotation the previous secret keeps signing (beside the new one) this long.
+MDPROD_WEBHOOK_SECRET_OVERLAP_HOURS = int(
+    os.environ.get("MDPROD_WEBHOOK_SECRET_OVERLAP_HOURS", "24")
+)
 # Reminders: days relative to the due time, then daily while overdue for this many days; from
 # the escalation day on, the responsible organisation's admins are told too.
 MDPROD_REMINDER_OFFSETS_DAYS = [-3, -1, 0]

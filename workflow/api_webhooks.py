@@ -1,8 +1,9 @@
-"""Webhooks over REST: an organisation admin subscribes the organisation, reads the delivery
-log, and redelivers.
+"""Webhooks over REST: an organisation admin subscribes the organisation, rotates the signing
+secret, reads the delivery log, and redelivers.
 
-The signing secret is in the create response only. Other organisations' subscriptions and
-deliveries are 404.
+A signing secret is in the create and rotate-secret responses only. Other organisations'
+subscriptions and deliveries are 404; a deleted subscription is 404 too, but its deliveries
+stay in ``webhook-deliveries/``.
 """
 
 import django_filters
@@ -44,11 +45,18 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
             "is_active",
             "disabled_reason",
             "consecutive_failures",
+            "previous_secret_expires_at",
             "created_by",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "previous_secret_expires_at": {
+                "help_text": "After a secret rotation: until when the previous secret still signs "
+                "(both signatures are sent); null outside an overlap."
+            }
+        }
 
 
 class IssuedWebhookSubscriptionSerializer(WebhookSubscriptionSerializer):
@@ -89,12 +97,18 @@ class WebhookSubscriptionUpdateSerializer(StrictSerializer):
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     subscription = serializers.IntegerField(source="subscription_id", read_only=True)
+    url = serializers.CharField(
+        source="subscription.url",
+        read_only=True,
+        help_text="Where the subscription delivers (or delivered, if it was deleted).",
+    )
 
     class Meta:
         model = WebhookDelivery
         fields = [
             "id",
             "subscription",
+            "url",
             "event_type",
             "event_id",
             "status",
@@ -153,7 +167,7 @@ INVALID = OpenApiResponse(ErrorSerializer, description="Invalid input (see `fiel
         summary="A webhook subscription", responses={200: WebhookSubscriptionSerializer, **ERRORS}
     ),
     destroy=extend_schema(
-        summary="Delete a webhook subscription and its delivery log",
+        summary="Delete a webhook subscription (its delivery log stays in webhook-deliveries)",
         responses={204: None, **ERRORS},
     ),
 )
@@ -198,7 +212,16 @@ class WebhookSubscriptionViewSet(
     @extend_schema(
         summary="Subscribe (the signing secret is shown once, in this response)",
         request=WebhookSubscriptionCreateSerializer,
-        responses={201: IssuedWebhookSubscriptionSerializer, 400: INVALID, 403: ERRORS[403]},
+        responses={
+            201: IssuedWebhookSubscriptionSerializer,
+            400: INVALID,
+            403: ERRORS[403],
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`webhook_limit_reached`: the organisation has "
+                "`MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS` subscriptions already.",
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Hear of every transition",
@@ -250,6 +273,22 @@ class WebhookSubscriptionViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
+        summary="Issue a new signing secret (shown once, in this response); the previous one "
+        "keeps signing beside it for the overlap",
+        request=None,
+        responses={200: IssuedWebhookSubscriptionSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret", filterset_class=None)
+    def rotate_secret(self, request, pk=None):
+        subscription = webhooks.webhook_subscription_rotate_secret(
+            subscription=self.get_object(), actor=request.user
+        )
+        return Response(
+            IssuedWebhookSubscriptionSerializer(subscription).data,
+            headers={"Cache-Control": "no-store"},  # the secret must not sit in a cache
+        )
+
+    @extend_schema(
         summary="The subscription's delivery log, newest first",
         responses={200: WebhookDeliverySerializer(many=True), **ERRORS},
     )
@@ -291,7 +330,11 @@ class WebhookDeliveryViewSet(
         request=None,
         responses={
             202: WebhookDeliverySerializer,
-            409: OpenApiResponse(ErrorSerializer, description="The subscription is disabled."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The subscription is disabled (`webhook_disabled`) or was deleted "
+                "(`webhook_deleted`).",
+            ),
             **ERRORS,
         },
     )

@@ -44,3 +44,10 @@ def processes(tmp_path, mailbox_path):
 def _celery_through_the_broker():
     """Override the suite's eager mode: tasks sent from the test travel through the broker."""
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _private_webhook_targets(settings):
+    """The tests' webhook receivers listen on 127.0.0.1 (the started processes get the same
+    through their environment, ``Processes.env``)."""
+    settings.MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS = True

@@ -223,6 +223,8 @@ class Processes:
             "EMAIL_BACKEND": "tests.faults.mailbox.RecordingBackend",
             mailbox.MAILBOX_ENV: str(self.mailbox_path),
             "MDPROD_LOG_LEVEL": "INFO",
+            # The tests' webhook receivers listen on 127.0.0.1.
+            "MDPROD_WEBHOOK_ALLOW_PRIVATE_TARGETS": "1",
         }
         for name in ("CACHE_URL", "REDIS_URL"):  # throttles in memory, not on a shared Redis
             env.pop(name, None)

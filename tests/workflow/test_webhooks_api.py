@@ -133,7 +133,8 @@ def test_an_admin_changes_disables_and_re_enables_a_subscription(world, api):
     assert WebhookSubscription.objects.get().url == "https://hooks.example.com/new"
 
     assert client.delete(path).status_code == 204
-    assert not WebhookSubscription.objects.exists()
+    assert client.get(path).status_code == 404
+    assert client.get(URL).json()["results"] == []
 
 
 def test_the_delivery_log_and_redelivery(

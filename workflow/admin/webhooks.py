@@ -1,8 +1,9 @@
 """Webhooks in the admin: an organisation admin subscribes the organisation, edits or switches a
-subscription off and on, reads the delivery log and redelivers.
+subscription off and on, rotates its signing secret, reads the delivery log and redelivers.
 
-Subscribing shows the signing secret once, on the page that answers the form; it is never put in
-a message (messages travel in a cookie) and never shown again.
+Subscribing and rotating show the signing secret once, on the page that answers the form or
+action; it is never put in a message (messages travel in a cookie) and never shown again.
+Deleting a subscription keeps its delivery log.
 """
 
 from django import forms
@@ -112,8 +113,9 @@ class WebhookSubscriptionAdmin(_ManagedByOrgAdmins, ScopedModelAdmin):
         "created_at",
     )
     fields = ("url", "event_types", "is_active", *readonly_fields)
-    actions = ["enable", "disable"]
+    actions = ["enable", "disable", "rotate_secret"]
     subscribe_template = "admin/workflow/webhooksubscription/subscribe.html"
+    rotated_template = "admin/workflow/webhooksubscription/rotated.html"
 
     def get_queryset(self, request):
         return webhooks.webhook_subscription_list_for(request.user)
@@ -191,6 +193,39 @@ class WebhookSubscriptionAdmin(_ManagedByOrgAdmins, ScopedModelAdmin):
     def delete_queryset(self, request, queryset):
         for subscription in queryset:
             webhooks.webhook_subscription_delete(subscription=subscription, actor=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # The deliveries are kept (the service only marks the subscription deleted): list the
+        # subscriptions alone on the confirmation page, not a cascade that does not happen.
+        subscriptions = list(objs)
+        return (
+            [str(subscription) for subscription in subscriptions],
+            {self.opts.verbose_name_plural: len(subscriptions)},
+            set(),
+            [],
+        )
+
+    @admin.action(description=_("Rotate the signing secret of selected subscriptions"))
+    def rotate_secret(self, request, queryset):
+        rotated = []
+        for subscription in queryset:
+            try:
+                rotated.append(
+                    webhooks.webhook_subscription_rotate_secret(
+                        subscription=subscription, actor=request.user
+                    )
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{subscription}: {error_text(exc)}", messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("New signing secrets"),
+            "rotated": rotated,
+        }
+        response = TemplateResponse(request, self.rotated_template, context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     def _switch(self, request, queryset, *, on: bool) -> int:
         count = 0

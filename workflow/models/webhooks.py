@@ -35,6 +35,13 @@ class WebhookSubscription(models.Model):
     )
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=100)
+    # After a rotation the previous secret signs too, until it expires (both signatures sent).
+    previous_secret = models.CharField(
+        _("previous signing secret"), max_length=100, blank=True, default="", db_default=""
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret signs until"), null=True, blank=True
+    )
     event_types = models.JSONField(_("event types"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
     disabled_reason = models.CharField(_("disabled because"), max_length=300, blank=True)
@@ -47,6 +54,9 @@ class WebhookSubscription(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # Deleted subscriptions are kept (switched off, secrets wiped) so that their delivery log
+    # stays readable by the organisation's admins; they are in no list and never deliver.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -60,8 +70,16 @@ class WebhookSubscription(models.Model):
         indexes = [
             models.Index(fields=["organisation", "is_active"], name="webhook_sub_org_active"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=True) | Q(is_active=False),
+                name="webhook_sub_deleted_is_inactive",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.deleted_at is not None:
+            return f"{self.organisation} → {self.url} ({_('deleted')})"
         return f"{self.organisation} → {self.url}"
 
 

@@ -2,10 +2,10 @@
 
 import hashlib
 import hmac
+import http
 import http.client
 import json
-import urllib.error
-import urllib.request
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +23,9 @@ from workflow.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from workflow.webhooks import slots, targets
+
+logger = logging.getLogger(__name__)
 
 HEADER_ID = "Mdprod-Webhook-Id"
 HEADER_TIMESTAMP = "Mdprod-Webhook-Timestamp"
@@ -42,6 +45,13 @@ DEFAULT_DISABLE_AFTER = 10
 ERROR_MAX_LENGTH = 500
 RETRY_BATCH = 500
 USER_AGENT = "mdprod-webhooks/1"
+# A delivery whose target is at its concurrency cap waits this long (no attempt counted).
+BUSY_RETRY = timedelta(seconds=30)
+# What the delivery log says when no HTTP answer came back, whatever the reason: refused, reset,
+# timed out, no such host, TLS failure, an address mdprod does not deliver to. Telling these
+# apart would let a subscriber map a network through the log (which ports are open, which hosts
+# exist); the worker's log has the detail.
+NO_RESPONSE = "no HTTP response"
 
 
 def disable_after() -> int:
@@ -80,18 +90,24 @@ def encode(payload: dict) -> bytes:
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The signature header's value: ``v1=`` + hex HMAC-SHA256 over ``<timestamp>.<body>``."""
+    """One signature: ``v1=`` + hex HMAC-SHA256 over ``<timestamp>.<body>``."""
     message = str(timestamp).encode() + b"." + body
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return f"{SIGNATURE_VERSION}={digest}"
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # answered as an HTTPError with the 3xx code: a failed attempt
+def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+    """The current secret, then the previous one while its overlap after a rotation lasts."""
+    found = [subscription.secret]
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret and expires is not None and now < expires:
+        found.append(subscription.previous_secret)
+    return found
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+def signature_header(keys: list[str], timestamp: int, body: bytes) -> str:
+    """``v1=<hex>``, or ``v1=<new>,v1=<old>`` while a rotated secret still signs."""
+    return ",".join(sign(key, timestamp, body) for key in keys)
 
 
 @dataclass(frozen=True)
@@ -101,36 +117,58 @@ class Outcome:
     error: str = ""
 
 
-def _post(url: str, *, body: bytes, headers: dict[str, str]) -> Outcome:
-    if urlsplit(url).scheme not in ("http", "https"):
-        return Outcome(False, error="not an http(s) URL")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+def http_error(code: int) -> str:
+    """``HTTP 503 Service Unavailable``: the code and its standard phrase (not the receiver's)."""
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return Outcome(False, exc.code, f"HTTP {exc.code} {exc.reason}")
-    except urllib.error.URLError as exc:
-        return Outcome(False, error=f"{type(exc.reason).__name__}: {exc.reason}")
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        return Outcome(False, error=f"{type(exc).__name__}: {exc}")
+        return f"HTTP {code} {http.HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
+
+
+def _post(url: str, *, body: bytes, headers: dict[str, str], delivery_id: int | None) -> Outcome:
+    """POST once, to an address checked as allowed (``targets``); redirects are not followed."""
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = None
+    try:
+        connection = targets.open_connection(url, timeout=TIMEOUT_SECONDS)
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        code = response.status
+        response.close()
+    except (targets.TargetRefused, OSError, http.client.HTTPException, ValueError) as exc:
+        logger.warning(
+            "Webhook delivery %s to %s: no HTTP response (%s: %s)",
+            delivery_id,
+            targets.target_of(url),
+            type(exc).__name__,
+            exc,
+        )
+        return Outcome(False, error=NO_RESPONSE)
+    finally:
+        if connection is not None:
+            connection.close()
     if 200 <= code < 300:
         return Outcome(True, code)
-    return Outcome(False, code, f"HTTP {code}")
+    return Outcome(False, code, http_error(code))
 
 
-def send(subscription: WebhookSubscription, delivery: WebhookDelivery) -> Outcome:
+def send(
+    subscription: WebhookSubscription, delivery: WebhookDelivery, *, now: datetime | None = None
+) -> Outcome:
     body = encode(delivery.payload)
-    timestamp = int(timezone.now().timestamp())
+    sent_at = timezone.now()
+    timestamp = int(sent_at.timestamp())
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         HEADER_ID: str(delivery.event_id),
         HEADER_TIMESTAMP: str(timestamp),
-        HEADER_SIGNATURE: sign(subscription.secret, timestamp, body),
+        HEADER_SIGNATURE: signature_header(
+            signing_secrets(subscription, now or sent_at), timestamp, body
+        ),
     }
-    return _post(subscription.url, body=body, headers=headers)
+    return _post(subscription.url, body=body, headers=headers, delivery_id=delivery.pk)
 
 
 def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> str | None:
@@ -139,7 +177,9 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
     its subscription disabled).
 
     The row stays locked while the request runs (at most ``TIMEOUT_SECONDS``), so two workers
-    never send the same delivery at once.
+    never send the same delivery at once. A delivery whose target already has its
+    ``MDPROD_WEBHOOK_MAX_CONCURRENT_PER_TARGET`` requests in flight is not attempted: it is due
+    again in ``BUSY_RETRY`` (the minute's sweep picks it up), with no attempt counted.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -155,7 +195,13 @@ def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -
         )
         if delivery is None or not delivery.subscription.is_active:
             return None
-        outcome = send(delivery.subscription, delivery)
+        try:
+            with slots.target_slot(targets.target_of(delivery.subscription.url)):
+                outcome = send(delivery.subscription, delivery, now=now)
+        except slots.TargetBusy:
+            delivery.next_attempt_at = now + BUSY_RETRY
+            delivery.save(update_fields=["next_attempt_at"])
+            return None
         _record(delivery, outcome, now)
     return delivery.status
 
