@@ -46,15 +46,9 @@ run: export MDPROD_INSECURE_HTTP := 1
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# Optional: compiling .po files needs gettext's msgfmt; without it the UI stays in English.
+# The Chinese UI: locale/*/LC_MESSAGES/*.po compiled to .mo in Python (polib; no gettext needed).
 messages: install
-	@if [ -z "$$(find locale -name '*.po' 2>/dev/null)" ]; then \
-		echo "messages: no .po files under locale/, nothing to compile"; \
-	elif command -v msgfmt >/dev/null 2>&1; then \
-		$(PY) manage.py compilemessages --ignore .venv --ignore var; \
-	else \
-		echo "messages: msgfmt not found (apt-get install gettext); translations not compiled"; \
-	fi
+	$(PY) -m mdprod.catalogues
 
 static: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
@@ -86,8 +80,8 @@ faults: install-dev
 browser: install-dev
 	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
-# The README's screenshots, from a throwaway seeded demo in var/screenshots/ (needs chromium,
-# fonts-noto-cjk and gettext from apt).
+# The README's screenshots, from a throwaway seeded demo in var/screenshots/ (needs chromium and
+# fonts-noto-cjk from apt).
 screenshots: install-dev
 	$(PY) bin/screenshots.py
 

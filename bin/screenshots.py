@@ -8,7 +8,7 @@ saves, in English and in Simplified Chinese:
     docs/screenshots/scoring-en.png, scoring-zh.png       a rater's scoring screen
 
 Needs /usr/bin/chromium, the Noto CJK fonts (apt-get install chromium fonts-noto-cjk) and
-gettext's msgfmt (the Chinese catalogue is compiled here). Never touches var/mdprod.sqlite3.
+the Chinese catalogue (compiled here, in Python). Never touches var/mdprod.sqlite3.
 """
 
 import os
@@ -44,8 +44,6 @@ def fail(message: str) -> None:
 def prepare_environment() -> None:
     if not CHROMIUM.exists():
         fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk")
-    if shutil.which("msgfmt") is None:
-        fail("gettext's msgfmt is missing (apt-get install gettext): the Chinese UI needs it")
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     WORK_DIR.mkdir(parents=True)
     # The embedded mode on a database of its own, whatever the calling shell has set.
@@ -72,13 +70,10 @@ def build_demo() -> dict[str, str]:
     with open(os.devnull, "w") as quiet:
         call_command("migrate", verbosity=0, stdout=quiet)
         call_command("seed_demo", force=True, stdout=quiet)
-        call_command(
-            "compilemessages",
-            locale=["zh_Hans"],
-            ignore_patterns=[".venv", "var"],
-            verbosity=0,
-            stdout=quiet,
-        )
+
+    from mdprod.catalogues import compile_catalogues
+
+    compile_catalogues()
 
     from reviews.models import Scorecard
 

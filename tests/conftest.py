@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from mdprod.catalogues import compile_catalogues, reload_translations
 from mdprod.celery import app as celery_app
 from tests.factories import MembershipFactory, OrganisationFactory, ProjectFactory, UserFactory
 from workflow.models import Membership, Project
@@ -42,16 +43,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             )
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # The test client speaks http, which production redirects to https; and pages render
-    # without collectstatic having run.
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogue():
+    """The Chinese UI needs the compiled catalogue (.mo files are build output, not in git): any
+    test may render it, and each must pass when run alone."""
+    if compile_catalogues():
+        reload_translations()
 
 
 @pytest.fixture(autouse=True)

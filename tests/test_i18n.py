@@ -1,21 +1,18 @@
 """The Simplified Chinese catalogue is complete and the UI and API speak it.
 
-The catalogue checks read locale/zh_Hans/LC_MESSAGES/django.po with a small parser (no polib).
-The rendering checks need the compiled .mo, which is not in git: a session fixture compiles it
-with gettext's msgfmt, and the tests skip with a reason where msgfmt is missing.
+The catalogue checks read locale/zh_Hans/LC_MESSAGES/django.po with a small parser of their own,
+independent of the polib that compiles it. The rendering checks need the compiled .mo, which is
+not in git: tests/conftest.py compiles it once per session (mdprod.catalogues, no gettext needed).
 """
 
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import trans_real
 
 PO_FILE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}")
@@ -117,19 +114,6 @@ def test_translations_keep_every_placeholder(catalogue):
 # Rendering: needs the compiled catalogue -----------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def compiled_catalogue():
-    if shutil.which("msgfmt") is None:
-        pytest.skip("gettext's msgfmt is not on PATH (apt-get install gettext): cannot compile")
-    call_command(
-        "compilemessages", locale=["zh_Hans"], ignore_patterns=[".venv", "var"], verbosity=0
-    )
-    # Catalogues loaded before the .mo existed are cached per process: drop them.
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real.translation_catalog_exists.cache_clear()
-
-
 @pytest.fixture(autouse=True)
 def _english_afterwards():
     """Requests activate the language they negotiate; leave English to the next test."""
@@ -137,7 +121,7 @@ def _english_afterwards():
         yield
 
 
-def test_the_language_switch_sticks(client, world, make_project, compiled_catalogue):
+def test_the_language_switch_sticks(client, world, make_project):
     project = make_project("draft")
     change = reverse("admin:workflow_project_change", args=[project.pk])
     client.force_login(world.producer_a)
@@ -169,7 +153,7 @@ def test_the_language_switch_sticks(client, world, make_project, compiled_catalo
     assert "工作台" not in page
 
 
-def test_the_browser_language_is_used(client, world, make_project, compiled_catalogue):
+def test_the_browser_language_is_used(client, world, make_project):
     project = make_project("submitted")
     client.force_login(world.producer_a)
     page = client.get(
@@ -181,13 +165,13 @@ def test_the_browser_language_is_used(client, world, make_project, compiled_cata
     assert "预算与审查级别" in page  # the Budget and review tier fieldset
 
 
-def test_the_login_page_speaks_chinese(client, compiled_catalogue):
+def test_the_login_page_speaks_chinese(client):
     page = client.get(reverse("admin:login"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "mdprod：微短剧制作管理" in page
     assert 'id="language-form"' not in page  # no user tools before logging in
 
 
-def test_api_errors_speak_chinese(world, make_project, api, compiled_catalogue):
+def test_api_errors_speak_chinese(world, make_project, api):
     submitted = make_project("submitted")
     url = f"/api/v1/projects/{submitted.pk}/"
     client = api(world.producer_a)

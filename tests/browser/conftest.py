@@ -6,13 +6,10 @@ playwright package, every test in this folder skips with the reason.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.utils import translation
-from django.utils.translation import trans_real
 
 from tests.factories import MembershipFactory, UserFactory
 from workflow.models import Membership
@@ -107,20 +104,6 @@ def http_server(transactional_db):
     thread.terminate()
     for conn in shared.values():
         conn.dec_thread_sharing()
-
-
-@pytest.fixture(scope="session")
-def compiled_catalogue():
-    """The Chinese UI needs the compiled catalogue (.mo files are not in git)."""
-    if shutil.which("msgfmt") is None:
-        pytest.skip("gettext's msgfmt is not on PATH (apt-get install gettext): cannot compile")
-    call_command(
-        "compilemessages", locale=["zh_Hans"], ignore_patterns=[".venv", "var"], verbosity=0
-    )
-    # Catalogues loaded before the .mo existed are cached per process: drop them.
-    trans_real._translations = {}
-    trans_real._default = None
-    trans_real.translation_catalog_exists.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -155,7 +155,7 @@ def test_a_proposal_goes_from_draft_to_greenlight_with_blind_scoring(people, sig
 
 
 def test_the_language_switch_turns_the_ui_chinese_and_sticks(
-    people, make_project, sign_in, http_server, compiled_catalogue
+    people, make_project, sign_in, http_server
 ):
     make_project("submitted", title=TITLE)
     page = sign_in(people.producer_a)

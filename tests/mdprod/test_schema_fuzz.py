@@ -5,7 +5,6 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
@@ -18,9 +17,8 @@ from schemathesis.checks import (
 
 from workflow import keys
 
-# The deployed app redirects http to https; its security middleware reads the setting once.
-with override_settings(SECURE_SSL_REDIRECT=False):
-    application = WSGIHandler()
+# tests/settings.py turns off the https redirect, which the security middleware reads once.
+application = WSGIHandler()
 # Bounded: the explicit examples and a few generated cases per operation (settings below); the
 # coverage phase's exhaustive boundary values would run thousands of requests per role.
 schema = schemathesis.openapi.from_wsgi(
