@@ -16,7 +16,7 @@ help:
 	@echo "make faults  killed workers, Redis down, dropped database sessions, two beats"
 	@echo "make browser  the browser tests alone (Playwright, headless /usr/bin/chromium)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png from a throwaway demo"
-	@echo "make lint   ruff check and format check"
+	@echo "make lint   ruff check and format check, and the import contract (lint-imports)"
 	@echo "make security  bandit (medium and up); make audit  pip-audit (needs network)"
 
 $(VENV)/bin/activate:
@@ -88,6 +88,7 @@ screenshots: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # bandit, medium severity and confidence and up (CI runs it). A finding that is not a flaw gets
 # `# nosec <test id>` on its line after a comment saying why.
