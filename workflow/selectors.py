@@ -103,14 +103,6 @@ def platform_list() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=Organisation.Kind.PLATFORM)
 
 
-def organisation_list_for(user) -> QuerySet[Organisation]:
-    """Organisations the user may name or see: their own, and every platform."""
-    own = [membership.organisation_id for membership in memberships_of(user)]
-    if user is not None and user.is_superuser:
-        return Organisation.objects.all()
-    return Organisation.objects.filter(Q(pk__in=own) | Q(kind=Organisation.Kind.PLATFORM))
-
-
 @dataclass
 class TransitionOption:
     name: str

@@ -43,14 +43,6 @@ class RevisionsClosed(DomainError):
     )
 
 
-def unflagged_signals(project_id: int):
-    """The project's signals the feedback views count: neither exact duplicates nor suspected
-    automated comments."""
-    return AudienceSignal.objects.filter(
-        project_id=project_id, is_duplicate=False, is_automated=False
-    )
-
-
 def term_counts(
     project_id: int, terms: Iterable[str], *, until: datetime | None = None
 ) -> dict[str, tuple[int, int]]:

@@ -91,13 +91,3 @@ def contract_financials_visible(user, contract: Contract) -> bool:
         if organisation_id == project.platform_id and project.submitted_at is not None:
             return True
     return False
-
-
-def contract_open_for(project: Project) -> Contract | None:
-    """The project's contract in force or on its way to it (draft, sent, signed, active)."""
-    return Contract.objects.filter(project=project, status__in=OPEN_STATUSES).first()
-
-
-def contract_versions(contract: Contract, user) -> QuerySet[Contract]:
-    """All the versions of the contract's project that the user may see, newest first."""
-    return contract_list_for(user).filter(project_id=contract.project_id)
