@@ -106,7 +106,7 @@ def shoot(base: str, pages: dict[str, str]) -> list[Path]:
     from django.conf import settings
     from playwright.sync_api import sync_playwright
 
-    from devdata.management.commands.seed_demo import DEMO_PASSWORD
+    from devdata.demo_cast import DEMO_PASSWORD
 
     users = {"dashboard": PRODUCER, "scoring": RATER}
     OUT_DIR.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from devdata.management.commands import seed_demo
+from devdata import demo_cast, demo_projects
 from workflow.models import Membership, Organisation, Project, ProjectTransition
 from workflow.routing import is_routed_to
 
@@ -50,20 +50,20 @@ def test_runs_with_debug_and_prints_the_logins(db, settings):
     call_command("seed_demo", stdout=out)
 
     output = out.getvalue()
-    assert f"password for all: {seed_demo.DEMO_PASSWORD}" in output
-    for username, _, _ in seed_demo.login_rows():
+    assert f"password for all: {demo_cast.DEMO_PASSWORD}" in output
+    for username, _, _ in demo_cast.login_rows():
         assert username in output
 
 
 def test_creates_the_organisations(seeded):
     by_name = {o.name: o for o in Organisation.objects.all()}
 
-    assert set(by_name) == {spec["name"] for spec in seed_demo.ORGANISATIONS}
+    assert set(by_name) == {spec["name"] for spec in demo_cast.ORGANISATIONS}
     kinds = Counter(o.kind for o in by_name.values())
     assert kinds == {"producer": 2, "platform": 2, "regulator": 3}
-    assert by_name[seed_demo.GALAXY].province == "shanghai"
-    assert by_name[seed_demo.ORANGE].province == "zhejiang"
-    assert by_name[seed_demo.NRTA].level == "national"
+    assert by_name[demo_cast.GALAXY].province == "shanghai"
+    assert by_name[demo_cast.ORANGE].province == "zhejiang"
+    assert by_name[demo_cast.NRTA].level == "national"
     bureaus = {(o.level, o.province) for o in by_name.values() if o.kind == "regulator"}
     assert bureaus == {("national", ""), ("provincial", "shanghai"), ("provincial", "zhejiang")}
 
@@ -71,12 +71,12 @@ def test_creates_the_organisations(seeded):
 def test_every_role_has_a_user_who_can_sign_in(seeded):
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
-    assert admin.check_password(seed_demo.DEMO_PASSWORD)
+    assert admin.check_password(demo_cast.DEMO_PASSWORD)
 
-    for spec in seed_demo.USERS:
+    for spec in demo_cast.USERS:
         user = User.objects.get(username=spec.username)
-        assert user.check_password(seed_demo.DEMO_PASSWORD)
-        assert user.email.endswith("@" + seed_demo.EMAIL_DOMAIN)
+        assert user.check_password(demo_cast.DEMO_PASSWORD)
+        assert user.email.endswith("@" + demo_cast.EMAIL_DOMAIN)
         assert user.memberships.filter(
             organisation__name=spec.organisation,
             role=spec.role,
@@ -102,7 +102,7 @@ def test_every_role_has_a_user_who_can_sign_in(seeded):
 
 
 def test_projects_are_in_their_intended_states(seeded):
-    expected = {spec.title: spec.state for spec in seed_demo.PROJECTS}
+    expected = {spec.title: spec.state for spec in demo_projects.PROJECTS}
 
     actual = dict(Project.objects.values_list("title", "state"))
 
@@ -196,7 +196,7 @@ def test_logins_only_prints_and_writes_nothing(db):
 def test_demo_users_sign_in_on_the_admin_page(seeded, client, username):
     response = client.post(
         "/admin/login/",
-        {"username": username, "password": seed_demo.DEMO_PASSWORD, "next": "/admin/"},
+        {"username": username, "password": demo_cast.DEMO_PASSWORD, "next": "/admin/"},
     )
 
     assert response.status_code == 302

@@ -16,8 +16,7 @@ from rest_framework.test import APIClient
 
 from audience.services.episodes import clip_create
 from audience.services.quiet import quiet_rule_create
-from devdata import demo_audience, demo_production
-from devdata.management.commands import seed_demo
+from devdata import demo_audience, demo_cast, demo_production
 from workflow import keys, webhooks
 from workflow.models import Organisation, Project, WebhookDelivery
 
@@ -73,8 +72,8 @@ def demo(db):
     users = {u.username: u for u in get_user_model().objects.all()}
     orgs = {o.name: o for o in Organisation.objects.all()}
     d = SimpleNamespace(users=users)
-    d.galaxy, d.orange = orgs[seed_demo.GALAXY], orgs[seed_demo.ORANGE]
-    d.bamboo, d.starfish = orgs[seed_demo.BAMBOO], orgs[seed_demo.STARFISH]
+    d.galaxy, d.orange = orgs[demo_cast.GALAXY], orgs[demo_cast.ORANGE]
+    d.bamboo, d.starfish = orgs[demo_cast.BAMBOO], orgs[demo_cast.STARFISH]
     # A key of each side, so that keys meet the same walls as people.
     d.orange_key = keys.api_key_create(
         actor=users["orange_admin"], organisation=d.orange, name="B's tool", scopes=("read",)
