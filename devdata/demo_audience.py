@@ -130,11 +130,8 @@ def _at(went_live: datetime, day: int, hour: int, minute: int = 0) -> datetime:
 def audience_story(project, producer, *, went_live: datetime) -> None:
     """Episodes in two batches, batch 1's comments imported, the revision recorded."""
     from audience.models import AudienceSignal, ReleaseBatch, SignalImport
-    from audience.services.episodes import (
-        episodes_bulk_create,
-        release_batch_create,
-        release_batch_release,
-    )
+    from audience.services.batches import release_batch_create, release_batch_release
+    from audience.services.episodes import episodes_bulk_create
     from audience.services.revisions import revision_record
     from audience.services.signals import signals_import
 

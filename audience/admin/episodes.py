@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audience.models import Episode, ReleaseBatch, TestClip
 from audience.selectors import audience_projects_for
+from audience.services import batches, clips
 from audience.services import episodes as services
 from common.errors import DomainError
 from workflow.admin import SaveRefused, error_text
@@ -371,15 +372,15 @@ class ReleaseBatchAdmin(_EpisodesAdmin):
         numbers = list(range(first, last + 1)) if first is not None else []
         try:
             if change:
-                saved = services.release_batch_update(
+                saved = batches.release_batch_update(
                     batch=obj, actor=request.user, data=self._changed(form, ("note",))
                 )
                 if numbers:
-                    saved = services.release_batch_assign(
+                    saved = batches.release_batch_assign(
                         batch=saved, actor=request.user, episodes=numbers
                     )
             else:
-                saved = services.release_batch_create(
+                saved = batches.release_batch_create(
                     project=data["project"],
                     actor=request.user,
                     number=data.get("number"),
@@ -397,7 +398,7 @@ class ReleaseBatchAdmin(_EpisodesAdmin):
 
     def delete_model(self, request, obj):
         try:
-            services.release_batch_delete(batch=obj, actor=request.user)
+            batches.release_batch_delete(batch=obj, actor=request.user)
         except (DomainError, ValidationError) as exc:
             raise SaveRefused(error_text(exc)) from exc
 
@@ -405,7 +406,7 @@ class ReleaseBatchAdmin(_EpisodesAdmin):
     def release_now(self, request, queryset):
         for batch in queryset.order_by("project_id", "number"):
             try:
-                services.release_batch_release(batch=batch, actor=request.user)
+                batches.release_batch_release(batch=batch, actor=request.user)
             except (DomainError, ValidationError) as exc:
                 self.message_user(request, f"{batch}: {error_text(exc)}", messages.ERROR)
             else:
@@ -433,7 +434,7 @@ class TestClipAdmin(_EpisodesAdmin):
     list_filter = (("project", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "title", "project__title")
     ordering = ("project", "code")
-    writable_states = services.TEST_CLIP_STATES
+    writable_states = clips.TEST_CLIP_STATES
 
     def get_queryset(self, request):
         return TestClip.objects.for_user(request.user).select_related("project")
@@ -442,11 +443,11 @@ class TestClipAdmin(_EpisodesAdmin):
         fields = ("code", "title", "duration_seconds", "released_at")
         try:
             if change:
-                saved = services.clip_update(
+                saved = clips.clip_update(
                     clip=obj, actor=request.user, data=self._changed(form, fields)
                 )
             else:
-                saved = services.clip_create(
+                saved = clips.clip_create(
                     project=form.cleaned_data["project"],
                     actor=request.user,
                     **{name: form.cleaned_data[name] for name in fields},
@@ -457,7 +458,7 @@ class TestClipAdmin(_EpisodesAdmin):
 
     def delete_model(self, request, obj):
         try:
-            services.clip_delete(clip=obj, actor=request.user)
+            clips.clip_delete(clip=obj, actor=request.user)
         except (DomainError, ValidationError) as exc:
             raise SaveRefused(error_text(exc)) from exc
 

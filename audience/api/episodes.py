@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audience.models import Episode, ReleaseBatch, TestClip
+from audience.services import batches, clips
 from audience.services import episodes as services
 from common.api import BoolFilter, ErrorSerializer, IdFilter
 from common.conditional import ConditionalUpdateMixin, etag_for
@@ -542,7 +543,7 @@ class ReleaseBatchViewSet(_ProjectRecordViewSet):
     def create(self, request, *args, **kwargs):
         data = self._body(ReleaseBatchCreateSerializer)
         project = scoped_project(request.user, data.pop("project"))
-        batch = services.release_batch_create(project=project, actor=request.user, **data)
+        batch = batches.release_batch_create(project=project, actor=request.user, **data)
         return self._shown(batch, created=True)
 
     @extend_schema(
@@ -553,11 +554,11 @@ class ReleaseBatchViewSet(_ProjectRecordViewSet):
     def partial_update(self, request, *args, **kwargs):
         batch = self.get_object()
         data = self._body(ReleaseBatchUpdateSerializer)
-        updated = services.release_batch_update(batch=batch, actor=request.user, data=data)
+        updated = batches.release_batch_update(batch=batch, actor=request.user, data=data)
         return self._shown(updated)
 
     def destroy(self, request, *args, **kwargs):
-        services.release_batch_delete(batch=self.get_object(), actor=request.user)
+        batches.release_batch_delete(batch=self.get_object(), actor=request.user)
         return self._deleted()
 
     @extend_schema(
@@ -574,7 +575,7 @@ class ReleaseBatchViewSet(_ProjectRecordViewSet):
     def assign(self, request, pk=None):
         batch = self.get_object()
         episodes = self._body(EpisodeRangeSerializer)["episodes"]
-        services.release_batch_assign(batch=batch, actor=request.user, episodes=episodes)
+        batches.release_batch_assign(batch=batch, actor=request.user, episodes=episodes)
         return self._shown(batch)
 
     @extend_schema(
@@ -590,7 +591,7 @@ class ReleaseBatchViewSet(_ProjectRecordViewSet):
         batch = self.get_object()
         body = ReleaseSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
-        services.release_batch_release(
+        batches.release_batch_release(
             batch=batch, actor=request.user, released_at=body.validated_data.get("released_at")
         )
         return self._shown(batch)
@@ -631,7 +632,7 @@ class TestClipViewSet(_ProjectRecordViewSet):
     def create(self, request, *args, **kwargs):
         data = self._body(TestClipCreateSerializer)
         project = scoped_project(request.user, data.pop("project"))
-        clip = services.clip_create(project=project, actor=request.user, **data)
+        clip = clips.clip_create(project=project, actor=request.user, **data)
         return self._shown(clip, created=True)
 
     @extend_schema(
@@ -642,11 +643,11 @@ class TestClipViewSet(_ProjectRecordViewSet):
     def partial_update(self, request, *args, **kwargs):
         clip = self.get_object()
         data = self._body(TestClipUpdateSerializer)
-        updated = services.clip_update(clip=clip, actor=request.user, data=data)
+        updated = clips.clip_update(clip=clip, actor=request.user, data=data)
         return self._shown(updated)
 
     def destroy(self, request, *args, **kwargs):
-        services.clip_delete(clip=self.get_object(), actor=request.user)
+        clips.clip_delete(clip=self.get_object(), actor=request.user)
         return self._deleted()
 
 

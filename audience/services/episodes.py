@@ -1,4 +1,5 @@
-"""Write paths for a project's episodes, release batches and test clips.
+"""Write paths for a project's episodes, and the rules and locking that its release batches
+(``batches``) and test clips (``clips``) share.
 
 One transaction each, the project row locked first (``workflow.services.project_lock``, the lock
 every transition takes), so two people numbering episodes or releasing a batch of the same
@@ -25,11 +26,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audience.models import Episode, ReleaseBatch, TestClip
+from audience.models import Episode, ReleaseBatch
 from audience.selectors import PLATFORM_SIDE_ROLES, PRODUCER_SIDE_ROLES
 from common.errors import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
@@ -52,13 +52,8 @@ EPISODE_STATES = frozenset(
         S.TAKEN_DOWN,
     }
 )
-TEST_CLIP_STATES = EPISODE_STATES - {S.GREENLIT}
-# A batch goes live with the series: released (or since taken down, for a late correction).
-BATCH_RELEASE_STATES = frozenset({S.RELEASED, S.TAKEN_DOWN})
 
 EPISODE_FIELDS = ("number", "title", "duration_seconds", "access", "batch")
-BATCH_FIELDS = ("note", "released_at")
-TEST_CLIP_FIELDS = ("code", "title", "duration_seconds", "released_at")
 
 
 class EpisodesNotAccepted(DomainError):
@@ -67,36 +62,16 @@ class EpisodesNotAccepted(DomainError):
     default_detail = _("Episodes are planned from greenlight on, until the project is finished.")
 
 
-class TestClipsNotAccepted(DomainError):
-    __test__ = False  # not a pytest test class, whatever its name
-
-    status_code = 409
-    code = "test_clips_not_accepted"
-    default_detail = _("Test clips are made from production on, until the project is finished.")
-
-
 class BatchReleased(DomainError):
     status_code = 409
     code = "batch_released"
     default_detail = _("The batch is released: its episodes are what the audience saw.")
 
 
-class BatchNotReleasable(DomainError):
-    status_code = 409
-    code = "batch_not_releasable"
-    default_detail = _("This batch cannot be released now.")
-
-
 class EpisodeInUse(DomainError):
     status_code = 409
     code = "episode_in_use"
     default_detail = _("The episode has audience signals or revisions; it keeps its number.")
-
-
-class ClipInUse(DomainError):
-    status_code = 409
-    code = "test_clip_in_use"
-    default_detail = _("The clip has audience signals; imports name it by its code.")
 
 
 # Who and when ---------------------------------------------------------------------------------
@@ -121,11 +96,11 @@ def can_manage_episodes(user, project: Project) -> bool:
     return False
 
 
-def _state_label(project: Project) -> str:
+def state_label(project: Project) -> str:
     return str(project.get_state_display()).lower()
 
 
-def _lock_for_episodes(project_id: int, actor) -> Project:
+def lock_for_episodes(project_id: int, actor) -> Project:
     project = project_lock(project_id)
     if not can_manage_episodes(actor, project):
         raise PermissionDenied(
@@ -140,38 +115,18 @@ def _lock_for_episodes(project_id: int, actor) -> Project:
                 "Episodes are planned from greenlight on, until the project is finished; this "
                 "project is %(state)s."
             )
-            % {"state": _state_label(project)}
+            % {"state": state_label(project)}
         )
     return project
 
 
-def _lock_for_test_clips(project_id: int, actor) -> Project:
-    project = project_lock(project_id)
-    if not can_manage_episodes(actor, project):
-        raise PermissionDenied(
-            _(
-                "Only the producer company's producers and the commissioning platform's content "
-                "managers manage a project's test clips."
-            )
-        )
-    if project.state not in TEST_CLIP_STATES:
-        raise TestClipsNotAccepted(
-            _(
-                "Test clips are made from production on, until the project is finished; this "
-                "project is %(state)s."
-            )
-            % {"state": _state_label(project)}
-        )
-    return project
-
-
-def _refuse_unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
+def refuse_unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
 
 
-def _check_not_future(name: str, moment: datetime | None) -> None:
+def check_not_future(name: str, moment: datetime | None) -> None:
     if moment is None:
         return
     if timezone.is_naive(moment):
@@ -221,7 +176,7 @@ def _episode_in_use(episode: Episode) -> bool:
 
 
 def _lock_episode(episode: Episode, actor) -> tuple[Project, Episode]:
-    project = _lock_for_episodes(episode.project_id, actor)
+    project = lock_for_episodes(episode.project_id, actor)
     fresh = Episode.objects.select_related("batch").get(pk=episode.pk)
     return project, fresh
 
@@ -238,7 +193,7 @@ def episode_create(
     batch: ReleaseBatch | None = None,
 ) -> Episode:
     """One episode. Its duration defaults to the project's planned episode length."""
-    locked = _lock_for_episodes(project.pk, actor)
+    locked = lock_for_episodes(project.pk, actor)
     _check_number(locked, number)
     batch = _check_batch_for(locked, batch)
     episode = Episode(
@@ -259,7 +214,7 @@ def episode_create(
 @transaction.atomic
 def episode_update(*, episode: Episode, actor, data: Mapping[str, Any]) -> Episode:
     """Change an episode's fields (``EPISODE_FIELDS``); ``batch`` None takes it out of its batch."""
-    _refuse_unknown(data, EPISODE_FIELDS)
+    refuse_unknown(data, EPISODE_FIELDS)
     project, fresh = _lock_episode(episode, actor)
     released_batch = fresh.batch if fresh.batch and fresh.batch.released_at else None
 
@@ -340,7 +295,7 @@ def episodes_bulk_create(
     are left as they are; without it any of them refuses the whole range. Returns the new
     episodes in number order.
     """
-    locked = _lock_for_episodes(project.pk, actor)
+    locked = lock_for_episodes(project.pk, actor)
     errors: dict[str, Any] = {}
     if first < 1:
         errors["first"] = _("Start at episode 1 or later.")
@@ -429,247 +384,4 @@ def episodes_bulk_create(
 # Release batches -------------------------------------------------------------------------------
 
 
-def _lock_batch(batch: ReleaseBatch, actor) -> tuple[Project, ReleaseBatch]:
-    project = _lock_for_episodes(batch.project_id, actor)
-    return project, ReleaseBatch.objects.get(pk=batch.pk)
-
-
-def _episodes_by_number(project: Project, numbers: Iterable[int]) -> list[Episode]:
-    wanted = sorted(set(numbers))
-    found = list(
-        Episode.objects.filter(project=project, number__in=wanted)
-        .select_related("batch")
-        .order_by("number")
-    )
-    missing = sorted(set(wanted) - {e.number for e in found})
-    if missing:
-        raise ValidationError(
-            {
-                "episodes": _("This project has no episodes %(numbers)s; create them first.")
-                % {"numbers": ", ".join(str(n) for n in missing[:20])}
-            }
-        )
-    return found
-
-
-def _assign(batch: ReleaseBatch, episodes: list[Episode]) -> int:
-    if batch.released_at is not None:
-        raise BatchReleased(
-            _("Batch %(number)d is released; no episode can join it.") % {"number": batch.number}
-        )
-    moving = [e for e in episodes if e.batch_id != batch.pk and e.batch and e.batch.released_at]
-    if moving:
-        raise BatchReleased(
-            _("Episodes %(numbers)s were released in another batch; they cannot move.")
-            % {"numbers": ", ".join(str(e.number) for e in moving[:20])}
-        )
-    ids = [e.pk for e in episodes if e.batch_id != batch.pk]
-    if ids:
-        Episode.objects.filter(pk__in=ids).update(batch=batch, updated_at=timezone.now())
-    return len(ids)
-
-
-@transaction.atomic
-def release_batch_create(
-    *,
-    project: Project,
-    actor,
-    number: int | None = None,
-    note: str = "",
-    episodes: Iterable[int] = (),
-) -> ReleaseBatch:
-    """A new batch (numbered after the last one unless ``number`` is given), with the episodes
-    of the given numbers in it."""
-    locked = _lock_for_episodes(project.pk, actor)
-    if number is None:
-        last = ReleaseBatch.objects.filter(project=locked).aggregate(last=Max("number"))["last"]
-        number = (last or 0) + 1
-    elif ReleaseBatch.objects.filter(project=locked, number=number).exists():
-        raise ValidationError(
-            {"number": _("Batch %(number)d already exists in this project.") % {"number": number}}
-        )
-    batch = ReleaseBatch(project=locked, number=number, note=note)
-    batch.full_clean(validate_unique=False, validate_constraints=False)
-    batch.save()
-    numbers = list(episodes)
-    if numbers:
-        _assign(batch, _episodes_by_number(locked, numbers))
-    return batch
-
-
-@transaction.atomic
-def release_batch_update(*, batch: ReleaseBatch, actor, data: Mapping[str, Any]) -> ReleaseBatch:
-    """The note, and the release time of a released batch (a correction; it stays released)."""
-    _refuse_unknown(data, BATCH_FIELDS)
-    project, fresh = _lock_batch(batch, actor)
-    if "released_at" in data and data["released_at"] != fresh.released_at:
-        if fresh.released_at is None:
-            raise ValidationError({"released_at": _("Release the batch to set when it went live.")})
-        if data["released_at"] is None:
-            raise BatchReleased(
-                _("Batch %(number)d is released; it cannot be unreleased.")
-                % {"number": fresh.number}
-            )
-        _check_release_time(project, fresh, data["released_at"])
-        fresh.released_at = data["released_at"]
-    if "note" in data:
-        fresh.note = data["note"]
-    fresh.full_clean(validate_unique=False, validate_constraints=False)
-    fresh.save()
-    return fresh
-
-
-@transaction.atomic
-def release_batch_assign(*, batch: ReleaseBatch, actor, episodes: Iterable[int]) -> ReleaseBatch:
-    """Put the project's episodes of these numbers in the (unreleased) batch."""
-    project, fresh = _lock_batch(batch, actor)
-    if fresh.released_at is not None:
-        raise BatchReleased(
-            _("Batch %(number)d is released; no episode can join it.") % {"number": fresh.number}
-        )
-    numbers = list(episodes)
-    if not numbers:
-        raise ValidationError({"episodes": _("Name at least one episode.")})
-    if _assign(fresh, _episodes_by_number(project, numbers)):
-        fresh.save(update_fields=["updated_at"])
-    return fresh
-
-
-def _check_release_time(project: Project, batch: ReleaseBatch, released_at: datetime) -> None:
-    _check_not_future("released_at", released_at)
-    before = (
-        ReleaseBatch.objects.filter(project=project, number__lt=batch.number)
-        .exclude(released_at=None)
-        .aggregate(latest=Max("released_at"))["latest"]
-    )
-    if before is not None and released_at < before:
-        raise ValidationError(
-            {"released_at": _("An earlier batch went live later than this; check the time.")}
-        )
-    after = (
-        ReleaseBatch.objects.filter(project=project, number__gt=batch.number)
-        .exclude(released_at=None)
-        .order_by("released_at")
-        .values_list("released_at", flat=True)
-        .first()
-    )
-    if after is not None and released_at > after:
-        raise ValidationError(
-            {"released_at": _("A later batch went live before this time; check the time.")}
-        )
-
-
-@transaction.atomic
-def release_batch_release(
-    *, batch: ReleaseBatch, actor, released_at: datetime | None = None
-) -> ReleaseBatch:
-    """The batch went live (now, or at ``released_at`` in the past): after the batches before it,
-    with at least one episode, while the series is released."""
-    project, fresh = _lock_batch(batch, actor)
-    if fresh.released_at is not None:
-        raise BatchNotReleasable(
-            _("Batch %(number)d is already released.") % {"number": fresh.number}
-        )
-    if project.state not in BATCH_RELEASE_STATES:
-        raise BatchNotReleasable(
-            _("Batches go live once the series is released; this project is %(state)s.")
-            % {"state": _state_label(project)}
-        )
-    pending = list(
-        ReleaseBatch.objects.filter(project=project, number__lt=fresh.number, released_at=None)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
-    if pending:
-        raise BatchNotReleasable(
-            _("Release batch %(number)d first: batches go live in order.") % {"number": pending[0]}
-        )
-    if not fresh.episodes.exists():
-        raise BatchNotReleasable(
-            _("Batch %(number)d has no episodes; assign some first.") % {"number": fresh.number}
-        )
-    moment = timezone.now() if released_at is None else released_at
-    _check_release_time(project, fresh, moment)
-    fresh.released_at = moment
-    fresh.save(update_fields=["released_at", "updated_at"])
-    return fresh
-
-
-@transaction.atomic
-def release_batch_delete(*, batch: ReleaseBatch, actor) -> None:
-    """Remove an unreleased batch; its episodes stay, without a batch."""
-    _project, fresh = _lock_batch(batch, actor)
-    if fresh.released_at is not None:
-        raise BatchReleased(
-            _("Batch %(number)d is released; it cannot be deleted.") % {"number": fresh.number}
-        )
-    fresh.episodes.update(batch=None, updated_at=timezone.now())
-    fresh.delete()
-
-
 # Test clips ------------------------------------------------------------------------------------
-
-
-def _check_code(project: Project, code: str, *, exclude_pk: int | None = None) -> None:
-    taken = TestClip.objects.filter(project=project, code=code)
-    if exclude_pk is not None:
-        taken = taken.exclude(pk=exclude_pk)
-    if taken.exists():
-        raise ValidationError(
-            {"code": _("This project already has a clip “%(code)s”.") % {"code": code}}
-        )
-
-
-@transaction.atomic
-def clip_create(
-    *,
-    project: Project,
-    actor,
-    code: str,
-    title: str = "",
-    duration_seconds: int | None = None,
-    released_at: datetime | None = None,
-) -> TestClip:
-    """A clip released before the series to gauge reactions (``code`` names it in imports)."""
-    locked = _lock_for_test_clips(project.pk, actor)
-    _check_not_future("released_at", released_at)
-    clip = TestClip(
-        project=locked,
-        code=code,
-        title=title,
-        duration_seconds=duration_seconds,
-        released_at=released_at,
-    )
-    clip.full_clean(validate_unique=False, validate_constraints=False)
-    _check_code(locked, clip.code)
-    clip.save()
-    return clip
-
-
-@transaction.atomic
-def clip_update(*, clip: TestClip, actor, data: Mapping[str, Any]) -> TestClip:
-    _refuse_unknown(data, TEST_CLIP_FIELDS)
-    project = _lock_for_test_clips(clip.project_id, actor)
-    fresh = TestClip.objects.get(pk=clip.pk)
-    if "released_at" in data:
-        _check_not_future("released_at", data["released_at"])
-    if "code" in data and data["code"] != fresh.code and fresh.signals.exists():
-        raise ClipInUse(
-            _("The clip has audience signals; imports name it by its code, which stays.")
-        )
-    for name in TEST_CLIP_FIELDS:
-        if name in data:
-            setattr(fresh, name, data[name])
-    fresh.full_clean(validate_unique=False, validate_constraints=False)
-    _check_code(project, fresh.code, exclude_pk=fresh.pk)
-    fresh.save()
-    return fresh
-
-
-@transaction.atomic
-def clip_delete(*, clip: TestClip, actor) -> None:
-    _lock_for_test_clips(clip.project_id, actor)
-    fresh = TestClip.objects.get(pk=clip.pk)
-    if fresh.signals.exists():
-        raise ClipInUse(_("The clip has audience signals; it cannot be deleted."))
-    fresh.delete()

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from audience.models import Episode, ReleaseBatch
 from audience.models import TestClip as Clip
+from audience.services import batches, clips
 from audience.services import episodes as services
 from workflow.admin.common import project_record_links
 
@@ -57,15 +58,15 @@ def test_changelists_run_the_same_queries_whatever_the_rows(
 ):
     client.force_login(producer_user)
 
-    def fill(project, batches):
+    def fill(project, count):
         services.episodes_bulk_create(project=project, actor=producer_user, first=1, last=30)
-        for index in range(batches):
-            services.release_batch_create(
+        for index in range(count):
+            batches.release_batch_create(
                 project=project,
                 actor=producer_user,
                 episodes=range(index * 10 + 1, index * 10 + 11),
             )
-            services.clip_create(project=project, actor=producer_user, code=f"teaser-{index}")
+            clips.clip_create(project=project, actor=producer_user, code=f"teaser-{index}")
 
     fill(audience_project, 1)
     client.get(url)  # the session and the content types are read once
@@ -144,7 +145,7 @@ def test_an_episode_saved_in_the_admin_goes_through_the_rules(
     assert not Episode.objects.filter(number=81).exists()
 
     released = reverse("admin:audience_episode_change", args=[episodes[0].pk])
-    third = services.release_batch_create(project=audience_project, actor=producer_user)
+    third = batches.release_batch_create(project=audience_project, actor=producer_user)
     moved = client.post(
         released,
         {
@@ -186,10 +187,10 @@ def test_a_batch_page_shows_its_episodes_and_takes_a_range(client, audience_proj
 def test_batches_are_released_from_the_list(client, audience_project, producer_user):
     client.force_login(producer_user)
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=20)
-    first = services.release_batch_create(
+    first = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=range(1, 11)
     )
-    second = services.release_batch_create(
+    second = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=range(11, 21)
     )
 
@@ -267,7 +268,7 @@ def test_an_unreleased_batch_takes_more_episodes_on_its_page(
 ):
     client.force_login(producer_user)
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=6)
-    batch = services.release_batch_create(
+    batch = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=[1, 2]
     )
     url = reverse("admin:audience_releasebatch_change", args=[batch.pk])

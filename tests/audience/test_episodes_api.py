@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audience.models import Episode, ReleaseBatch
 from audience.models import TestClip as Clip
+from audience.services import batches, clips
 from audience.services import episodes as services
 from tests.audience.conftest import BATCH_2_RELEASED_AT
 
@@ -131,7 +132,7 @@ def test_a_bulk_range_past_the_planned_count_is_a_field_error(api, audience_proj
 
 def test_an_episode_is_added_and_edited(api, audience_project, producer_user, release_batches):
     client = api(producer_user)
-    third = services.release_batch_create(project=audience_project, actor=producer_user)
+    third = batches.release_batch_create(project=audience_project, actor=producer_user)
 
     created = client.post(
         EPISODES,
@@ -176,7 +177,7 @@ def test_bad_episode_edits_are_field_errors(
 
 
 def test_a_released_episode_cannot_move_batch(api, episodes, producer_user, audience_project):
-    third = services.release_batch_create(project=audience_project, actor=producer_user)
+    third = batches.release_batch_create(project=audience_project, actor=producer_user)
 
     response = api(producer_user).patch(
         f"{EPISODES}{episodes[0].pk}/", {"batch": third.pk}, format="json"
@@ -259,7 +260,7 @@ def test_a_range_given_by_half_is_a_field_error(api, audience_project, producer_
 
 def test_a_future_release_time_is_a_field_error(api, audience_project, producer_user):
     services.episode_create(project=audience_project, actor=producer_user, number=1)
-    batch = services.release_batch_create(
+    batch = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=[1]
     )
 
@@ -340,15 +341,15 @@ def test_lists_cost_the_same_queries_whatever_their_size(
 ):
     client = api(producer_user)
 
-    def fill(project, batches):
+    def fill(project, count):
         services.episodes_bulk_create(project=project, actor=producer_user, first=1, last=40)
-        for index in range(batches):
-            services.release_batch_create(
+        for index in range(count):
+            batches.release_batch_create(
                 project=project,
                 actor=producer_user,
                 episodes=range(index * 10 + 1, index * 10 + 11),
             )
-            services.clip_create(project=project, actor=producer_user, code=f"teaser-{index}")
+            clips.clip_create(project=project, actor=producer_user, code=f"teaser-{index}")
 
     fill(audience_project, 1)
     few = _queries(client, url)
@@ -364,7 +365,7 @@ def test_lists_cost_the_same_queries_whatever_their_size(
 def test_a_batch_tag_changes_when_its_episodes_do(api, audience_project, producer_user):
     client = api(producer_user)
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=3)
-    batch = services.release_batch_create(project=audience_project, actor=producer_user)
+    batch = batches.release_batch_create(project=audience_project, actor=producer_user)
     url = f"{BATCHES}{batch.pk}/"
     before = client.get(url)["ETag"]
     services.episode_update(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audience.models import AudienceSignal, Episode, ReleaseBatch, SignalImport
 from audience.models import TestClip as Clip
+from audience.services import batches, clips
 from audience.services import episodes as services
 from common.errors import PermissionDenied
 from tests.audience.conftest import BATCH_1_RELEASED_AT, BATCH_2_RELEASED_AT
@@ -211,9 +212,9 @@ def test_episodes_are_planned_from_greenlight_on(make_project, producer_user, st
 def test_test_clips_come_with_production(make_project, producer_user):
     greenlit, shooting = make_project("greenlit"), make_project("in_production")
 
-    with pytest.raises(services.TestClipsNotAccepted):
-        services.clip_create(project=greenlit, actor=producer_user, code="teaser-1")
-    clip = services.clip_create(project=shooting, actor=producer_user, code="teaser-1")
+    with pytest.raises(clips.TestClipsNotAccepted):
+        clips.clip_create(project=greenlit, actor=producer_user, code="teaser-1")
+    clip = clips.clip_create(project=shooting, actor=producer_user, code="teaser-1")
 
     assert clip.project == shooting
     assert not Clip.objects.filter(project=greenlit).exists()
@@ -244,11 +245,11 @@ def test_others_may_not_manage_episodes(audience_project, request, user):
 def test_batches_are_numbered_in_turn_and_take_a_range_of_episodes(audience_project, producer_user):
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=30)
 
-    first = services.release_batch_create(
+    first = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=range(1, 11)
     )
-    second = services.release_batch_create(project=audience_project, actor=producer_user)
-    services.release_batch_assign(batch=second, actor=producer_user, episodes=range(11, 21))
+    second = batches.release_batch_create(project=audience_project, actor=producer_user)
+    batches.release_batch_assign(batch=second, actor=producer_user, episodes=range(11, 21))
 
     assert (first.number, second.number) == (1, 2)
     assert list(first.episodes.order_by("number").values_list("number", flat=True)) == list(
@@ -256,57 +257,55 @@ def test_batches_are_numbered_in_turn_and_take_a_range_of_episodes(audience_proj
     )
     assert second.episodes.count() == 10
     with pytest.raises(ValidationError) as excinfo:
-        services.release_batch_create(project=audience_project, actor=producer_user, number=2)
+        batches.release_batch_create(project=audience_project, actor=producer_user, number=2)
     assert "number" in field_errors(excinfo)
 
 
 def test_assigning_episodes_that_do_not_exist_is_refused(audience_project, producer_user):
-    batch = services.release_batch_create(project=audience_project, actor=producer_user)
+    batch = batches.release_batch_create(project=audience_project, actor=producer_user)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.release_batch_assign(batch=batch, actor=producer_user, episodes=[1, 2])
+        batches.release_batch_assign(batch=batch, actor=producer_user, episodes=[1, 2])
 
     assert "1, 2" in field_errors(excinfo)["episodes"][0]
 
 
 def test_a_batch_is_released_after_the_ones_before_it(audience_project, producer_user):
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=20)
-    first = services.release_batch_create(
+    first = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=range(1, 11)
     )
-    second = services.release_batch_create(
+    second = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=range(11, 21)
     )
 
-    with pytest.raises(services.BatchNotReleasable) as excinfo:
-        services.release_batch_release(batch=second, actor=producer_user)
+    with pytest.raises(batches.BatchNotReleasable) as excinfo:
+        batches.release_batch_release(batch=second, actor=producer_user)
     assert "batch 1" in excinfo.value.detail
 
-    services.release_batch_release(
-        batch=first, actor=producer_user, released_at=BATCH_1_RELEASED_AT
-    )
+    batches.release_batch_release(batch=first, actor=producer_user, released_at=BATCH_1_RELEASED_AT)
     with pytest.raises(ValidationError) as earlier:
-        services.release_batch_release(
+        batches.release_batch_release(
             batch=second, actor=producer_user, released_at=BATCH_1_RELEASED_AT - timedelta(days=1)
         )
     assert "released_at" in field_errors(earlier)
 
-    released = services.release_batch_release(
+    released = batches.release_batch_release(
         batch=second, actor=producer_user, released_at=BATCH_2_RELEASED_AT
     )
     assert released.released_at == BATCH_2_RELEASED_AT
-    with pytest.raises(services.BatchNotReleasable):
-        services.release_batch_release(batch=second, actor=producer_user)
+    with pytest.raises(batches.BatchNotReleasable):
+        batches.release_batch_release(batch=second, actor=producer_user)
 
 
 def test_a_batch_released_now_gets_the_current_time(audience_project, producer_user):
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=2)
-    batch = services.release_batch_create(
+    batch = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=[1, 2]
     )
     before = timezone.now()
 
-    released = services.release_batch_release(batch=batch, actor=producer_user)
+    released = batches.release_batch_release(batch=batch, actor=producer_user)
 
     assert released.released_at >= before
     assert ReleaseBatch.objects.get(pk=batch.pk).released_at == released.released_at
@@ -315,22 +314,22 @@ def test_a_batch_released_now_gets_the_current_time(audience_project, producer_u
 def test_an_empty_batch_or_a_future_time_or_an_unreleased_series_is_refused(
     audience_project, make_project, producer_user
 ):
-    empty = services.release_batch_create(project=audience_project, actor=producer_user)
-    with pytest.raises(services.BatchNotReleasable):
-        services.release_batch_release(batch=empty, actor=producer_user)
+    empty = batches.release_batch_create(project=audience_project, actor=producer_user)
+    with pytest.raises(batches.BatchNotReleasable):
+        batches.release_batch_release(batch=empty, actor=producer_user)
 
     services.episode_create(project=audience_project, actor=producer_user, number=1, batch=empty)
     with pytest.raises(ValidationError) as future:
-        services.release_batch_release(
+        batches.release_batch_release(
             batch=empty, actor=producer_user, released_at=timezone.now() + timedelta(hours=1)
         )
     assert "released_at" in field_errors(future)
 
     cleared = make_project("cleared")
     services.episode_create(project=cleared, actor=producer_user, number=1)
-    batch = services.release_batch_create(project=cleared, actor=producer_user, episodes=[1])
-    with pytest.raises(services.BatchNotReleasable) as excinfo:
-        services.release_batch_release(batch=batch, actor=producer_user)
+    batch = batches.release_batch_create(project=cleared, actor=producer_user, episodes=[1])
+    with pytest.raises(batches.BatchNotReleasable) as excinfo:
+        batches.release_batch_release(batch=batch, actor=producer_user)
     assert "cleared" in excinfo.value.detail
     assert ReleaseBatch.objects.filter(released_at__isnull=False).count() == 0
 
@@ -338,7 +337,7 @@ def test_an_empty_batch_or_a_future_time_or_an_unreleased_series_is_refused(
 def test_a_released_batch_keeps_its_episodes(audience_project, producer_user, episodes):
     released_episode = episodes[0]
     first_batch, second_batch = released_episode.batch, episodes[10].batch
-    third = services.release_batch_create(project=audience_project, actor=producer_user)
+    third = batches.release_batch_create(project=audience_project, actor=producer_user)
 
     refusals = [
         lambda: services.episode_update(
@@ -351,14 +350,12 @@ def test_a_released_batch_keeps_its_episodes(audience_project, producer_user, ep
             episode=released_episode, actor=producer_user, data={"number": 30}
         ),
         lambda: services.episode_delete(episode=released_episode, actor=producer_user),
-        lambda: services.release_batch_assign(batch=third, actor=producer_user, episodes=[1]),
-        lambda: services.release_batch_assign(
-            batch=first_batch, actor=producer_user, episodes=[11]
-        ),
+        lambda: batches.release_batch_assign(batch=third, actor=producer_user, episodes=[1]),
+        lambda: batches.release_batch_assign(batch=first_batch, actor=producer_user, episodes=[11]),
         lambda: services.episode_create(
             project=audience_project, actor=producer_user, number=21, batch=first_batch
         ),
-        lambda: services.release_batch_delete(batch=second_batch, actor=producer_user),
+        lambda: batches.release_batch_delete(batch=second_batch, actor=producer_user),
     ]
     for refuse in refusals:
         with pytest.raises(services.BatchReleased):
@@ -381,11 +378,11 @@ def test_a_released_episode_still_takes_a_new_title(audience_project, producer_u
 
 def test_an_unreleased_batch_is_deleted_and_its_episodes_stay(audience_project, producer_user):
     services.episodes_bulk_create(project=audience_project, actor=producer_user, first=1, last=3)
-    batch = services.release_batch_create(
+    batch = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=[1, 2, 3]
     )
 
-    services.release_batch_delete(batch=batch, actor=producer_user)
+    batches.release_batch_delete(batch=batch, actor=producer_user)
 
     assert numbers(audience_project) == [1, 2, 3]
     assert not Episode.objects.filter(project=audience_project, batch__isnull=False).exists()
@@ -395,13 +392,11 @@ def test_a_released_time_is_corrected_but_not_cleared(audience_project, producer
     second = episodes[10].batch
     corrected = BATCH_2_RELEASED_AT + timedelta(hours=2)
 
-    services.release_batch_update(
-        batch=second, actor=producer_user, data={"released_at": corrected}
-    )
+    batches.release_batch_update(batch=second, actor=producer_user, data={"released_at": corrected})
     with pytest.raises(services.BatchReleased):
-        services.release_batch_update(batch=second, actor=producer_user, data={"released_at": None})
+        batches.release_batch_update(batch=second, actor=producer_user, data={"released_at": None})
     with pytest.raises(ValidationError):
-        services.release_batch_update(
+        batches.release_batch_update(
             batch=second,
             actor=producer_user,
             data={"released_at": BATCH_1_RELEASED_AT - timedelta(days=1)},
@@ -434,12 +429,12 @@ def test_a_planned_episode_is_deleted(audience_project, producer_user):
 
 
 def test_test_clip_codes_are_unique_per_project(audience_project, make_project, producer_user):
-    services.clip_create(project=audience_project, actor=producer_user, code="teaser-1")
+    clips.clip_create(project=audience_project, actor=producer_user, code="teaser-1")
     other = make_project("released")
-    services.clip_create(project=other, actor=producer_user, code="teaser-1")
+    clips.clip_create(project=other, actor=producer_user, code="teaser-1")
 
     with pytest.raises(ValidationError) as excinfo:
-        services.clip_create(project=audience_project, actor=producer_user, code="teaser-1")
+        clips.clip_create(project=audience_project, actor=producer_user, code="teaser-1")
 
     assert "code" in field_errors(excinfo)
     assert Clip.objects.filter(code="teaser-1").count() == 2
@@ -447,19 +442,19 @@ def test_test_clip_codes_are_unique_per_project(audience_project, make_project, 
 
 def test_a_test_clip_is_updated_but_not_released_in_the_future(audience_project, producer_user):
     went_out = datetime(2026, 2, 20, 12, 0, tzinfo=SHANGHAI)
-    clip = services.clip_create(
+    clip = clips.clip_create(
         project=audience_project, actor=producer_user, code="teaser-1", released_at=went_out
     )
 
     with pytest.raises(ValidationError) as excinfo:
-        services.clip_update(
+        clips.clip_update(
             clip=clip,
             actor=producer_user,
             data={"released_at": timezone.now() + timedelta(days=1)},
         )
     assert "released_at" in field_errors(excinfo)
 
-    updated = services.clip_update(
+    updated = clips.clip_update(
         clip=clip, actor=producer_user, data={"title": "Wedding teaser", "duration_seconds": 45}
     )
     assert (updated.title, updated.duration_seconds, updated.released_at) == (
@@ -470,11 +465,11 @@ def test_a_test_clip_is_updated_but_not_released_in_the_future(audience_project,
 
 
 def test_a_finished_project_takes_no_more_clips(audience_project, producer_user):
-    clip = services.clip_create(project=audience_project, actor=producer_user, code="teaser-1")
+    clip = clips.clip_create(project=audience_project, actor=producer_user, code="teaser-1")
     put_in_state(audience_project, "completed")
 
-    with pytest.raises(services.TestClipsNotAccepted):
-        services.clip_update(clip=clip, actor=producer_user, data={"title": "Late"})
+    with pytest.raises(clips.TestClipsNotAccepted):
+        clips.clip_update(clip=clip, actor=producer_user, data={"title": "Late"})
 
     assert Clip.objects.get(pk=clip.pk).title == ""
 
@@ -503,11 +498,11 @@ def test_two_people_numbering_the_same_project_at_once_meet_at_its_lock(
 
 def test_only_the_project_side_releases_a_batch(audience_project, producer_user, rater_user):
     services.episode_create(project=audience_project, actor=producer_user, number=1)
-    batch = services.release_batch_create(
+    batch = batches.release_batch_create(
         project=audience_project, actor=producer_user, episodes=[1]
     )
 
     with pytest.raises(PermissionDenied):
-        services.release_batch_release(batch=batch, actor=rater_user)
+        batches.release_batch_release(batch=batch, actor=rater_user)
 
     assert ReleaseBatch.objects.get(pk=batch.pk).released_at is None

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from audience.services.episodes import clip_create
+from audience.services.clips import clip_create
 from audience.services.quiet import quiet_rule_create
 from devdata import demo_audience, demo_cast, demo_production
 from workflow import keys, webhooks
