@@ -1,6 +1,13 @@
 """The audience API: episodes, batches and test clips; signals and their imports; feedback views
 and quiet mode; the revision log. Scoped by ``audience.selectors.audience_projects_for``."""
 
-from . import episodes, feedback, revisions, signals
+from . import batches, clips, episodes, feedback, revisions, signals
 
-ROUTES = [*episodes.ROUTES, *signals.ROUTES, *feedback.ROUTES, *revisions.ROUTES]
+ROUTES = [
+    *episodes.ROUTES,
+    *batches.ROUTES,
+    *clips.ROUTES,
+    *signals.ROUTES,
+    *feedback.ROUTES,
+    *revisions.ROUTES,
+]
