@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from audience.models import AudienceSignal, SignalImport
 from audience.selectors import audience_projects_for, is_writing_team
 from audience.selectors.quiet import quiet_locks_for
+from audience.services import signal_rows
 from audience.services import signals as services
 from common.errors import DomainError
 from workflow.admin import error_text
@@ -96,7 +97,7 @@ class SignalImportAdmin(_SignalsAdmin):
         try:
             signal_import = services.signals_import(
                 project=form.cleaned_data["project"],
-                rows=services.signals_csv_rows(stream),
+                rows=signal_rows.signals_csv_rows(stream),
                 source=SignalImport.Source.CSV,
                 filename=upload.name or "",
                 user=request.user,
@@ -144,7 +145,7 @@ class SignalImportAdmin(_SignalsAdmin):
                 "Columns: %(columns)s. One of episode (its number) and clip (a test clip's "
                 "code); posted_at like 2026-03-01 20:15 (China time). All rows or none."
             )
-            % {"columns": ", ".join(services.COLUMNS)},
+            % {"columns": ", ".join(signal_rows.COLUMNS)},
             "errors_title": _("Bad rows (row = line in the file; the header is line 1):"),
             "row_errors": row_errors,
         }

@@ -29,6 +29,7 @@ from audience.models import AudienceSignal, SignalImport
 from audience.selectors import audience_projects_for
 from audience.selectors.quiet import quiet_locks_for
 from audience.selectors.revisions import citing_evidence
+from audience.services import signal_rows
 from audience.services import signals as services
 from common.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter, JSONParser
 from common.serializers import StrictSerializer
@@ -139,7 +140,7 @@ class SignalImportUploadSerializer(StrictSerializer):
     file = serializers.FileField(
         help_text=(
             f"CSV, UTF-8 (with or without byte-order mark), at most {MAX_UPLOAD_MB} MB; header "
-            f"{','.join(services.COLUMNS)}."
+            f"{','.join(signal_rows.COLUMNS)}."
         )
     )
 
@@ -391,7 +392,7 @@ class SignalImportViewSet(
         try:
             return services.signals_import(
                 project=body.validated_data["project"],
-                rows=services.signals_csv_rows(stream),
+                rows=signal_rows.signals_csv_rows(stream),
                 source=SignalImport.Source.CSV,
                 filename=upload.name or "",
                 user=request.user,

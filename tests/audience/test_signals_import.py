@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from audience.models import AudienceSignal, SignalImport, SignalTerm
 from audience.models import TestClip as Clip
-from audience.services.signals import SignalRowsInvalid, signals_csv_rows, signals_import
+from audience.services.signal_rows import signals_csv_rows
+from audience.services.signals import SignalRowsInvalid, signals_import
 from audience.text import hash_author
 from common.errors import PermissionDenied
 

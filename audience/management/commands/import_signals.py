@@ -6,13 +6,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from audience.services import signal_rows
 from audience.services import signals as services
 from common.errors import DomainError
 from workflow.models import Project
 
 HELP = f"""Import audience signals (comments, danmu, reposts, tags) of one project from a CSV file.
 
-The first line names the columns: {",".join(services.COLUMNS)} (any order; likes and
+The first line names the columns: {",".join(signal_rows.COLUMNS)} (any order; likes and
 offset_seconds may be left out, and one of episode and clip). platform as exported (douyin...);
 kind comment, danmu, repost or tag (or 评论, 弹幕, 转发, 标签); episode the episode's number, or
 clip a test clip's code; posted_at like 2026-03-01 20:15 (China time unless it has an offset);
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             with open(file, encoding="utf-8-sig", newline="") as stream:
                 signal_import = services.signals_import(
                     project=target,
-                    rows=services.signals_csv_rows(stream),
+                    rows=signal_rows.signals_csv_rows(stream),
                     source="csv",
                     filename=str(file).rsplit("/", 1)[-1],
                     user=importer,
