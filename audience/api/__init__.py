@@ -1,7 +1,7 @@
 """The audience API: episodes, batches and test clips; signals and their imports; feedback views
 and quiet mode; the revision log. Scoped by ``audience.selectors.audience_projects_for``."""
 
-from . import batches, clips, episodes, feedback, revisions, signals
+from . import batches, clips, episodes, feedback, quiet, revisions, signals
 
 ROUTES = [
     *episodes.ROUTES,
@@ -9,5 +9,6 @@ ROUTES = [
     *clips.ROUTES,
     *signals.ROUTES,
     *feedback.ROUTES,
+    *quiet.ROUTES,
     *revisions.ROUTES,
 ]

@@ -1,39 +1,30 @@
-"""Feedback views and quiet mode.
+"""Feedback views (quiet mode's rules are in ``quiet``).
 
 ``/api/v1/audience/terms/``, ``rising-terms/``, ``terms-over-time/`` and ``terms-by-episode/``
 count a project's signals by term, distinct authors first (``audience.selectors.feedback``);
 flagged signals (duplicates, suspected automated) are left out unless ``include_flagged=true``.
 A project outside the caller's audience scope is 404; raters and regulators see none.
 
-``/api/v1/quiet-rules/`` lists the quiet mode rules of the projects in scope; the writing team
-creates and ends them, and each writer reveals one for themselves (``POST .../{id}/reveal/``).
 Every feedback answer lists, under ``quiet_hidden``, the locks still hiding episodes from the
 caller, whose signals it left out.
 """
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from audience.models import AudienceSignal, QuietRule, ReleaseBatch
-from audience.selectors import audience_projects_for, is_writing_team
+from audience.models import AudienceSignal, ReleaseBatch
+from audience.selectors import audience_projects_for
 from audience.selectors import feedback as selectors
-from audience.selectors.quiet import QuietLock, quiet_locks_for, quiet_rule_list_for
-from audience.services import quiet as services
-from common.api import BoolFilter, ErrorSerializer, IdFilter
-from common.serializers import StrictSerializer
-
-from .common import scoped_project
+from audience.selectors.quiet import QuietLock, quiet_locks_for
+from common.api import ErrorSerializer
 
 SHARE = {"max_digits": 5, "decimal_places": 4}
 MAX_WINDOW_HOURS = 24 * 60
@@ -368,145 +359,4 @@ class FeedbackViewSet(viewsets.ViewSet):
 # Quiet mode ----------------------------------------------------------------------------------
 
 
-class QuietRuleSerializer(serializers.ModelSerializer):
-    project_title = serializers.CharField(source="project.title", read_only=True)
-    created_by = serializers.CharField(source="created_by.get_username", read_only=True)
-    revealed_by_you = serializers.BooleanField(read_only=True)
-    hides_from_you = serializers.SerializerMethodField(
-        help_text="Active, you are in the writing team and have not revealed it."
-    )
-
-    class Meta:
-        model = QuietRule
-        fields = [
-            "id",
-            "project",
-            "project_title",
-            "first_episode",
-            "last_episode",
-            "active",
-            "note",
-            "created_by",
-            "created_at",
-            "updated_at",
-            "revealed_by_you",
-            "hides_from_you",
-        ]
-        read_only_fields = fields
-
-    def get_hides_from_you(self, rule) -> bool:
-        user = self.context["request"].user
-        return rule.active and not rule.revealed_by_you and is_writing_team(user, rule.project)
-
-
-class QuietRuleCreateSerializer(StrictSerializer):
-    project = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The project (in your scope)."
-    )
-    first_episode = serializers.IntegerField(
-        min_value=1,
-        max_value=32767,
-        required=False,
-        allow_null=True,
-        help_text="First locked episode; omit for episode 1.",
-    )
-    last_episode = serializers.IntegerField(
-        min_value=1,
-        max_value=32767,
-        required=False,
-        allow_null=True,
-        help_text="Last locked episode; omit for the last. Omit both to lock the whole project, "
-        "test clips included.",
-    )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class QuietRuleFilter(django_filters.FilterSet):
-    project = IdFilter(field_name="project_id")
-    active = BoolFilter(field_name="active")
-
-    class Meta:
-        model = QuietRule
-        fields = ["project", "active"]
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Quiet mode rules of the projects in your scope (`?project=`, `?active=`)",
-        description="Producer company and the commissioning platform's content managers.",
-    ),
-    retrieve=extend_schema(
-        summary="A quiet mode rule", responses={200: QuietRuleSerializer, **NOT_FOUND}
-    ),
-)
-class QuietRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = QuietRuleSerializer
-    filterset_class = QuietRuleFilter
-    ordering_fields = ["created_at", "first_episode"]
-    ordering = ["project_id", "-active", "first_episode", "id"]
-
-    def get_queryset(self):
-        return quiet_rule_list_for(self.request.user)
-
-    def _respond(self, rule: QuietRule, code=status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=rule.pk)).data, status=code)
-
-    @extend_schema(
-        summary="Lock episodes for the writing team (quiet mode)",
-        description=(
-            "The writing team (producers and org admins of the producer company). While active, "
-            "the episodes' signals and release metrics are hidden from every writer who has not "
-            "revealed the rule; platform staff are not affected."
-        ),
-        request=QuietRuleCreateSerializer,
-        responses={201: QuietRuleSerializer, **INVALID, **FORBIDDEN},
-        examples=[
-            OpenApiExample(
-                "Episodes 11 to 20",
-                request_only=True,
-                value={"project": 7, "first_episode": 11, "last_episode": 20, "note": "batch 2"},
-            )
-        ],
-    )
-    def create(self, request):
-        body = QuietRuleCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        project = scoped_project(request.user, data["project"])
-        rule = services.quiet_rule_create(
-            project=project,
-            actor=request.user,
-            first_episode=data.get("first_episode"),
-            last_episode=data.get("last_episode"),
-            note=data["note"],
-        )
-        return self._respond(rule, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="End a quiet mode rule: the whole writing team sees the episodes again",
-        request=None,
-        responses={200: QuietRuleSerializer, **FORBIDDEN, **NOT_FOUND, **ENDED},
-    )
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def end(self, request, pk=None):
-        rule = services.quiet_rule_end(rule=self.get_object(), actor=request.user)
-        return self._respond(rule)
-
-    @extend_schema(
-        summary="Show me: see what a quiet mode rule hides (for you only)",
-        description="A writer of the producer company; the rest of the team still does not see "
-        "it. Revealing again changes nothing.",
-        request=None,
-        responses={200: QuietRuleSerializer, **FORBIDDEN, **NOT_FOUND, **ENDED},
-    )
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def reveal(self, request, pk=None):
-        rule = self.get_object()
-        services.quiet_rule_reveal(rule=rule, actor=request.user)
-        return self._respond(rule)
-
-
-ROUTES: list = [
-    ("audience", FeedbackViewSet, "audience-feedback"),
-    ("quiet-rules", QuietRuleViewSet, "quiet-rule"),
-]
+ROUTES: list = [("audience", FeedbackViewSet, "audience-feedback")]
