@@ -8,7 +8,7 @@ from workflow import lockout
 
 
 def _is_member(user) -> bool:
-    from workflow.selectors import memberships_of
+    from workflow.visibility import memberships_of
 
     return bool(memberships_of(user))
 

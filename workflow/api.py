@@ -32,6 +32,7 @@ from .models import (
     ProjectTransition,
     ReviewTier,
 )
+from .visibility import memberships_of
 
 
 class OrganisationRefSerializer(PlainFieldsMixin, serializers.ModelSerializer):
@@ -379,7 +380,7 @@ class ProjectViewSet(
 class MeView(APIView):
     @extend_schema(summary="Who you are and the organisations you act for", responses=MeSerializer)
     def get(self, request):
-        memberships = selectors.memberships_of(request.user)
+        memberships = memberships_of(request.user)
         return Response(
             MeSerializer({"username": request.user.get_username(), "memberships": memberships}).data
         )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from . import dashboard_selectors as selectors
 from .charts import Chart
 from .models import Membership, Organisation, ProjectState
-from .selectors import memberships_of
+from .visibility import memberships_of
 
 PRODUCER = "producer"
 CONTENT_MANAGER = "content_manager"

@@ -16,7 +16,8 @@ from .models import (
     ProjectTransition,
     ReviewTier,
 )
-from .selectors import memberships_of, project_list_for
+from .selectors import project_list_for
+from .visibility import memberships_of
 
 # The stages of the "median days" chart: (from transition, to transition).
 STAGES = (("submit", "greenlight"), ("greenlight", "clear"), ("clear", "release"))

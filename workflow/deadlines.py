@@ -36,7 +36,8 @@ from .models import (
     ProjectState,
     ReviewTier,
 )
-from .selectors import memberships_of, related_project_scope_q, transition_names
+from .selectors import related_project_scope_q, transition_names
+from .visibility import memberships_of
 
 K = DeadlineKind
 S = ProjectState

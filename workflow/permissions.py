@@ -1,7 +1,7 @@
 """Who may fire a transition: predicates on (project, user).
 
 Each predicate is also told which organisation the user acts for, so that the audit trail records
-it. Memberships are read once per user object (see ``selectors.memberships_of``), so asking every
+it. Memberships are read once per user object (see ``visibility.memberships_of``), so asking every
 transition of a project costs no further queries.
 """
 
@@ -26,7 +26,7 @@ class Actor:
         """The organisation the user acts for on this project in this role, or None."""
         if user is None or not user.is_authenticated:
             return None
-        from .selectors import memberships_of
+        from .visibility import memberships_of
 
         return self._finder(project, memberships_of(user))
 

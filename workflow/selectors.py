@@ -8,49 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import guards
 from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
-from .routing import is_routed_to, routed_projects_q
-
-_CACHE_ATTR = "_mdprod_memberships"
-
-
-def memberships_of(user) -> list[Membership]:
-    """The user's memberships with their organisations, read once per user object."""
-    if user is None or not user.is_authenticated:
-        return []
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("organisation"))
-        setattr(user, _CACHE_ATTR, cached)
-    return cached
-
-
-def project_scope_q(user) -> Q:
-    """Projects the user's organisations may see.
-
-    A producer company sees its own projects in every state; a platform sees the projects
-    proposed to it once first submitted (never a draft); a regulator sees the projects routed to
-    it. A user with no membership sees nothing.
-    """
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        organisation = membership.organisation
-        if organisation.kind == Organisation.Kind.PRODUCER:
-            q |= Q(producer_id=organisation.pk)
-        elif organisation.kind == Organisation.Kind.PLATFORM:
-            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
-        elif organisation.kind == Organisation.Kind.REGULATOR:
-            q |= routed_projects_q(organisation)
-    return q
-
-
-def organisation_sees_project(organisation: Organisation, project: Project) -> bool:
-    """``project_scope_q`` for a whole organisation (not a person): webhooks use it to decide
-    whose subscriptions hear of a project."""
-    if organisation.kind == Organisation.Kind.PRODUCER:
-        return project.producer_id == organisation.pk
-    if organisation.kind == Organisation.Kind.PLATFORM:
-        return project.platform_id == organisation.pk and project.submitted_at is not None
-    return is_routed_to(project, organisation)
+from .visibility import memberships_of, project_scope_q, through
 
 
 def project_list_for(user) -> QuerySet[Project]:
@@ -67,15 +25,7 @@ def related_project_scope_q(user, prefix: str = "project__") -> Q:
     matching the whole scope first."""
     if user is not None and user.is_superuser:
         return Q()
-    return _prefixed(project_scope_q(user), prefix)
-
-
-def _prefixed(q: Q, prefix: str) -> Q:
-    children = [
-        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
-        for child in q.children
-    ]
-    return Q(*children, _connector=q.connector, _negated=q.negated)
+    return through(project_scope_q(user), prefix)
 
 
 def project_history(project: Project) -> QuerySet[ProjectTransition]:

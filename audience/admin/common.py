@@ -17,7 +17,7 @@ from audience.selectors import (
 )
 from workflow.admin import ScopedModelAdmin, is_member
 from workflow.models import Organisation
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 
 def sees_audience(user) -> bool:

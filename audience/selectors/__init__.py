@@ -4,27 +4,31 @@ content managers. Raters score proposals and regulators review cuts: neither see
 from django.db.models import Q, QuerySet
 
 from workflow.models import Membership, Organisation, Project
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of, project_scope_q, user_sees_project
 
 PRODUCER_SIDE_ROLES = {Membership.Role.PRODUCER, Membership.Role.ORG_ADMIN}
 PLATFORM_SIDE_ROLES = {Membership.Role.CONTENT_MANAGER, Membership.Role.ORG_ADMIN}
 
 
 def audience_scope_q(user) -> Q:
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        organisation = membership.organisation
-        if (
-            organisation.kind == Organisation.Kind.PRODUCER
-            and membership.role in PRODUCER_SIDE_ROLES
-        ):
-            q |= Q(producer_id=organisation.pk)
-        elif (
-            organisation.kind == Organisation.Kind.PLATFORM
-            and membership.role in PLATFORM_SIDE_ROLES
-        ):
-            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
-    return q
+    return project_scope_q(
+        user,
+        producer_roles=PRODUCER_SIDE_ROLES,
+        platform_roles=PLATFORM_SIDE_ROLES,
+        regulators=False,
+    )
+
+
+def on_writing_or_platform_side(user, project: Project) -> bool:
+    """The producer side, or the commissioning platform's content side once it has the project:
+    who manages a project's episodes and imports its signals."""
+    return user_sees_project(
+        user,
+        project,
+        producer_roles=PRODUCER_SIDE_ROLES,
+        platform_roles=PLATFORM_SIDE_ROLES,
+        regulators=False,
+    )
 
 
 def audience_projects_for(user) -> QuerySet[Project]:

@@ -45,7 +45,7 @@ from audience.services.revisions import term_counts
 from common.values import RATE_PLACES
 from contracts.models.metrics import EpisodeMetric
 from workflow.models import Organisation, Project
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 90

@@ -30,10 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models import Episode, ReleaseBatch
-from audience.selectors import PLATFORM_SIDE_ROLES, PRODUCER_SIDE_ROLES
+from audience.selectors import on_writing_or_platform_side
 from common.errors import DomainError, PermissionDenied
 from workflow.models import Project, ProjectState
-from workflow.selectors import memberships_of
 from workflow.services import project_lock
 
 S = ProjectState
@@ -79,21 +78,7 @@ class EpisodeInUse(DomainError):
 
 def can_manage_episodes(user, project: Project) -> bool:
     """The producer side, or the commissioning platform's content side once it has the project."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    for membership in memberships_of(user):
-        if membership.organisation_id == project.producer_id:
-            if membership.role in PRODUCER_SIDE_ROLES:
-                return True
-        elif (
-            membership.organisation_id == project.platform_id
-            and membership.role in PLATFORM_SIDE_ROLES
-            and project.submitted_at is not None
-        ):
-            return True
-    return False
+    return on_writing_or_platform_side(user, project)
 
 
 def state_label(project: Project) -> str:

@@ -38,13 +38,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models import AudienceSignal, Episode, SignalImport, SignalTerm, TestClip
-from audience.selectors import PLATFORM_SIDE_ROLES, PRODUCER_SIDE_ROLES
+from audience.selectors import on_writing_or_platform_side
 from audience.services.signal_rows import RowTargets, fingerprint, signal_row_parse
 from audience.text import hash_author, normalise, redact, terms, text_key
 from common.errors import PermissionDenied
 from common.spreadsheets import RowError
-from workflow.models import Organisation, Project
-from workflow.selectors import memberships_of
+from workflow.models import Project
 from workflow.services import project_lock
 
 BATCH_SIZE = 1000
@@ -92,32 +91,7 @@ class SignalRowsInvalid(ValidationError):
 def may_import_signals(user, project: Project) -> bool:
     """The producer side (producers, org admins) and, once the project is submitted, the
     commissioning platform's content managers and org admins; a superuser."""
-    if user is None or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    for membership in memberships_of(user):
-        kind = membership.organisation.kind
-        if (
-            membership.organisation_id == project.producer_id
-            and kind == Organisation.Kind.PRODUCER
-            and membership.role in PRODUCER_SIDE_ROLES
-        ):
-            return True
-        if (
-            membership.organisation_id == project.platform_id
-            and kind == Organisation.Kind.PLATFORM
-            and membership.role in PLATFORM_SIDE_ROLES
-            and project.submitted_at is not None
-        ):
-            return True
-    return False
-
-
-# Parsing one row --------------------------------------------------------------------------------
-
-
-# Reading a CSV file -----------------------------------------------------------------------------
+    return on_writing_or_platform_side(user, project)
 
 
 # The import -------------------------------------------------------------------------------------

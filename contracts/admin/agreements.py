@@ -23,6 +23,7 @@ from contracts.services import agreements as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.models import Membership, Project
 from workflow.selectors import organisations_of
+from workflow.visibility import project_scope_q
 
 from ..api.agreements import script_note
 
@@ -174,16 +175,14 @@ class ContractAdmin(ScopedModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "project":
-            platforms = [
-                o.pk
-                for o in organisations_of(
-                    request.user, kind="platform", role=Membership.Role.CONTENT_MANAGER
-                )
-            ]
+            offered_by_me = project_scope_q(
+                request.user,
+                producer_roles=(),
+                platform_roles={Membership.Role.CONTENT_MANAGER},
+                regulators=False,
+            )
             kwargs["queryset"] = Project.objects.filter(
-                platform_id__in=platforms,
-                submitted_at__isnull=False,
-                state__in=services.OFFER_STATES,
+                offered_by_me, state__in=services.OFFER_STATES
             ).exclude(contracts__status__in=["draft", "sent", "signed", "active"])
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

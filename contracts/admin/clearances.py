@@ -17,7 +17,8 @@ from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin
 from workflow.models import Membership, Organisation, Project
-from workflow.selectors import memberships_of, project_list_for
+from workflow.selectors import project_list_for
+from workflow.visibility import memberships_of
 
 
 class ExpiryFilter(admin.SimpleListFilter):

@@ -27,7 +27,8 @@ from contracts.services.documents import (
 )
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.models import Membership, Project
-from workflow.selectors import memberships_of, project_list_for
+from workflow.selectors import project_list_for
+from workflow.visibility import memberships_of
 
 UPLOADER_ROLES = frozenset(
     {

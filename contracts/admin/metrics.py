@@ -22,7 +22,7 @@ from contracts.selectors import metrics as selectors
 from contracts.services import metrics as services
 from workflow.admin import ScopedModelAdmin, is_member
 from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 ERRORS_SHOWN = 200
 

@@ -30,7 +30,7 @@ from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin, ReadOnlyInline
 from workflow.models import Membership, Organisation
 from workflow.permissions import CONTENT_MANAGER
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 FORM_PAGE = engines["django"].from_string(
     """{% extends "admin/base_site.html" %}

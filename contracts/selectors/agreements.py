@@ -13,9 +13,8 @@ sees the project itself.
 from django.db.models import Q, QuerySet
 
 from contracts.models import Contract
-from workflow.models import Membership, Organisation, Project
-from workflow.routing import routed_projects_q
-from workflow.selectors import memberships_of
+from workflow.models import Membership, Project
+from workflow.visibility import project_scope_q, user_sees_project
 
 OPEN_STATUSES = (
     Contract.Status.DRAFT,
@@ -25,28 +24,13 @@ OPEN_STATUSES = (
 )
 
 
-def _sees_terms(membership: Membership) -> bool:
-    """Members of the two parties see the terms; a platform's raters do not see contracts."""
-    kind = membership.organisation.kind
-    if kind == Organisation.Kind.PRODUCER:
-        return True
-    return kind == Organisation.Kind.PLATFORM and membership.role != Membership.Role.RATER
+# Members of the two parties see the terms; a platform's raters do not see contracts.
+PARTY_PLATFORM_ROLES = frozenset(Membership.Role) - {Membership.Role.RATER}
 
 
 def contract_project_scope_q(user) -> Q:
     """The projects whose contracts the user may see (a filter on projects)."""
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        organisation = membership.organisation
-        if organisation.kind == Organisation.Kind.REGULATOR:
-            q |= routed_projects_q(organisation)
-        elif not _sees_terms(membership):
-            continue
-        elif organisation.kind == Organisation.Kind.PRODUCER:
-            q |= Q(producer_id=organisation.pk)
-        else:
-            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
-    return q
+    return project_scope_q(user, platform_roles=PARTY_PLATFORM_ROLES)
 
 
 def contract_list_for(user) -> QuerySet[Contract]:
@@ -77,17 +61,6 @@ def contract_financials_visible(user, contract: Contract) -> bool:
     Only the two parties (the producer company; the platform, not its raters) may. Costs no query
     once the user's memberships are read (``memberships_of`` caches them on the user).
     """
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    project = contract.project
-    for membership in memberships_of(user):
-        if not _sees_terms(membership):
-            continue
-        organisation_id = membership.organisation_id
-        if organisation_id == project.producer_id:
-            return True
-        if organisation_id == project.platform_id and project.submitted_at is not None:
-            return True
-    return False
+    return user_sees_project(
+        user, contract.project, platform_roles=PARTY_PLATFORM_ROLES, regulators=False
+    )

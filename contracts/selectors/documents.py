@@ -12,9 +12,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contracts.models import Document
 from contracts.selectors import clearance_list_for
-from contracts.selectors.agreements import contract_financials_visible, contract_list_for
-from workflow.models import Membership, Organisation, Project
-from workflow.selectors import memberships_of, project_list_for
+from contracts.selectors.agreements import (
+    PARTY_PLATFORM_ROLES,
+    contract_financials_visible,
+    contract_list_for,
+)
+from workflow.models import Project
+from workflow.selectors import project_list_for
+from workflow.visibility import project_scope_q
 
 PROPOSAL_KINDS = (Document.Kind.SCRIPT, Document.Kind.SYNOPSIS)
 
@@ -22,17 +27,7 @@ PROPOSAL_KINDS = (Document.Kind.SCRIPT, Document.Kind.SYNOPSIS)
 def _party_projects_q(user) -> Q:
     """Projects of which the user belongs to a party: the producer company, or the platform in
     a role other than rater (once submitted to it)."""
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        organisation = membership.organisation
-        if organisation.kind == Organisation.Kind.PRODUCER:
-            q |= Q(producer_id=organisation.pk)
-        elif (
-            organisation.kind == Organisation.Kind.PLATFORM
-            and membership.role != Membership.Role.RATER
-        ):
-            q |= Q(platform_id=organisation.pk, submitted_at__isnull=False)
-    return q
+    return project_scope_q(user, platform_roles=PARTY_PLATFORM_ROLES, regulators=False)
 
 
 def superseded_q() -> Exists:

@@ -25,9 +25,8 @@ from django.db.models.functions import Coalesce, NullIf
 
 from common.values import RATE_PLACES
 from contracts.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
-from workflow.models import Membership, Organisation, Project
-from workflow.selectors import memberships_of
-from workflow.visibility import metric_visibility_q
+from workflow.models import Membership, Project
+from workflow.visibility import metric_visibility_q, project_scope_q
 
 R = Membership.Role
 PRODUCER_READERS = frozenset({R.PRODUCER, R.ORG_ADMIN})
@@ -38,14 +37,9 @@ MONEY_TOTAL = DecimalField(max_digits=16, decimal_places=2)
 
 def metric_projects_q(user) -> Q:
     """Projects whose metrics the user may read."""
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        kind = membership.organisation.kind
-        if kind == Organisation.Kind.PRODUCER and membership.role in PRODUCER_READERS:
-            q |= Q(producer_id=membership.organisation_id)
-        elif kind == Organisation.Kind.PLATFORM and membership.role in PLATFORM_READERS:
-            q |= Q(platform_id=membership.organisation_id, submitted_at__isnull=False)
-    return q
+    return project_scope_q(
+        user, producer_roles=PRODUCER_READERS, platform_roles=PLATFORM_READERS, regulators=False
+    )
 
 
 def metric_project_list_for(user) -> QuerySet[Project]:

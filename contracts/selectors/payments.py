@@ -14,26 +14,14 @@ from django.utils.translation import gettext as _
 
 from common.spreadsheets import csv_text
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
-from contracts.selectors.agreements import contract_list_for
-from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of
+from contracts.selectors.agreements import PARTY_PLATFORM_ROLES, contract_list_for
+from workflow.visibility import project_scope_q, through
 
 
 def financial_scope_q(user, prefix: str = "") -> Q:
     """The contracts (through ``prefix``) whose money the user may see, as a filter."""
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        kind = membership.organisation.kind
-        if kind == Organisation.Kind.PRODUCER:
-            q |= Q(**{f"{prefix}project__producer_id": membership.organisation_id})
-        elif kind == Organisation.Kind.PLATFORM and membership.role != Membership.Role.RATER:
-            q |= Q(
-                **{
-                    f"{prefix}project__platform_id": membership.organisation_id,
-                    f"{prefix}project__submitted_at__isnull": False,
-                }
-            )
-    return q
+    parties = project_scope_q(user, platform_roles=PARTY_PLATFORM_ROLES, regulators=False)
+    return through(parties, f"{prefix}project__")
 
 
 def financial_contract_list_for(user) -> QuerySet[Contract]:

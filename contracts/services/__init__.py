@@ -33,8 +33,8 @@ from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget, BudgetLine, Cleara
 from workflow import webhooks
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, PRODUCER
-from workflow.selectors import memberships_of
 from workflow.services import project_lock, project_refresh_tier
+from workflow.visibility import memberships_of
 
 S = ProjectState
 

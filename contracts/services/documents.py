@@ -33,8 +33,8 @@ from contracts.models import Clearance, Contract
 from contracts.models.documents import Document
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
-from workflow.selectors import memberships_of
 from workflow.services import project_lock
+from workflow.visibility import memberships_of
 
 DEFAULT_MAX_MB = 20
 CHUNK = 64 * 1024

@@ -29,8 +29,8 @@ from common.values import parse_date, parse_money, parse_rate, parse_whole
 from contracts.models.metrics import COUNT_FIELDS, METRIC_FIELDS, MONEY_FIELDS, EpisodeMetric
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
-from workflow.selectors import memberships_of
 from workflow.services import project_lock
+from workflow.visibility import memberships_of
 
 S = ProjectState
 

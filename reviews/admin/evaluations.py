@@ -24,7 +24,7 @@ from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
 from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 EMPTY = "—"
 

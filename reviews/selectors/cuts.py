@@ -6,7 +6,8 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from reviews.models import CutEpisode, CutSubmission, FeedbackItem
-from workflow.selectors import memberships_of, project_list_for
+from workflow.selectors import project_list_for
+from workflow.visibility import memberships_of
 
 Outcome = CutEpisode.Outcome
 

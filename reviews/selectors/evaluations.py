@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from reviews.models import Criterion, Evaluation, Scorecard
 from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 DEFAULT_DISAGREEMENT = Decimal("2.0")
 DEFAULT_GRADE_CUTOFFS = {"S": Decimal("8.5"), "A": Decimal("7.0"), "B": Decimal("5.5")}

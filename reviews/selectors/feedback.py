@@ -7,7 +7,8 @@ from django.db.models import Q, QuerySet
 
 from reviews.models import FeedbackItem
 from reviews.selectors.filings import regulator_ids_of
-from workflow.selectors import memberships_of, project_list_for
+from workflow.selectors import project_list_for
+from workflow.visibility import memberships_of
 
 PLATFORM_INTERNAL = (FeedbackItem.Stage.EVALUATION, FeedbackItem.Stage.CUT_REVIEW)
 

@@ -10,7 +10,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from reviews.models import RegulatoryReview
 from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of, organisations_of, project_list_for
+from workflow.selectors import organisations_of, project_list_for
+from workflow.visibility import memberships_of
 
 Review = RegulatoryReview
 

@@ -21,7 +21,8 @@ from reviews.models import (
 )
 from reviews.selectors.filings import regulator_ids_of
 from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of, organisations_of, project_list_for
+from workflow.selectors import organisations_of, project_list_for
+from workflow.visibility import memberships_of
 
 Review = RegulatoryReview
 FINAL_REVIEW = Review.Kind.FINAL_REVIEW

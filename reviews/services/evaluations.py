@@ -24,8 +24,8 @@ from reviews.services.feedback import feedback_items_add
 from workflow import guards, webhooks
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
-from workflow.selectors import memberships_of
 from workflow.services import project_lock, project_transition
+from workflow.visibility import memberships_of
 
 COMMENT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 4000

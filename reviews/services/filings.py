@@ -46,7 +46,7 @@ from reviews.services.decisions import (
 )
 from workflow import webhooks
 from workflow.models import Membership, Project, ProjectState
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 Review = RegulatoryReview
 PLANNING_FILING = Review.Kind.PLANNING_FILING

@@ -54,8 +54,8 @@ from reviews.services.decisions import (
 from workflow import webhooks
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import PRODUCER
-from workflow.selectors import memberships_of
 from workflow.services import project_lock, project_transition
+from workflow.visibility import memberships_of
 
 Review = RegulatoryReview
 FINAL_REVIEW = Review.Kind.FINAL_REVIEW

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import PermissionDenied
 from reviews.models import Criterion, Rubric
 from workflow.models import Membership, Organisation
-from workflow.selectors import memberships_of
+from workflow.visibility import memberships_of
 
 CRITERION_FIELDS = ("name", "description", "weight")
 MANAGING_ROLES = {Membership.Role.CONTENT_MANAGER, Membership.Role.ORG_ADMIN}

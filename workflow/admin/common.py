@@ -27,10 +27,8 @@ from workflow.models import (
     Project,
     ProjectState,
 )
-from workflow.selectors import (
-    memberships_of,
-    organisations_of,
-)
+from workflow.selectors import organisations_of
+from workflow.visibility import memberships_of
 
 S = ProjectState
 

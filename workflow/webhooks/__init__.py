@@ -3,7 +3,7 @@
 Events are written to the outbox (``WebhookDelivery``, one row per subscriber) inside the
 transaction that caused them, and enqueued after it commits: a rolled-back change sends nothing,
 and a broker that is down loses nothing (the retry sweep finds the row). A subscriber hears only
-of projects its organisation may see (``selectors.organisation_sees_project``), and of
+of projects its organisation may see (``visibility.organisation_sees_project``), and of
 evaluations only as the producer company or the platform.
 
 Each delivery is a POST of the JSON payload, signed with the subscription's secret::

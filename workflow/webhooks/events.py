@@ -16,7 +16,7 @@ from workflow.models import (
     WebhookEventType,
     WebhookSubscription,
 )
-from workflow.selectors import organisation_sees_project
+from workflow.visibility import organisation_sees_project
 from workflow.webhooks.delivery import enqueue_on_commit
 
 EventType = WebhookEventType
@@ -47,12 +47,7 @@ def _audience(
         organisation = subscription.organisation
         if organisation.pk in also:
             chosen.append(subscription)
-        elif parties_only:
-            if organisation.pk == project.producer_id or (
-                organisation.pk == project.platform_id and project.submitted_at is not None
-            ):
-                chosen.append(subscription)
-        elif organisation_sees_project(organisation, project):
+        elif organisation_sees_project(organisation, project, regulators=not parties_only):
             chosen.append(subscription)
     return chosen
 
