@@ -9,6 +9,18 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from common.api import ErrorSerializer
 
+
+def error_response(description: str, *, examples=None) -> OpenApiResponse:
+    """An error answer of an operation in the schema: the ``{code, detail}`` shape
+    (``ErrorSerializer``) and what the operation means by that status."""
+    return OpenApiResponse(ErrorSerializer, description=description, examples=examples or [])
+
+
+# The answers most operations share, worded once.
+INVALID_INPUT = error_response("Invalid input (see `fields`).")
+NOT_IN_SCOPE = error_response("Not found in your scope.")
+ROLE_MISSING = error_response("You lack the role this needs.")
+
 IF_MATCH_PARAM = OpenApiParameter(
     "If-Match",
     str,
@@ -30,9 +42,8 @@ ETAG_HEADER = OpenApiParameter(
     response=[200],
 )
 PRECONDITION_RESPONSES = {
-    412: OpenApiResponse(
-        ErrorSerializer,
-        description="`precondition_failed`: If-Match does not match the current ETag.",
+    412: error_response(
+        "`precondition_failed`: If-Match does not match the current ETag.",
         examples=[
             OpenApiExample(
                 "Changed since you read it",
@@ -46,9 +57,8 @@ PRECONDITION_RESPONSES = {
             )
         ],
     ),
-    428: OpenApiResponse(
-        ErrorSerializer,
-        description="`precondition_required`: an API key sent no If-Match.",
+    428: error_response(
+        "`precondition_required`: an API key sent no If-Match.",
         examples=[
             OpenApiExample(
                 "A key without If-Match",
@@ -65,13 +75,9 @@ PRECONDITION_RESPONSES = {
 }
 
 GENERAL_ERRORS = {
-    401: OpenApiResponse(
-        ErrorSerializer, description="No valid credentials (token, session or API key)."
-    ),
-    403: OpenApiResponse(
-        ErrorSerializer, description="You (or your key's scopes) may not do this."
-    ),
-    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+    401: error_response("No valid credentials (token, session or API key)."),
+    403: error_response("You (or your key's scopes) may not do this."),
+    429: error_response("Too many requests; see Retry-After."),
 }
 
 
@@ -101,9 +107,9 @@ class AutoSchema(SpectacularAutoSchema):
             or self._get_filter_parameters()
             or self._get_pagination_parameters()
         ):
-            general[400] = OpenApiResponse(ErrorSerializer, description="Invalid input.")
+            general[400] = error_response("Invalid input.")
         if "{" in self.path or self._get_pagination_parameters():  # or a page past the end
-            general[404] = OpenApiResponse(ErrorSerializer, description="Not in your scope.")
+            general[404] = error_response("Not in your scope.")
         for code, response in general.items():
             bodies.setdefault(
                 str(code), self._get_response_for_code(response, str(code), direction=direction)

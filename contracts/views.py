@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from common.api import ErrorSerializer
+from common.schema import NOT_IN_SCOPE
 from contracts.models import Document
 from contracts.models.documents import EXTENSION_FOR_TYPE
 from contracts.selectors.documents import document_list_for, document_visible
@@ -66,7 +66,7 @@ class DocumentDownloadView(APIView):
                 )
                 for content_type in EXTENSION_FOR_TYPE
             },
-            404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+            404: NOT_IN_SCOPE,
         },
     )
     def get(self, request, pk: int):

@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -18,9 +17,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
+from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import PlainFieldsMixin, StrictSerializer
 
 from . import selectors, services
@@ -188,17 +188,14 @@ class ProjectFilter(django_filters.FilterSet):
 
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs."),
-    404: OpenApiResponse(ErrorSerializer, description="No such project in your scope."),
+    400: INVALID_INPUT,
+    403: ROLE_MISSING,
+    404: error_response("No such project in your scope."),
 }
 CONFLICT = {
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description=(
-            "`transition_not_allowed` (wrong state), `conditions_not_met` (with `reasons`), "
-            "`concurrent_update` (someone else is changing the project) or `project_locked`."
-        ),
+    409: error_response(
+        "`transition_not_allowed` (wrong state), `conditions_not_met` (with `reasons`), "
+        "`concurrent_update` (someone else is changing the project) or `project_locked`."
     )
 }
 PRODUCER_ORG_PARAM = OpenApiParameter(

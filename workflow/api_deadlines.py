@@ -5,7 +5,6 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -14,8 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
+from common.schema import error_response
 from common.serializers import StrictSerializer
 
 from . import deadlines
@@ -97,7 +97,7 @@ class DeadlineFilter(django_filters.FilterSet):
         fields = ["project", "status", "kind"]
 
 
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Not in your scope.")}
+NOT_FOUND = {404: error_response("Not in your scope.")}
 KIND_PARAM = OpenApiParameter(
     "kind",
     OpenApiTypes.STR,
@@ -188,8 +188,8 @@ class DeadlineViewSet(
         request=SLASerializer,
         responses={
             200: SLASerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Days outside 1 to 365."),
-            403: OpenApiResponse(ErrorSerializer, description="Administrators only."),
+            400: error_response("Days outside 1 to 365."),
+            403: error_response("Administrators only."),
             **NOT_FOUND,
         },
         filters=False,

@@ -1,10 +1,10 @@
 """The directory of platforms: any producer may propose to any of them, so every signed-in user
 may list them (the id goes in a proposal's ``platform``)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 
-from common.api import ErrorSerializer
+from common.schema import error_response
 from workflow.api import OrganisationRefSerializer
 from workflow.selectors import platform_list
 
@@ -15,7 +15,7 @@ from workflow.selectors import platform_list
         summary="A platform",
         responses={
             200: OrganisationRefSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="No such platform."),
+            404: error_response("No such platform."),
         },
     ),
 )

@@ -6,15 +6,16 @@ The token is in the create response only. Keys cannot manage keys; other organis
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.errors import PermissionDenied
+from common.schema import INVALID_INPUT, error_response
 from common.serializers import StrictSerializer
 
 from . import keys
@@ -120,10 +121,8 @@ class ManagesKeys(permissions.BasePermission):
 
 
 ERRORS = {
-    403: OpenApiResponse(
-        ErrorSerializer, description="Not an organisation admin, or called with an API key."
-    ),
-    404: OpenApiResponse(ErrorSerializer, description="No such key in your organisations."),
+    403: error_response("Not an organisation admin, or called with an API key."),
+    404: error_response("No such key in your organisations."),
 }
 
 
@@ -176,7 +175,7 @@ class ApiKeyViewSet(
         request=ApiKeyCreateSerializer,
         responses={
             201: IssuedApiKeySerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
+            400: INVALID_INPUT,
             403: ERRORS[403],
         },
         examples=[

@@ -1,12 +1,13 @@
 """In-app notifications: the caller's own only (anyone else's is 404)."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import BoolFilter, ErrorSerializer
+from common.api import BoolFilter
+from common.schema import error_response
 
 from . import notifications
 from .models import Notification
@@ -56,7 +57,7 @@ class NotificationFilter(django_filters.FilterSet):
         return queryset.filter(read_at__isnull=value)
 
 
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such notification of yours.")}
+NOT_FOUND = {404: error_response("No such notification of yours.")}
 
 
 @extend_schema_view(

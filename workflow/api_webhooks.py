@@ -8,16 +8,17 @@ stay in ``webhook-deliveries/``.
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
+from common.schema import INVALID_INPUT, error_response
 from common.serializers import StrictSerializer
 
 from . import webhooks
@@ -150,12 +151,10 @@ class WebhookDeliveryFilter(django_filters.FilterSet):
 
 
 ERRORS = {
-    403: OpenApiResponse(
-        ErrorSerializer, description="Not an organisation admin, or called with an API key."
-    ),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your organisations."),
+    403: error_response("Not an organisation admin, or called with an API key."),
+    404: error_response("Not found in your organisations."),
 }
-INVALID = OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`).")
+INVALID = INVALID_INPUT
 
 
 @extend_schema_view(
@@ -216,10 +215,9 @@ class WebhookSubscriptionViewSet(
             201: IssuedWebhookSubscriptionSerializer,
             400: INVALID,
             403: ERRORS[403],
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`webhook_limit_reached`: the organisation has "
-                "`MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS` subscriptions already.",
+            409: error_response(
+                "`webhook_limit_reached`: the organisation has "
+                "`MDPROD_WEBHOOK_MAX_SUBSCRIPTIONS` subscriptions already."
             ),
         },
         examples=[
@@ -330,10 +328,9 @@ class WebhookDeliveryViewSet(
         request=None,
         responses={
             202: WebhookDeliverySerializer,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="The subscription is disabled (`webhook_disabled`) or was deleted "
-                "(`webhook_deleted`).",
+            409: error_response(
+                "The subscription is disabled (`webhook_disabled`) or was deleted "
+                "(`webhook_deleted`)."
             ),
             **ERRORS,
         },

@@ -9,15 +9,16 @@ be in the caller's scope (400 on that field otherwise). Edits honour ``If-Match`
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from audience.models import Episode, ReleaseBatch
 from audience.services import episodes as services
-from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.api import BoolFilter, IdFilter
 from common.conditional import ConditionalUpdateMixin
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
 from workflow.models import Project
 from workflow.services import project_lock
@@ -25,23 +26,21 @@ from workflow.services import project_lock
 from .common import scoped_project
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(
-        ErrorSerializer,
-        description="You see the project but may not change its episodes (not its producer "
-        "side or the platform's content managers).",
+    400: INVALID_INPUT,
+    403: error_response(
+        "You see the project but may not change its episodes (not its producer "
+        "side or the platform's content managers)."
     ),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    404: NOT_IN_SCOPE,
 }
 NOT_FOUND = {404: ERRORS[404]}
 CONFLICT = {
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`episodes_not_accepted` / `test_clips_not_accepted` (not in the project's "
+    409: error_response(
+        "`episodes_not_accepted` / `test_clips_not_accepted` (not in the project's "
         "current state), `batch_released` (a released batch keeps its episodes), "
         "`batch_not_releasable`, `episode_in_use` (it has signals or revisions), "
         "`test_clip_in_use` (it has signals) or "
-        "`concurrent_update`.",
+        "`concurrent_update`."
     )
 }
 PROJECT_HELP = "The project (in your scope)."

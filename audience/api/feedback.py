@@ -12,7 +12,6 @@ caller, whose signals it left out.
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
 )
 from rest_framework import serializers, viewsets
@@ -24,19 +23,15 @@ from audience.models import AudienceSignal, ReleaseBatch
 from audience.selectors import audience_projects_for
 from audience.selectors import feedback as selectors
 from audience.selectors.quiet import QuietLock, quiet_locks_for
-from common.api import ErrorSerializer
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 
 SHARE = {"max_digits": 5, "decimal_places": 4}
 MAX_WINDOW_HOURS = 24 * 60
 MAX_LIMIT = 100
-INVALID = {400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`).")}
-FORBIDDEN = {
-    403: OpenApiResponse(ErrorSerializer, description="Only the writing team manages quiet mode.")
-}
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Not found in your scope.")}
-ENDED = {
-    409: OpenApiResponse(ErrorSerializer, description="`quiet_rule_ended`: the rule has ended.")
-}
+INVALID = {400: INVALID_INPUT}
+FORBIDDEN = {403: error_response("Only the writing team manages quiet mode.")}
+NOT_FOUND = {404: NOT_IN_SCOPE}
+ENDED = {409: error_response("`quiet_rule_ended`: the rule has ended.")}
 
 
 # Query parameters ----------------------------------------------------------------------------

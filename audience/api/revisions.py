@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -23,16 +22,15 @@ from audience.selectors import audience_projects_for
 from audience.selectors import revisions as selectors
 from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
 from workflow.models import Project
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(
-        ErrorSerializer, description="Only the producer's team records revisions."
-    ),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    400: INVALID_INPUT,
+    403: error_response("Only the producer's team records revisions."),
+    404: NOT_IN_SCOPE,
 }
 NOT_FOUND = {404: ERRORS[404]}
 EXCERPT = 200
@@ -377,10 +375,8 @@ class RevisionViewSet(
         responses={
             201: RevisionDetailSerializer,
             **ERRORS,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`revisions_closed` (completed, rejected or withdrawn) or "
-                "`concurrent_update`.",
+            409: error_response(
+                "`revisions_closed` (completed, rejected or withdrawn) or `concurrent_update`."
             ),
         },
         examples=[

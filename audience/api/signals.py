@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -31,15 +30,16 @@ from audience.selectors.quiet import quiet_locks_for
 from audience.selectors.revisions import citing_evidence
 from audience.services import signal_rows
 from audience.services import signals as services
-from common.api import BoolFilter, DateTimeFilter, ErrorSerializer, IdFilter, JSONParser
+from common.api import BoolFilter, DateTimeFilter, IdFilter, JSONParser
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import StrictSerializer
 from workflow.models import Project
 
 MAX_UPLOAD_MB = 10
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs."),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    400: INVALID_INPUT,
+    403: ROLE_MISSING,
+    404: NOT_IN_SCOPE,
 }
 
 
@@ -312,7 +312,7 @@ def _json_row_errors(exc: services.SignalRowsInvalid) -> dict[str, list[str]]:
             201: SignalImportSerializer,
             400: ERRORS[400],
             403: ERRORS[403],
-            409: OpenApiResponse(ErrorSerializer, description="`concurrent_update`."),
+            409: error_response("`concurrent_update`."),
         },
         examples=[
             OpenApiExample(

@@ -12,7 +12,6 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -21,8 +20,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
+from common.schema import error_response
 from common.serializers import StrictSerializer
 from common.values import MONEY
 from contracts.models import Contract
@@ -33,11 +33,10 @@ from workflow.services import project_lock
 from .clearances import ERRORS, scoped_project
 
 CONFLICT = {
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`contract_transition_not_allowed` (not possible in the contract's current "
+    409: error_response(
+        "`contract_transition_not_allowed` (not possible in the contract's current "
         "status, which the detail names; sent terms are frozen), `contract_exists`, "
-        "`contract_offer_not_allowed` or `concurrent_update`.",
+        "`contract_offer_not_allowed` or `concurrent_update`."
     )
 }
 RATE = {"max_digits": 10, "decimal_places": 4}

@@ -9,11 +9,12 @@ finished-cut authority of a cleared or taken-down project records a new release 
 import django_filters
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import StrictSerializer
 from contracts import selectors, services
 from contracts.models import Clearance
@@ -22,9 +23,9 @@ from workflow.models import Project
 from workflow.selectors import project_list_for
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs."),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    400: INVALID_INPUT,
+    403: ROLE_MISSING,
+    404: NOT_IN_SCOPE,
 }
 EXPIRY_WINDOW_MAX_DAYS = 366
 
@@ -118,10 +119,9 @@ class ClearanceFilter(django_filters.FilterSet):
         responses={
             201: ClearanceSerializer,
             **ERRORS,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`clearance_not_open` (the project is not cleared or taken down) or "
-                "`concurrent_update`.",
+            409: error_response(
+                "`clearance_not_open` (the project is not cleared or taken down) or "
+                "`concurrent_update`."
             ),
         },
         examples=[

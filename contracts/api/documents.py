@@ -8,12 +8,13 @@ supersedes the older one (``superseded`` is true on it); there is no update or d
 
 import django_filters
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import StrictSerializer
 from contracts.models import Clearance, Contract, Document
 from contracts.selectors import clearance_list_for
@@ -24,9 +25,9 @@ from workflow.models import Project
 from workflow.selectors import project_list_for
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs."),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    400: INVALID_INPUT,
+    403: ROLE_MISSING,
+    404: NOT_IN_SCOPE,
 }
 KIND_RULES = "; ".join(f"`{kind}`: {allowed_types_label(kind)}" for kind in ALLOWED_TYPES)
 
@@ -133,10 +134,9 @@ class DocumentFilter(django_filters.FilterSet):
         responses={
             201: DocumentSerializer,
             **ERRORS,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`documents_closed` (the project is completed, rejected or "
-                "withdrawn) or `concurrent_update`.",
+            409: error_response(
+                "`documents_closed` (the project is completed, rejected or "
+                "withdrawn) or `concurrent_update`."
             ),
         },
         examples=[

@@ -8,7 +8,6 @@ import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -17,7 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
 from contracts.models.metrics import EpisodeMetric
 from contracts.selectors import metrics as selectors
@@ -26,8 +26,8 @@ from contracts.services import metrics as services
 RATE = {"max_digits": 5, "decimal_places": 4}
 MONEY = {"max_digits": 16, "decimal_places": 2}
 TOTAL_MONEY = {"max_digits": 20, "decimal_places": 2}
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Not found in your scope.")}
-INVALID = {400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`).")}
+NOT_FOUND = {404: NOT_IN_SCOPE}
+INVALID = {400: INVALID_INPUT}
 
 
 # Serializers ---------------------------------------------------------------------------------
@@ -208,14 +208,9 @@ class EpisodeMetricViewSet(
         responses={
             200: MetricsBulkResultSerializer,
             **INVALID,
-            403: OpenApiResponse(
-                ErrorSerializer, description="Only the platform's content managers send metrics."
-            ),
+            403: error_response("Only the platform's content managers send metrics."),
             **NOT_FOUND,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`metrics_not_accepted` (not released) or `concurrent_update`.",
-            ),
+            409: error_response("`metrics_not_accepted` (not released) or `concurrent_update`."),
         },
         examples=[
             OpenApiExample(

@@ -32,8 +32,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin, etag_for
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
 from common.values import MONEY
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
@@ -42,11 +43,9 @@ from contracts.services import payments as services
 from workflow.services import project_lock
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(
-        ErrorSerializer, description="Only the platform's content managers do this."
-    ),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    400: INVALID_INPUT,
+    403: error_response("Only the platform's content managers do this."),
+    404: NOT_IN_SCOPE,
 }
 NOT_FOUND = {404: ERRORS[404]}
 
@@ -314,9 +313,7 @@ class PaymentScheduleViewSet(
         responses={
             200: PaymentScheduleSerializer,
             **ERRORS,
-            409: OpenApiResponse(
-                ErrorSerializer, description="`schedule_frozen` or `concurrent_update`."
-            ),
+            409: error_response("`schedule_frozen` or `concurrent_update`."),
         },
         examples=[
             OpenApiExample(
@@ -372,10 +369,8 @@ class InstallmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={
             200: InstallmentSerializer,
             **ERRORS,
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`installment_not_due`, `installment_already_paid` or "
-                "`concurrent_update`.",
+            409: error_response(
+                "`installment_not_due`, `installment_already_paid` or `concurrent_update`."
             ),
         },
         examples=[
@@ -432,9 +427,7 @@ class InstallmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={
             201: ResidualStatementSerializer,
             **ERRORS,
-            409: OpenApiResponse(
-                ErrorSerializer, description="`statement_conflict` or `concurrent_update`."
-            ),
+            409: error_response("`statement_conflict` or `concurrent_update`."),
         },
         examples=[
             OpenApiExample(

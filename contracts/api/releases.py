@@ -9,12 +9,13 @@ caller's scope (404 otherwise, as in a path).
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import error_response
 from common.serializers import StrictSerializer
 from contracts.models import Clearance, Release
 from contracts.selectors.releases import release_list_for
@@ -24,10 +25,9 @@ from workflow.models import ProjectState
 from .clearances import ERRORS, scoped_project
 
 CONFLICT = {
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`release_conflict` (the project's state does not allow it, or nothing is "
-        "scheduled) or `concurrent_update`.",
+    409: error_response(
+        "`release_conflict` (the project's state does not allow it, or nothing is "
+        "scheduled) or `concurrent_update`."
     )
 }
 

@@ -2,12 +2,13 @@
 episode outcomes; approving or sending back is a transition (``/projects/{id}/transitions/``)."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import INVALID_INPUT, error_response
 from common.serializers import StrictSerializer
 from reviews.api.feedback import FeedbackItemSerializer, NewFeedbackItemSerializer
 from reviews.models import CutEpisode, CutSubmission
@@ -135,15 +136,13 @@ class CutRoundFilter(django_filters.FilterSet):
         fields = ["project", "round"]
 
 
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such cut round in your scope.")}
+NOT_FOUND = {404: error_response("No such cut round in your scope.")}
 REVIEW_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="Only the platform's content manager."),
+    400: INVALID_INPUT,
+    403: error_response("Only the platform's content manager."),
     **NOT_FOUND,
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`cut_round_closed`: this round's cut is not under review; "
-        "`concurrent_update`.",
+    409: error_response(
+        "`cut_round_closed`: this round's cut is not under review; `concurrent_update`."
     ),
 }
 
@@ -186,16 +185,12 @@ class CutRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=CutDeliverySerializer,
         responses={
             201: CutRoundDetailSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="Invalid delivery (`episodes.N.field`, a missing episode).",
-            ),
-            403: OpenApiResponse(ErrorSerializer, description="Not a producer of the project."),
-            404: OpenApiResponse(ErrorSerializer, description="No such project in your scope."),
-            409: OpenApiResponse(
-                ErrorSerializer,
-                description="`cut_not_expected` (not in production or cut changes), "
-                "`conditions_not_met` (must-fix findings not addressed), `concurrent_update`.",
+            400: error_response("Invalid delivery (`episodes.N.field`, a missing episode)."),
+            403: error_response("Not a producer of the project."),
+            404: error_response("No such project in your scope."),
+            409: error_response(
+                "`cut_not_expected` (not in production or cut changes), "
+                "`conditions_not_met` (must-fix findings not addressed), `concurrent_update`."
             ),
         },
         examples=[

@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -20,9 +19,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.api import BoolFilter, IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
+from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import StrictSerializer
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
@@ -337,13 +337,13 @@ class ScorecardFilter(django_filters.FilterSet):
 
 # Errors -----------------------------------------------------------------------------------------
 
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Not in your scope.")}
-INVALID = {400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`).")}
-FORBIDDEN = {403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs.")}
+NOT_FOUND = {404: error_response("Not in your scope.")}
+INVALID = {400: INVALID_INPUT}
+FORBIDDEN = {403: ROLE_MISSING}
 
 
 def conflict(description: str) -> dict:
-    return {409: OpenApiResponse(ErrorSerializer, description=description)}
+    return {409: error_response(description)}
 
 
 # Views ------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Feedback items in the API: scoped lists, the producer's answer, the reviewer's reopen."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import INVALID_INPUT, error_response
 from common.serializers import StrictSerializer
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import feedback_item_list_for
@@ -105,17 +106,14 @@ class FeedbackItemFilter(django_filters.FilterSet):
         fields = ["project", "round", "cut_round", "status", "severity", "stage", "category"]
 
 
-NOT_FOUND = {
-    404: OpenApiResponse(ErrorSerializer, description="No such feedback item in your scope.")
-}
+NOT_FOUND = {404: error_response("No such feedback item in your scope.")}
 ANSWER_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="You may not do this to the item."),
+    400: INVALID_INPUT,
+    403: error_response("You may not do this to the item."),
     **NOT_FOUND,
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`feedback_closed`: the item's round is over or the project is not being "
-        "revised; `concurrent_update`.",
+    409: error_response(
+        "`feedback_closed`: the item's round is over or the project is not being "
+        "revised; `concurrent_update`."
     ),
 }
 

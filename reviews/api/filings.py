@@ -1,12 +1,13 @@
 """Regulatory reviews (planning filings) in the API: scoped lists, the reviewer's queue, decide."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
+from common.schema import error_response
 from common.serializers import StrictSerializer
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.models import RegulatoryReview
@@ -92,24 +93,20 @@ class RegulatoryReviewFilter(django_filters.FilterSet):
         fields = ["project", "authority", "status", "kind", "round"]
 
 
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such review in your scope.")}
+NOT_FOUND = {404: error_response("No such review in your scope.")}
 DECIDE_ERRORS = {
-    400: OpenApiResponse(
-        ErrorSerializer,
-        description="Invalid input (see `fields`): a missing filing number, comment or items, "
+    400: error_response(
+        "Invalid input (see `fields`): a missing filing number, comment or items, "
         "a filing number the authority has already issued, an invalid feedback item "
-        "(`items.N.field`).",
+        "(`items.N.field`)."
     ),
-    403: OpenApiResponse(
-        ErrorSerializer, description="You are not a reviewer of the review's authority."
-    ),
+    403: error_response("You are not a reviewer of the review's authority."),
     **NOT_FOUND,
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`review_not_pending` (already decided or superseded), "
+    409: error_response(
+        "`review_not_pending` (already decided or superseded), "
         "`earlier_step_pending` (the national re-check before the bureau's approval), "
         "`project_not_under_review` (changes or rejection while the proposal is not submitted), "
-        "`concurrent_update`, or a transition error of the project.",
+        "`concurrent_update`, or a transition error of the project."
     ),
 }
 

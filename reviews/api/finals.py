@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -18,8 +17,9 @@ from rest_framework import mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.api import BoolFilter, IdFilter
 from common.errors import PermissionDenied
+from common.schema import error_response
 from common.serializers import StrictSerializer
 from common.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
@@ -178,24 +178,21 @@ class ReportCSVRenderer(renderers.BaseRenderer):
         return text.encode(self.charset)
 
 
-NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such object in your scope.")}
+NOT_FOUND = {404: error_response("No such object in your scope.")}
 DECIDE_ERRORS = {
-    400: OpenApiResponse(
-        ErrorSerializer,
-        description="Invalid input (see `fields`): a missing comment or items, a clearance "
+    400: error_response(
+        "Invalid input (see `fields`): a missing comment or items, a clearance "
         "number missing on the completing approval or given on another step, a number already "
-        "in the register or of the wrong shape, an invalid finding (`items.N.field`).",
+        "in the register or of the wrong shape, an invalid finding (`items.N.field`)."
     ),
-    403: OpenApiResponse(
-        ErrorSerializer,
-        description="You are not a reviewer of the step's authority (for OTHER: a content "
-        "manager of the platform).",
+    403: error_response(
+        "You are not a reviewer of the step's authority (for OTHER: a content "
+        "manager of the platform)."
     ),
     **NOT_FOUND,
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`review_not_pending`, `earlier_step_pending`, "
-        "`project_not_in_final_review`, `concurrent_update`, or a transition error.",
+    409: error_response(
+        "`review_not_pending`, `earlier_step_pending`, "
+        "`project_not_in_final_review`, `concurrent_update`, or a transition error."
     ),
 }
 
@@ -304,14 +301,11 @@ class FinalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ],
         responses={
             200: PlatformReportRowSerializer(many=True),
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="A missing or invalid date, a day outside 2000-01-01 to 2099-12-31, "
-                "or `from` after `to`.",
+            400: error_response(
+                "A missing or invalid date, a day outside 2000-01-01 to 2099-12-31, "
+                "or `from` after `to`."
             ),
-            403: OpenApiResponse(
-                ErrorSerializer, description="You are not a content manager of a platform."
-            ),
+            403: error_response("You are not a content manager of a platform."),
             **NOT_FOUND,
         },
     )
@@ -472,14 +466,11 @@ class ConfirmationFilter(django_filters.FilterSet):
 
 
 CONFIRM_ERRORS = {
-    403: OpenApiResponse(
-        ErrorSerializer, description="You are not a producer of the project's company."
-    ),
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description="`checklist_locked`: the project is not in a state where its checklist "
+    403: error_response("You are not a producer of the project's company."),
+    409: error_response(
+        "`checklist_locked`: the project is not in a state where its checklist "
         "changes (from greenlit until the cut goes to the finished-cut review, or in final "
-        "changes); `concurrent_update`.",
+        "changes); `concurrent_update`."
     ),
 }
 
@@ -496,10 +487,9 @@ CONFIRM_ERRORS = {
         request=NewChecklistConfirmationSerializer,
         responses={
             201: ChecklistConfirmationSerializer,
-            400: OpenApiResponse(
-                ErrorSerializer,
-                description="A project outside your scope, an unknown item or one of a "
-                "checklist that does not apply to the project.",
+            400: error_response(
+                "A project outside your scope, an unknown item or one of a "
+                "checklist that does not apply to the project."
             ),
             **CONFIRM_ERRORS,
         },

@@ -4,11 +4,12 @@ scored on), published as a new version by the platform's content managers and ad
 from decimal import Decimal
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from common.api import BoolFilter, ErrorSerializer, IdFilter
+from common.api import BoolFilter, IdFilter
+from common.schema import error_response
 from common.serializers import StrictSerializer
 from reviews.models import Criterion, Rubric
 from reviews.services import rubrics as services
@@ -62,8 +63,8 @@ class RubricFilter(django_filters.FilterSet):
         request=RubricPublishSerializer,
         responses={
             201: RubricVersionSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Invalid criteria."),
-            403: OpenApiResponse(ErrorSerializer, description="Not a manager of the platform."),
+            400: error_response("Invalid criteria."),
+            403: error_response("Not a manager of the platform."),
         },
     ),
 )
