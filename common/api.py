@@ -27,7 +27,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.errors import DomainError
+from common.errors import DomainError, NotInScope
 
 
 class Pagination(PageNumberPagination):
@@ -184,6 +184,15 @@ class ApiErrorFormatMiddleware:
                 answer[header] = value
         answer.cookies = response.cookies
         return answer
+
+
+def in_scope(queryset, pk: int, *, field: str):
+    """The object ``pk`` (from the body's ``field``) names among the caller's ``queryset``:
+    ``NotInScope`` (404) when it names nothing there, whether or not it exists elsewhere."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise NotInScope(field)
+    return found
 
 
 class IdFilter(django_filters.NumberFilter):

@@ -19,3 +19,18 @@ class PermissionDenied(DomainError):
     status_code = 403
     code = "permission_denied"
     default_detail = _("You do not have the role this action needs.")
+
+
+class NotInScope(DomainError):
+    """An id, in the path or in the body, that names nothing the caller may see: 404 wherever it
+    appears, the same answer whether the object exists or not, so that it confirms nothing."""
+
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, field: str | None = None) -> None:
+        if field is None:
+            super().__init__(_("Not found in your scope."))
+        else:
+            super().__init__(_("No such %(field)s in your scope.") % {"field": field})
+        self.field = field

@@ -8,6 +8,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from common.api import ErrorSerializer
+from common.serializers import scoped_id_fields
 
 
 def error_response(description: str, *, examples=None) -> OpenApiResponse:
@@ -98,6 +99,19 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(ETAG_HEADER)
         return parameters
 
+    def _scoped_body_ids(self) -> list[str]:
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return []
+        serializers = self.get_request_serializer()
+        if not isinstance(serializers, dict):  # one body, or one per content type
+            serializers = {None: serializers}
+        names: list[str] = []
+        for serializer in serializers.values():
+            if isinstance(serializer, type):
+                serializer = serializer()
+            names += [n for n in scoped_id_fields(serializer) if n not in names]
+        return names
+
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)
         # Errors any operation can answer, where its own annotation says nothing more precise.
@@ -110,6 +124,12 @@ class AutoSchema(SpectacularAutoSchema):
             general[400] = error_response("Invalid input.")
         if "{" in self.path or self._get_pagination_parameters():  # or a page past the end
             general[404] = error_response("Not in your scope.")
+        scoped = self._scoped_body_ids() if direction == "response" else []
+        if scoped:
+            named = ", ".join(f"`{name}`" for name in scoped)
+            general[404] = error_response(
+                f"`not_found`: an id in the body ({named}) names nothing in your scope."
+            )
         for code, response in general.items():
             bodies.setdefault(
                 str(code), self._get_response_for_code(response, str(code), direction=direction)

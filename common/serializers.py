@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from common.errors import NotInScope
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not accept, rather than dropping them silently.
@@ -84,3 +86,36 @@ class PlainFieldsMixin:
                 value = field.get_attribute(instance)
                 data[name] = None if value is None else field.to_representation(value)
         return data
+
+
+class ScopedIdField(serializers.IntegerField):
+    """An id in a body that the view looks up in the caller's scope (``common.api.in_scope``):
+    404 when it names nothing there. Declaring it so puts that 404 in the schema."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id in a body, looked up in the caller's scope (``queryset``): an id outside it answers
+    404, as it would in the path (``NotInScope``), never a 400 that would confirm it exists."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ValidationError as exc:
+            if exc.get_codes() == ["does_not_exist"]:
+                raise NotInScope(self.field_name) from None
+            raise
+
+
+def scoped_id_fields(serializer) -> list[str]:
+    """The names of the fields of ``serializer`` that name objects in the caller's scope."""
+    fields = getattr(serializer, "fields", {})
+    return [
+        name
+        for name, field in fields.items()
+        if isinstance(field, ScopedIdField | ScopedRelatedField) and not field.read_only
+    ]

@@ -18,7 +18,7 @@ from audience.services import batches
 from audience.services import episodes as services
 from common.api import BoolFilter, IdFilter
 from common.conditional import etag_for
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 
 from .common import scoped_project
 
@@ -51,7 +51,7 @@ class ReleaseBatchSerializer(serializers.ModelSerializer):
 
 
 class ReleaseBatchCreateSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text=PROJECT_HELP)
+    project = ScopedIdField(help_text=PROJECT_HELP)
     number = serializers.IntegerField(
         min_value=1,
         max_value=32767,

@@ -14,7 +14,7 @@ from audience.api.episodes import (
 from audience.models import TestClip
 from audience.services import clips
 from common.api import IdFilter
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 
 from .common import scoped_project
 
@@ -36,7 +36,7 @@ class TestClipSerializer(serializers.ModelSerializer):
 
 
 class TestClipCreateSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text=PROJECT_HELP)
+    project = ScopedIdField(help_text=PROJECT_HELP)
     code = serializers.SlugField(
         max_length=40, help_text="Short name used in imports, e.g. teaser-1."
     )

@@ -19,7 +19,7 @@ from audience.services import episodes as services
 from common.api import BoolFilter, IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 from workflow.models import Project
 from workflow.services import project_lock
 
@@ -94,7 +94,7 @@ class EpisodeSerializer(serializers.ModelSerializer):
 
 
 class EpisodeCreateSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text=PROJECT_HELP)
+    project = ScopedIdField(help_text=PROJECT_HELP)
     number = serializers.IntegerField(
         min_value=1, max_value=32767, help_text="1 to the project's episode count; unique."
     )
@@ -140,7 +140,7 @@ class EpisodeUpdateSerializer(StrictSerializer):
 
 
 class EpisodeBulkSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text=PROJECT_HELP)
+    project = ScopedIdField(help_text=PROJECT_HELP)
     first = serializers.IntegerField(min_value=1, max_value=32767)
     last = serializers.IntegerField(min_value=1, max_value=32767)
     duration_seconds = serializers.IntegerField(

@@ -25,7 +25,7 @@ from audience.selectors import is_writing_team
 from audience.selectors.quiet import quiet_rule_list_for
 from audience.services import quiet as services
 from common.api import BoolFilter, IdFilter
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 
 from .common import scoped_project
 
@@ -62,9 +62,7 @@ class QuietRuleSerializer(serializers.ModelSerializer):
 
 
 class QuietRuleCreateSerializer(StrictSerializer):
-    project = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The project (in your scope)."
-    )
+    project = ScopedIdField(help_text="The project (in your scope).")
     first_episode = serializers.IntegerField(
         min_value=1,
         max_value=32767,

@@ -24,7 +24,7 @@ from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedRelatedField, StrictSerializer
 from workflow.models import Project
 
 ERRORS = {
@@ -234,7 +234,7 @@ class RevisionDetailSerializer(RevisionSerializer):
 
 
 class RevisionRecordSerializer(StrictSerializer):
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
     kind = serializers.ChoiceField(choices=Revision.Kind.choices)

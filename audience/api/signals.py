@@ -32,7 +32,7 @@ from audience.services import signal_rows
 from audience.services import signals as services
 from common.api import BoolFilter, DateTimeFilter, IdFilter, JSONParser
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, ScopedRelatedField, StrictSerializer
 from workflow.models import Project
 
 MAX_UPLOAD_MB = 10
@@ -111,7 +111,7 @@ class SignalRowSerializer(serializers.Serializer):
 
 
 class SignalImportRowsBodySerializer(StrictSerializer):
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
     rows = serializers.ListField(
@@ -129,12 +129,12 @@ class SignalImportRowsBodySerializer(StrictSerializer):
 
 
 class SignalImportRowsSerializer(serializers.Serializer):
-    project = serializers.IntegerField(help_text="The project (in your scope).")
+    project = ScopedIdField(help_text="The project (in your scope).")
     rows = SignalRowSerializer(many=True, help_text=f"1 to {services.BULK_MAX_ROWS:,} rows.")
 
 
 class SignalImportUploadSerializer(StrictSerializer):
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
     file = serializers.FileField(

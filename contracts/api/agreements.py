@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.schema import error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 from common.values import MONEY
 from contracts.models import Contract
 from contracts.selectors.agreements import contract_financials_visible, contract_list_for
@@ -240,7 +240,7 @@ class ContractTermsSerializer(StrictSerializer):
 
 
 class ContractOfferSerializer(ContractTermsSerializer):
-    project = serializers.IntegerField(min_value=1, help_text="The project (in your scope).")
+    project = ScopedIdField(help_text="The project (in your scope).")
     commissioning_model = serializers.ChoiceField(choices=Contract.Model.choices)
     production_fee = serializers.DecimalField(
         **MONEY,

@@ -7,15 +7,14 @@ finished-cut authority of a cleared or taken-down project records a new release 
 """
 
 import django_filters
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from common.api import IdFilter
+from common.api import IdFilter, in_scope
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 from contracts import selectors, services
 from contracts.models import Clearance
 from workflow.api import OrganisationRefSerializer
@@ -32,10 +31,7 @@ EXPIRY_WINDOW_MAX_DAYS = 366
 
 def scoped_project(user, project_id: int) -> Project:
     """The project named in a body, if the caller may see it; 404 otherwise (as in a path)."""
-    project = project_list_for(user).filter(pk=project_id).first()
-    if project is None:
-        raise Http404
-    return project
+    return in_scope(project_list_for(user), project_id, field="project")
 
 
 class ClearanceSerializer(serializers.ModelSerializer):
@@ -60,7 +56,7 @@ class ClearanceSerializer(serializers.ModelSerializer):
 
 
 class ClearanceRecordSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text="The project (in your scope).")
+    project = ScopedIdField(help_text="The project (in your scope).")
     kind = serializers.ChoiceField(
         choices=Clearance.Kind.choices,
         help_text="The kind the project's tier releases under: distribution_licence (KEY), "

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedRelatedField, StrictSerializer
 from contracts.models import Clearance, Contract, Document
 from contracts.selectors import clearance_list_for
 from contracts.selectors.agreements import contract_list_for
@@ -70,16 +70,16 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentUploadSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Document.Kind.choices, help_text=KIND_RULES)
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
-    contract = serializers.PrimaryKeyRelatedField(
+    contract = ScopedRelatedField(
         queryset=Contract.objects.none(),
         required=False,
         allow_null=True,
         help_text="For a signed contract: the contract version it is a copy of (signed or later).",
     )
-    clearance = serializers.PrimaryKeyRelatedField(
+    clearance = ScopedRelatedField(
         queryset=Clearance.objects.none(),
         required=False,
         allow_null=True,

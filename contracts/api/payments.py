@@ -18,8 +18,7 @@ from decimal import Decimal
 
 import django_filters
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -32,10 +31,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api import IdFilter
+from common.api import IdFilter, in_scope
 from common.conditional import ConditionalUpdateMixin, etag_for
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 from common.values import MONEY
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.selectors import payments as selectors
@@ -233,14 +232,10 @@ class ResidualStatementSerializer(serializers.ModelSerializer):
 
 
 class ResidualStatementIssueSerializer(StrictSerializer):
-    contract = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The contract (in your scope)."
-    )
+    contract = ScopedIdField(help_text="The contract (in your scope).")
     period_start = serializers.DateField(help_text="First day of the period (China time).")
     period_end = serializers.DateField(help_text="Last day of the period, inclusive; over.")
-    corrects = serializers.IntegerField(
-        min_value=1,
-        max_value=2**63 - 1,
+    corrects = ScopedIdField(
         required=False,
         allow_null=True,
         help_text="The issued statement this one corrects (it is kept, marked corrected).",
@@ -456,18 +451,12 @@ class ResidualStatementViewSet(
         body = ResidualStatementIssueSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        contract = (
-            selectors.financial_contract_list_for(request.user).filter(pk=data["contract"]).first()
+        contract = in_scope(
+            selectors.financial_contract_list_for(request.user), data["contract"], field="contract"
         )
-        if contract is None:
-            raise Http404
         corrects = None
         if data.get("corrects") is not None:
-            corrects = self.get_queryset().filter(pk=data["corrects"]).first()
-            if corrects is None:
-                raise serializers.ValidationError(
-                    {"corrects": [_("There is no such statement in your scope.")]}
-                )
+            corrects = in_scope(self.get_queryset(), data["corrects"], field="corrects")
         statement = services.residual_statement_issue(
             contract=contract,
             actor=request.user,

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from common.api import IdFilter
 from common.schema import error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedIdField, StrictSerializer
 from contracts.models import Clearance, Release
 from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
@@ -75,19 +75,19 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
 
 class CreditsConfirmSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text="The project (in your scope).")
+    project = ScopedIdField(help_text="The project (in your scope).")
     clearance = serializers.IntegerField(
         min_value=1, help_text="The project's clearance whose number is shown in the credits."
     )
 
 
 class ReleaseScheduleSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text="The project (in your scope).")
+    project = ScopedIdField(help_text="The project (in your scope).")
     on = serializers.DateField(help_text="The release day (China time): today or later.")
 
 
 class ReleaseProjectSerializer(StrictSerializer):
-    project = serializers.IntegerField(min_value=1, help_text="The project (in your scope).")
+    project = ScopedIdField(help_text="The project (in your scope).")
 
 
 class ReleaseFilter(django_filters.FilterSet):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedRelatedField, StrictSerializer
 from reviews.api.feedback import FeedbackItemSerializer, NewFeedbackItemSerializer
 from reviews.models import CutEpisode, CutSubmission
 from reviews.models.cuts import cut_summary
@@ -83,7 +83,7 @@ class DeliveredEpisodeSerializer(StrictSerializer):
 
 
 class CutDeliverySerializer(StrictSerializer):
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
     episodes = DeliveredEpisodeSerializer(

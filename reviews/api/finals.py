@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from common.api import BoolFilter, IdFilter
 from common.errors import PermissionDenied
 from common.schema import error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedRelatedField, StrictSerializer
 from common.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.api.filings import ProjectRefSerializer
@@ -436,10 +436,10 @@ class ChecklistConfirmationSerializer(serializers.ModelSerializer):
 
 
 class NewChecklistConfirmationSerializer(StrictSerializer):
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
-    item = serializers.PrimaryKeyRelatedField(
+    item = ScopedRelatedField(
         queryset=ChecklistItem.objects.all(), help_text="An item of a checklist that applies."
     )
     reference = serializers.CharField(

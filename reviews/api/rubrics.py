@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from common.api import BoolFilter, IdFilter
 from common.schema import error_response
-from common.serializers import StrictSerializer
+from common.serializers import ScopedRelatedField, StrictSerializer
 from reviews.models import Criterion, Rubric
 from reviews.services import rubrics as services
 from workflow.selectors import platform_list
@@ -41,7 +41,7 @@ class RubricCriterionInputSerializer(StrictSerializer):
 
 
 class RubricPublishSerializer(StrictSerializer):
-    platform = serializers.PrimaryKeyRelatedField(queryset=platform_list())
+    platform = ScopedRelatedField(queryset=platform_list())
     name = serializers.CharField(max_length=200)
     criteria = RubricCriterionInputSerializer(many=True, allow_empty=False)
 

@@ -64,15 +64,13 @@ def test_anonymous_callers_are_refused(api, episodes):
     assert api().get(EPISODES).status_code == 401
 
 
-def test_a_project_out_of_scope_in_a_body_is_a_field_error(
-    api, audience_project, other_producer_user
-):
+def test_a_project_out_of_scope_in_a_body_is_not_found(api, audience_project, other_producer_user):
     response = api(other_producer_user).post(
         EPISODES, {"project": audience_project.pk, "number": 1}, format="json"
     )
 
-    assert response.status_code == 400
-    assert "project" in response.data["fields"]
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "No such project in your scope."}
     assert not Episode.objects.exists()
 
 

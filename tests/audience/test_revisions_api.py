@@ -152,8 +152,8 @@ def test_outsiders_see_nothing(request, api, audience_project, producer_user, vo
     assert client.get(URL).json()["results"] == []
     assert client.get(f"{URL}{revision['id']}/").status_code == 404
     refused = client.post(URL, body(audience_project), format="json")
-    assert refused.status_code == 400
-    assert "project" in refused.json()["fields"]
+    assert refused.status_code == 404
+    assert refused.json() == {"code": "not_found", "detail": "No such project in your scope."}
 
 
 def test_append_only(api, audience_project, producer_user, voices):

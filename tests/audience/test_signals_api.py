@@ -126,15 +126,15 @@ def test_an_unreadable_csv_is_a_400_on_file(api, audience_project, producer_user
     assert response.data["fields"]["file"] == [message]
 
 
-def test_a_project_outside_your_scope_is_400_on_project(
+def test_a_project_outside_your_scope_is_not_found(
     api, audience_project, other_project, producer_user
 ):
     response = api(producer_user).post(
         IMPORTS, {"project": other_project.pk, "rows": [row()]}, format="json"
     )
 
-    assert response.status_code == 400
-    assert set(response.data["fields"]) == {"project"}
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "No such project in your scope."}
 
 
 @pytest.mark.parametrize("who", ["rater_user", "regulator_user", "other_producer_user"])
@@ -147,8 +147,8 @@ def test_raters_regulators_and_other_studios_cannot_import(
         IMPORTS, {"project": audience_project.pk, "rows": [row()]}, format="json"
     )
 
-    assert response.status_code == 400  # the project is not theirs to name
-    assert "project" in response.data["fields"]
+    assert response.status_code == 404  # the project is not theirs to name
+    assert response.json() == {"code": "not_found", "detail": "No such project in your scope."}
     assert not SignalImport.objects.exists()
 
 

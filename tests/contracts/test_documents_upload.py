@@ -216,8 +216,10 @@ def test_either_party_attaches_the_signed_contract(world, api, project):
         assert response.status_code == 201, response.json()
 
 
-@pytest.mark.parametrize("user", ["rater", "shanghai_reviewer"])
-def test_others_who_see_the_project_cannot_attach_the_signed_contract(world, api, project, user):
+@pytest.mark.parametrize(("user", "status"), [("rater", 404), ("shanghai_reviewer", 403)])
+def test_others_who_see_the_project_cannot_attach_the_signed_contract(
+    world, api, project, user, status
+):
     contract = signed_contract(world, project)
     response = post(
         api(getattr(world, user)),
@@ -227,9 +229,9 @@ def test_others_who_see_the_project_cannot_attach_the_signed_contract(world, api
         file=upload("c.pdf", pdf_bytes()),
     )
     # The rater does not see the contract at all; the regulator sees it but is no party.
-    assert response.status_code in (400, 403)
-    if response.status_code == 400:
-        assert "contract" in response.json()["fields"]
+    assert response.status_code == status
+    if status == 404:
+        assert response.json()["detail"] == "No such contract in your scope."
     assert not Document.objects.exists()
 
 
@@ -323,12 +325,12 @@ def test_only_a_producer_uploads_the_script(world, api, project, user):
     )
 
 
-def test_a_project_outside_the_callers_scope_is_refused_on_project(world, api, project):
+def test_a_project_outside_the_callers_scope_is_not_found(world, api, project):
     response = post(
         api(world.producer_b), kind="script", project=project.pk, file=upload("s.txt", b"x")
     )
-    assert response.status_code == 400
-    assert "project" in response.json()["fields"]
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "No such project in your scope."}
     assert not Document.objects.exists()
 
 

@@ -116,7 +116,7 @@ def test_a_delivery_missing_episodes_names_them(api, world, shooting):
 def test_only_the_producer_delivers_and_only_when_a_cut_is_expected(
     api, world, shooting, in_review
 ):
-    assert api(world.producer_b).post(CUTS, delivery(shooting), format="json").status_code == 400
+    assert api(world.producer_b).post(CUTS, delivery(shooting), format="json").status_code == 404
     response = api(world.producer_a).post(CUTS, delivery(shooting), format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "cut_not_expected"

@@ -383,11 +383,16 @@ def test_confirmation_refusals(world, make_project, api):
     body = {"project": project.pk, "item": item.pk}
 
     outside = api(world.producer_b).post(CONFIRMATIONS, body, format="json")
-    assert outside.status_code == 400
-    assert "project" in outside.json()["fields"]
+    assert outside.status_code == 404
+    assert outside.json() == {"code": "not_found", "detail": "No such project in your scope."}
     assert api(world.content_manager).post(CONFIRMATIONS, body, format="json").status_code == 403
     unknown = api(world.producer_a).post(CONFIRMATIONS, {**body, "confirmed_by": 1}, format="json")
     assert unknown.status_code == 400
+    unknown_item = api(world.producer_a).post(
+        CONFIRMATIONS, {**body, "item": item.pk + 10_000}, format="json"
+    )
+    assert unknown_item.status_code == 404
+    assert unknown_item.json()["detail"] == "No such item in your scope."
     locked = make_project("final_review")
     response = api(world.producer_a).post(
         CONFIRMATIONS, {"project": locked.pk, "item": item.pk}, format="json"
