@@ -7,7 +7,7 @@ from drf_spectacular.validation import validate_schema
 
 # Budget lines and the reviews' feedback items both have a field named "category" with different
 # choices; mdprod.settings names both enums. Repeated here so this test does not depend on it.
-OVERRIDES = {"BudgetLineCategoryEnum": "contracts.models.BudgetLine.Category"}
+OVERRIDES = {"BudgetLineCategoryEnum": "budgets.models.BudgetLine.Category"}
 OURS = ("budget", "clearance", "tierpolic", "costallocation", "reportcategor")
 
 

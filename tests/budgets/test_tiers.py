@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.models import TierPolicy
+from budgets.models import TierPolicy
 from workflow import services, tiers
 from workflow.models import Project
 
