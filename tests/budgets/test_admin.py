@@ -285,3 +285,33 @@ def test_budget_actions_offered_match_what_the_services_accept(
     assert services.budget_actions_for(planning, world.producer_a) == ["submit"]
     assert services.budget_actions_for(too_late, world.producer_a) == []
     assert services.budget_actions_for(planning, world.content_manager) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/contracts/budget/", "/admin/budgets/budget/"),
+        ("/admin/contracts/budget/?status=draft", "/admin/budgets/budget/?status=draft"),
+        ("/admin/contracts/budget/7/change/", "/admin/budgets/budget/7/change/"),
+        ("/admin/contracts/budget/add/", "/admin/budgets/budget/add/"),
+        ("/admin/contracts/tierpolicy/3/change/", "/admin/budgets/tierpolicy/3/change/"),
+    ],
+)
+def test_old_admin_addresses_of_budgets_redirect_permanently(client, old, new):
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_the_redirected_budget_page_opens(client, world, make_project, make_budget):
+    budget = make_budget(make_project("draft"))
+    client.force_login(world.producer_a)
+
+    response = client.get(f"/admin/contracts/budget/{budget.pk}/change/", follow=True)
+
+    assert response.redirect_chain == [(change_url(budget), 301)]
+    assert response.status_code == 200
+    assert response.context["original"] == budget
+    # The contracts app's own pages are where they were.
+    assert client.get(reverse("admin:contracts_clearance_changelist")).status_code == 200
