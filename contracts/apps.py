@@ -9,7 +9,6 @@ class ContractsConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             dashboard,  # noqa: F401  (the scheduled releases panel)
-            rules,  # noqa: F401  (tier policy resolver, budget guards)
             rules_agreements,  # noqa: F401  (the active-contract guard)
             rules_payments,  # noqa: F401  (installments fall due at milestones)
             rules_release,  # noqa: F401  (release gate guards and effects)

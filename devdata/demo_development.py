@@ -159,7 +159,7 @@ class DevelopmentStage:
             feedback_item_respond(item=item, actor=producer, status="addressed", response=comment)
 
     def budget(self, producer, comment) -> None:
-        from contracts import services as budgets
+        from budgets import services as budgets
 
         planned = self.project.planned_budget
         lines, left = [], planned

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our static files, no CDN
     "django_fsm",
     "workflow",
+    "budgets",
     "reviews",
     "contracts",
     "audience",
@@ -381,7 +382,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectStateEnum": "workflow.models.ProjectState",
         "EpisodeAccessEnum": "audience.models.Episode.Access",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
-        "BudgetLineCategoryEnum": "contracts.models.BudgetLine.Category",
+        "BudgetLineCategoryEnum": "budgets.models.BudgetLine.Category",
         "ClearanceKindEnum": "contracts.models.Clearance.Kind",
         "DocumentKindEnum": "contracts.models.Document.Kind",
         "RegulatoryReviewStatusEnum": "reviews.models.RegulatoryReview.Status",

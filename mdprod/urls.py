@@ -30,6 +30,7 @@ for prefix, viewset, basename in WEBHOOK_ROUTES:
 api_v1 = [
     path("", include(router.urls)),
     path("", include("reviews.urls")),
+    path("", include("budgets.urls")),
     path("", include("contracts.urls")),
     path("", include("audience.urls")),
     path("me/", MeView.as_view(), name="me"),
@@ -45,6 +46,8 @@ api_v1 = [
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Old addresses of admin pages whose models moved app (before the admin's own patterns).
+    path("admin/", include("mdprod.moved_admin")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

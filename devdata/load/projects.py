@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 
-from contracts.models import Budget, BudgetLine, Clearance, Contract, EpisodeMetric, Release
+from budgets.models import Budget, BudgetLine
+from contracts.models import Clearance, Contract, EpisodeMetric, Release
 from reviews.models import Evaluation, RegulatoryReview, Rubric, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
-from contracts.models import Budget, BudgetLine, Clearance, Contract, EpisodeMetric, Release
+from budgets.models import Budget, BudgetLine
+from contracts.models import Clearance, Contract, EpisodeMetric, Release
 from reviews.models import Evaluation, RegulatoryReview, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 

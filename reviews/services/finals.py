@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from budgets.models import Budget
+from budgets.selectors import budget_totals
 from common.errors import DomainError, PermissionDenied
-from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget
-from contracts.selectors import budget_totals
+from contracts.models import CLEARANCE_KIND_FOR_TIER
 from reviews.models import (
     ChecklistConfirmation,
     ChecklistItem,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contracts.models import Budget
+from budgets.models import Budget
 from contracts.selectors.agreements import contract_financials_visible, contract_list_for
 from workflow.models import ProjectState
 

@@ -32,8 +32,8 @@ OWNERSHIP = {
     "final-review": ("reviews.FinalReview", "project__in"),
     "checklist-confirmation": ("reviews.ChecklistConfirmation", "project__in"),
     "project-loss": ("reviews.ProjectLoss", "project__in"),
-    "budget": ("contracts.Budget", "project__in"),
-    "budget-line": ("contracts.BudgetLine", "budget__project__in"),
+    "budget": ("budgets.Budget", "project__in"),
+    "budget-line": ("budgets.BudgetLine", "budget__project__in"),
     "clearance": ("contracts.Clearance", "project__in"),
     "release": ("contracts.Release", "project__in"),
     "episode-metric": ("contracts.EpisodeMetric", "project__in"),
@@ -223,7 +223,8 @@ def test_lists_hold_none_of_another_organisations_objects(demo, name):
 
 
 def test_a_body_naming_another_organisations_object_is_refused(demo):
-    from contracts.models import Budget, Clearance, EpisodeMetric, Release
+    from budgets.models import Budget
+    from contracts.models import Clearance, EpisodeMetric, Release
     from reviews.models import ChecklistConfirmation, ChecklistItem, CutSubmission
     from workflow.models import Project
 
@@ -303,7 +304,7 @@ def test_a_body_naming_another_organisations_object_is_refused(demo):
     refused = {url: client.post(url, body, format="json").status_code for url, body in attempts}
     # A's own line cannot be moved into B's budget either.
     own_line = (
-        apps.get_model("contracts.BudgetLine")
+        apps.get_model("budgets.BudgetLine")
         .objects.filter(budget__project__producer=demo.galaxy)
         .order_by("pk")
         .first()

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from contracts.models import Budget, BudgetLine
+from budgets.models import Budget, BudgetLine
 from reviews.models import Scorecard
 from reviews.services import evaluations as evaluation_services
 from tests.concurrency import race

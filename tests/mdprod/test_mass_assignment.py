@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.models import Budget, BudgetLine
+from budgets.models import Budget, BudgetLine
 from reviews.services import evaluations as evaluation_services
 from tests.mdprod.conftest import snapshot
 from tests.reviews.evaluation_helpers import submit_proposal

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from budgets.models import Budget, BudgetLine
 from common.errors import PermissionDenied
-from contracts.models import Budget, BudgetLine, Clearance
+from contracts.models import Clearance
 from reviews.models import FeedbackItem, ProjectLoss
 from reviews.services import finals
 from reviews.services.feedback import feedback_item_respond

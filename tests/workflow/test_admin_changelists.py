@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import TierPolicy
+from budgets.models import TierPolicy
 from contracts.services import clearance_record
 from reviews.models import FeedbackItem
 from reviews.services.rubrics import rubric_publish
@@ -99,7 +99,7 @@ PAGES = [
     ("contracts", "clearance", "producer_a", clearances),
     ("workflow", "membership", "admin_a", memberships),
     ("workflow", "organisation", "superuser", organisations),
-    ("contracts", "tierpolicy", "superuser", tier_policies),
+    ("budgets", "tierpolicy", "superuser", tier_policies),
     ("reviews", "rubric", "content_manager", rubrics),
 ]
 

@@ -41,9 +41,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from budgets import services as budgets
+from budgets.models import Budget, BudgetLine
 from common.errors import DomainError, PermissionDenied
-from contracts import services as budgets
-from contracts.models import CLEARANCE_KIND_FOR_TIER, Budget, BudgetLine, Clearance, Contract
+from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Contract
 from contracts.services import agreements
 from contracts.services.releases import credits_confirm
 from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryReview, Scorecard
@@ -127,7 +128,7 @@ STARTS = (
     "draft", "submitted", "revising", "greenlit", "in_production", "cut_review", "cut_changes",
     "final_review", "final_changes", "cleared", "released",
 )  # fmt: skip
-MONEY_APPS = ("workflow", "reviews", "contracts")
+MONEY_APPS = ("workflow", "budgets", "reviews", "contracts")
 # Clearance and filing numbers are unique per authority; cut references must change per round.
 SERIALS = itertools.count(1)
 

@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from contracts.models import Budget, BudgetLine
+from budgets.models import Budget, BudgetLine
 from reviews.models import FeedbackItem
 from workflow.models import Deadline, DeadlineKind, Membership
 from workflow.templatetags.money import cny, grouped
@@ -119,7 +119,7 @@ def test_budget_lines_are_shown_on_the_project_page_in_yuan(client, world, make_
     assert "¥1,234,567.80" in page
     assert "¥199,999.99" in page
     assert "¥1,434,567.80" in page  # the total
-    assert reverse("admin:contracts_budget_change", args=[budget.pk]) in page
+    assert reverse("admin:budgets_budget_change", args=[budget.pk]) in page
 
 
 def test_project_without_budget_says_so(client, world, make_project):

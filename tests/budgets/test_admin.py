@@ -8,18 +8,16 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
+from budgets.models import Budget, BudgetLine, TierPolicy
 from tests.factories import UserFactory
-from workflow.models import Project
 
-CHANGELIST = reverse("admin:contracts_budget_changelist")
-ADD = reverse("admin:contracts_budget_add")
+CHANGELIST = reverse("admin:budgets_budget_changelist")
+ADD = reverse("admin:budgets_budget_add")
 
 
 def change_url(budget):
-    return reverse("admin:contracts_budget_change", args=[budget.pk])
+    return reverse("admin:budgets_budget_change", args=[budget.pk])
 
 
 def messages_of(response):
@@ -228,8 +226,8 @@ def test_changelist_query_count_does_not_grow_with_the_page(
 
 def test_members_read_tier_policies_and_superusers_edit_them(client, world):
     TierPolicy.objects.create(province="", effective_from=date(2024, 1, 1))
-    changelist = reverse("admin:contracts_tierpolicy_changelist")
-    add = reverse("admin:contracts_tierpolicy_add")
+    changelist = reverse("admin:budgets_tierpolicy_changelist")
+    add = reverse("admin:budgets_tierpolicy_add")
 
     client.force_login(world.producer_a)
     assert client.get(changelist).status_code == 200
@@ -251,33 +249,6 @@ def test_members_read_tier_policies_and_superusers_edit_them(client, world):
     assert response.status_code == 302
     row = TierPolicy.objects.get(province="shanghai")
     assert (row.key_threshold, row.homepage_is_key) == (Decimal("800000.00"), False)
-
-
-def test_clearances_are_read_only_and_scoped(client, world, make_project):
-    own = Clearance.objects.create(
-        project=make_project("greenlit"),
-        kind=Clearance.Kind.PLANNING_FILING,
-        number="沪备001",
-        issued_by=world.shanghai,
-        issued_at=timezone.now(),
-        recorded_by=world.shanghai_reviewer,
-    )
-    Clearance.objects.create(
-        project=make_project("greenlit", producer=world.studio_b),
-        kind=Clearance.Kind.PLANNING_FILING,
-        number="浙备002",
-        issued_by=world.zhejiang,
-        issued_at=timezone.now(),
-        recorded_by=world.zhejiang_reviewer,
-    )
-    client.force_login(world.producer_a)
-
-    assert listed(client, reverse("admin:contracts_clearance_changelist")) == {own.pk}
-    page = client.get(reverse("admin:contracts_clearance_change", args=[own.pk]))
-    assert page.status_code == 200
-    assert "reviewer_sh" in page.content.decode()
-    assert client.get(reverse("admin:contracts_clearance_add")).status_code == 403
-    assert Project.objects.count() == 2
 
 
 def test_an_inline_save_reroutes_once_by_the_final_total(client, world, make_project, make_budget):
@@ -307,10 +278,40 @@ def test_an_inline_save_reroutes_once_by_the_final_total(client, world, make_pro
 def test_budget_actions_offered_match_what_the_services_accept(
     client, world, make_project, make_budget
 ):
-    from contracts import services
+    from budgets import services
 
     planning = make_budget(make_project("greenlit"))
     too_late = make_budget(make_project("in_production"))
     assert services.budget_actions_for(planning, world.producer_a) == ["submit"]
     assert services.budget_actions_for(too_late, world.producer_a) == []
     assert services.budget_actions_for(planning, world.content_manager) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/contracts/budget/", "/admin/budgets/budget/"),
+        ("/admin/contracts/budget/?status=draft", "/admin/budgets/budget/?status=draft"),
+        ("/admin/contracts/budget/7/change/", "/admin/budgets/budget/7/change/"),
+        ("/admin/contracts/budget/add/", "/admin/budgets/budget/add/"),
+        ("/admin/contracts/tierpolicy/3/change/", "/admin/budgets/tierpolicy/3/change/"),
+    ],
+)
+def test_old_admin_addresses_of_budgets_redirect_permanently(client, old, new):
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_the_redirected_budget_page_opens(client, world, make_project, make_budget):
+    budget = make_budget(make_project("draft"))
+    client.force_login(world.producer_a)
+
+    response = client.get(f"/admin/contracts/budget/{budget.pk}/change/", follow=True)
+
+    assert response.redirect_chain == [(change_url(budget), 301)]
+    assert response.status_code == 200
+    assert response.context["original"] == budget
+    # The contracts app's own pages are where they were.
+    assert client.get(reverse("admin:contracts_clearance_changelist")).status_code == 200

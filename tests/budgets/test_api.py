@@ -1,4 +1,4 @@
-"""The budgets API: scope, bad input, conflicts, totals, the report, policies, clearances."""
+"""The budgets API: scope, bad input, conflicts, totals, the report, tier policies."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -6,15 +6,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from contracts.models import Budget, BudgetLine, Clearance, TierPolicy
+from budgets.models import Budget, BudgetLine, TierPolicy
 from workflow.models import Project
 
 BUDGETS = "/api/v1/budgets/"
 LINES = "/api/v1/budget-lines/"
 POLICIES = "/api/v1/tier-policies/"
-CLEARANCES = "/api/v1/clearances/"
 
 
 def budget_url(budget, suffix=""):
@@ -397,7 +395,7 @@ def test_regulators_read_the_report_of_projects_routed_to_them(
     assert api(world.zhejiang_reviewer).get(budget_url(budget, "report/")).status_code == 404
 
 
-# Tier policies and clearances
+# Tier policies
 
 
 def test_tier_policies_are_public_and_read_only(world, api):
@@ -417,32 +415,6 @@ def test_tier_policies_are_public_and_read_only(world, api):
     assert client.post(POLICIES, {}, format="json").status_code == 405
     assert client.patch(f"{POLICIES}{national.pk}/", {}, format="json").status_code == 405
     assert api().get(POLICIES).status_code == 401
-
-
-def make_clearance(world, project, number):
-    return Clearance.objects.create(
-        project=project,
-        kind=Clearance.Kind.PLANNING_FILING,
-        number=number,
-        issued_by=world.shanghai,
-        issued_at=timezone.now(),
-        recorded_by=world.shanghai_reviewer,
-    )
-
-
-def test_clearances_are_scoped_to_visible_projects(world, make_project, api):
-    own = make_clearance(world, make_project("greenlit"), "沪网剧备字（2025）第001号")
-    other = make_clearance(
-        world, make_project("greenlit", producer=world.studio_b), "浙网剧备字（2025）第002号"
-    )
-
-    mine = api(world.producer_a).get(CLEARANCES).json()["results"]
-    assert [row["number"] for row in mine] == [own.number]
-    assert mine[0]["issued_by"]["name"] == "Shanghai bureau"
-    assert api(world.producer_a).get(f"{CLEARANCES}{other.pk}/").status_code == 404
-    assert api(world.producer_a).get(CLEARANCES, {"project": own.project_id}).json()["count"] == 1
-    record = {"project": own.project_id, "kind": "online_registration", "number": "x"}
-    assert api(world.producer_a).post(CLEARANCES, record, format="json").status_code == 403
 
 
 # Query counts: the same for 5 and 50 rows
@@ -467,7 +439,6 @@ def rows(world, make_project, make_budget):
             )
             make_budget(hidden)
             make_budget(project, [("cast", "1000.00"), ("crew", "2000.00", "1900.00")])
-            make_clearance(world, project, f"No. {project.pk}")
             TierPolicy.objects.create(
                 province=["", "shanghai"][n % 2],
                 effective_from=date(2000, 1, 1) + timedelta(days=TierPolicy.objects.count()),
@@ -476,7 +447,7 @@ def rows(world, make_project, make_budget):
     return add
 
 
-@pytest.mark.parametrize("url", [BUDGETS, LINES, CLEARANCES, POLICIES])
+@pytest.mark.parametrize("url", [BUDGETS, LINES, POLICIES])
 @pytest.mark.parametrize("user", ["producer_a", "content_manager"])
 def test_list_queries_do_not_grow_with_the_page(
     world, api, rows, django_assert_num_queries, url, user

@@ -1,6 +1,9 @@
-"""What contracts add to the workflow: the effective-dated tier policy and the budget guard.
+"""The review tier of a proposal: KEY, ORDINARY or OTHER, with the reason in words.
 
-Imported by ``ContractsConfig.ready()``.
+Thresholds are data that differ by jurisdiction and change over time: the row of ``TierPolicy``
+in force decides them, the national defaults (settings may override them) when there is none.
+``BudgetsConfig.ready()`` installs ``resolve_tier`` as the workflow's resolver
+(``workflow.tiers``).
 """
 
 from dataclasses import dataclass
@@ -8,16 +11,63 @@ from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from workflow import guards, tiers
-
-from .models import Budget, BudgetLine, TierPolicy
+from .models import BudgetLine, TierPolicy
 
 # Regulatory dates are dates in China, whatever the server's time zone.
 POLICY_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+
+DEFAULT_KEY_THRESHOLD = Decimal("1000000")
+DEFAULT_ORDINARY_THRESHOLD = Decimal("300000")
+
+KEY_FLAGS = (
+    ("special_subject", gettext_lazy("special subject")),
+    ("lead_ad_sales_title", gettext_lazy("the platform's lead ad-sales title")),
+    ("homepage_promotion", gettext_lazy("home-page first-screen promotion")),
+    ("key_opt_in", gettext_lazy("the producer opted in")),
+)
+
+
+def classify(
+    investment: Decimal,
+    *,
+    key_threshold: Decimal,
+    ordinary_threshold: Decimal,
+    flags: dict[str, bool],
+) -> tuple[str, str]:
+    """The tier for an investment and the KEY flags that apply, with the reason."""
+    money = f"{investment:,.2f}"
+    raised = [label for name, label in KEY_FLAGS if flags.get(name)]
+    if raised:
+        return "KEY", _("KEY: %(flags)s") % {"flags": ", ".join(str(label) for label in raised)}
+    if investment >= key_threshold:
+        return "KEY", _("KEY: investment %(money)s >= %(key)s") % {
+            "money": money,
+            "key": f"{key_threshold:,.2f}",
+        }
+    if investment >= ordinary_threshold:
+        return "ORDINARY", _("ORDINARY: %(ordinary)s <= investment %(money)s < %(key)s") % {
+            "money": money,
+            "ordinary": f"{ordinary_threshold:,.2f}",
+            "key": f"{key_threshold:,.2f}",
+        }
+    return "OTHER", _("OTHER: investment %(money)s < %(ordinary)s") % {
+        "money": money,
+        "ordinary": f"{ordinary_threshold:,.2f}",
+    }
+
+
+def default_thresholds() -> tuple[Decimal, Decimal]:
+    """The national defaults (KEY, ORDINARY) when no policy row says otherwise."""
+    return (
+        Decimal(getattr(settings, "MDPROD_KEY_TIER_THRESHOLD", DEFAULT_KEY_THRESHOLD)),
+        Decimal(getattr(settings, "MDPROD_ORDINARY_TIER_THRESHOLD", DEFAULT_ORDINARY_THRESHOLD)),
+    )
 
 
 @dataclass(frozen=True)
@@ -32,7 +82,7 @@ class PolicyTerms:
 
 def default_terms() -> PolicyTerms:
     """No policy row in force: the national defaults (settings may override the thresholds)."""
-    key, ordinary = tiers.default_thresholds()
+    key, ordinary = default_thresholds()
     return PolicyTerms(key_threshold=key, ordinary_threshold=ordinary)
 
 
@@ -81,19 +131,9 @@ def resolve_tier(project) -> tuple[str, str]:
         "homepage_promotion": project.homepage_promotion and terms.homepage_is_key,
         "key_opt_in": project.key_opt_in and terms.opt_in_allowed,
     }
-    return tiers.classify(
+    return classify(
         investment(project),
         key_threshold=terms.key_threshold,
         ordinary_threshold=terms.ordinary_threshold,
         flags=flags,
     )
-
-
-tiers.set_resolver(resolve_tier)
-
-
-@guards.guard("start_production")
-def budget_approved(project) -> list[str]:
-    if Budget.objects.filter(project_id=project.pk, status=Budget.Status.APPROVED).exists():
-        return []
-    return [_("The budget must be approved before production starts.")]

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.models import TierPolicy
+from budgets.models import TierPolicy
 from workflow import services, tiers
 from workflow.models import Project
 
@@ -175,3 +175,25 @@ def test_submitting_stores_the_tier_from_the_budget(world, make_project, make_bu
     assert project.review_tier == "KEY"
     assert project.tier_reason == "KEY: investment 1,100,000.00 >= 1,000,000.00"
     assert project.tier_changed_at is None
+
+
+def test_the_budgets_app_installs_the_tier_policy():
+    from budgets.tiers import resolve_tier
+
+    assert tiers._resolver is resolve_tier
+
+
+def test_without_a_tier_policy_the_workflow_refuses_instead_of_guessing(
+    world, make_project, monkeypatch
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(tiers, "_resolver", None)
+    project = make_project("draft", planned_budget=Decimal("2000000.00"))
+
+    with pytest.raises(ImproperlyConfigured, match="tier"):
+        tiers.resolve(project)
+    with pytest.raises(ImproperlyConfigured):
+        services.project_transition(project=project, name="submit", actor=world.producer_a)
+    project.refresh_from_db()
+    assert (project.state, project.review_tier) == ("draft", "")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.models import Budget, BudgetLine
+from budgets.models import Budget, BudgetLine
 
 
 @pytest.fixture
