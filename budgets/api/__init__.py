@@ -11,7 +11,6 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -22,9 +21,10 @@ from rest_framework.response import Response
 
 from budgets import selectors, services
 from budgets.models import Budget, BudgetLine, TierPolicy
-from common.api import ErrorSerializer, IdFilter
+from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin, etag_for
-from common.serializers import StrictSerializer
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
+from common.serializers import ScopedRelatedField, StrictSerializer
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
 from workflow.services import project_lock
@@ -38,18 +38,15 @@ SHARE_FIELD = serializers.DecimalField(
 )
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input (see `fields`)."),
-    403: OpenApiResponse(ErrorSerializer, description="You lack the role this needs."),
-    404: OpenApiResponse(ErrorSerializer, description="Not found in your scope."),
+    400: INVALID_INPUT,
+    403: ROLE_MISSING,
+    404: NOT_IN_SCOPE,
 }
 CONFLICT = {
-    409: OpenApiResponse(
-        ErrorSerializer,
-        description=(
-            "`budget_locked` (lines change only while the budget is a draft and the project is "
-            "being planned), `budget_exists`, `budget_status_conflict` (wrong budget status or "
-            "project state for submit/approve/reopen) or `concurrent_update`."
-        ),
+    409: error_response(
+        "`budget_locked` (lines change only while the budget is a draft and the project is "
+        "being planned), `budget_exists`, `budget_status_conflict` (wrong budget status or "
+        "project state for submit/approve/reopen) or `concurrent_update`."
     )
 }
 NOT_FOUND = {404: ERRORS[404]}
@@ -59,7 +56,7 @@ NOT_FOUND = {404: ERRORS[404]}
 
 
 class BudgetLineSerializer(StrictSerializer, serializers.ModelSerializer):
-    budget = serializers.PrimaryKeyRelatedField(
+    budget = ScopedRelatedField(
         queryset=Budget.objects.none(),
         help_text="The budget (in your scope); set on creation only.",
     )
@@ -115,7 +112,7 @@ class ProjectTierSerializer(serializers.Serializer):
 
 
 class BudgetSerializer(StrictSerializer, serializers.ModelSerializer):
-    project = serializers.PrimaryKeyRelatedField(
+    project = ScopedRelatedField(
         queryset=Project.objects.none(), help_text="The project (in your scope)."
     )
     project_detail = ProjectTierSerializer(source="project", read_only=True)

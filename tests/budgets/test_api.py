@@ -64,23 +64,39 @@ def test_a_second_budget_for_a_project_conflicts(world, make_project, make_budge
     assert response.json()["code"] == "budget_exists"
 
 
+def test_a_project_outside_your_scope_is_not_found(world, make_project, api):
+    other = make_project("draft", producer=world.studio_b)
+    client = api(world.producer_a)
+
+    # Another company's project answers as one that does not exist.
+    answers = [
+        client.post(BUDGETS, {"project": pk}, format="json") for pk in (other.pk, other.pk + 999)
+    ]
+
+    assert [r.status_code for r in answers] == [404, 404]
+    assert (
+        answers[0].json()
+        == answers[1].json()
+        == {
+            "code": "not_found",
+            "detail": "No such project in your scope.",
+        }
+    )
+    assert not Budget.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({}, "project"),
         ({"project": "seven"}, "project"),
-        ({"project": 999999}, "project"),
         ({"project": None}, "project"),
-        ("STUDIO_B", "project"),  # another company's project: as if it did not exist
         ("OWN+status", "status"),
     ],
 )
 def test_creating_a_budget_with_bad_input(world, make_project, api, body, field):
     own = make_project("draft")
-    other = make_project("draft", producer=world.studio_b)
-    if body == "STUDIO_B":
-        body = {"project": other.pk}
-    elif body == "OWN+status":
+    if body == "OWN+status":
         body = {"project": own.pk, "status": "approved"}
 
     response = api(world.producer_a).post(BUDGETS, body, format="json")
@@ -190,8 +206,6 @@ def line_body(budget, overrides=None):
         ({"category": "catering"}, "category"),
         ({"category": 3}, "category"),
         ({"description": "x" * 201}, "description"),
-        ({"budget": 999999}, "budget"),
-        ({"budget": "OTHER"}, "budget"),  # another company's budget
         ({"colour": "red"}, "colour"),
         ({"id": 5}, "id"),
     ],
@@ -200,15 +214,34 @@ def test_bad_lines_get_field_errors_and_nothing_is_written(
     world, make_project, make_budget, api, overrides, field
 ):
     budget = make_budget(make_project("draft"), lines=())
-    other = make_budget(make_project("draft", producer=world.studio_b), lines=())
-    if overrides.get("budget") == "OTHER":
-        overrides["budget"] = other.pk
 
     response = api(world.producer_a).post(LINES, line_body(budget, overrides), format="json")
 
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == "invalid"
     assert field in response.json()["fields"]
+    assert not BudgetLine.objects.exists()
+
+
+def test_a_line_for_a_budget_outside_your_scope_is_not_found(world, make_project, make_budget, api):
+    budget = make_budget(make_project("draft"), lines=())
+    other = make_budget(make_project("draft", producer=world.studio_b), lines=())
+    client = api(world.producer_a)
+
+    answers = [
+        client.post(LINES, line_body(budget, {"budget": pk}), format="json")
+        for pk in (other.pk, other.pk + 999)
+    ]
+
+    assert [r.status_code for r in answers] == [404, 404]
+    assert (
+        answers[0].json()
+        == answers[1].json()
+        == {
+            "code": "not_found",
+            "detail": "No such budget in your scope.",
+        }
+    )
     assert not BudgetLine.objects.exists()
 
 
