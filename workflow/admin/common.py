@@ -16,7 +16,7 @@ from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
@@ -184,6 +184,11 @@ class ProjectSection:
     title: object
     render: Callable[..., SectionTable | None]  # (project, user) -> table, or None to leave out
     order: int
+
+
+def local_datetime(moment) -> str:
+    """A moment in the user's zone, as the admin shows dates and times."""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 _project_sections: list[ProjectSection] = []

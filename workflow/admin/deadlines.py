@@ -1,10 +1,11 @@
 """Deadlines (read only, with their history) and the SLAs that set them (administrators edit)."""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from workflow.deadlines import deadline_list_for
+from workflow.deadlines import deadline_list_for, deadlines_of_project
 from workflow.models import SLA, Deadline, DeadlineEvent
 
 from .common import (
@@ -12,7 +13,11 @@ from .common import (
     ReadOnlyInline,
     ReadOnlyScopedAdmin,
     ScopedModelAdmin,
+    SectionTable,
     is_member,
+    local_datetime,
+    project_records,
+    project_section,
 )
 
 
@@ -107,3 +112,34 @@ class SLAAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _open_deadlines_section(project, user):
+    """The project's running and paused deadlines, soonest first, overdue ones in red."""
+    rows = []
+    for deadline in deadlines_of_project(project).filter(status=Deadline.Status.OPEN):
+        if deadline.paused_at is not None:
+            status = _("paused (waiting on another party)")
+        elif deadline.is_overdue:
+            status = format_html('<strong class="mdprod-overdue">{}</strong>', _("overdue"))
+        else:
+            status = _("running")
+        rows.append(
+            (
+                deadline.get_kind_display(),
+                local_datetime(deadline.due_at),
+                deadline.responsible_organisation.name,
+                status,
+            )
+        )
+    changelist = reverse("admin:workflow_deadline_changelist")
+    return SectionTable(
+        columns=(_("deadline"), _("due at"), _("responsible organisation"), _("status")),
+        rows=tuple(rows),
+        empty=_("No open deadline."),
+        link=(_("All deadlines of this project"), f"{changelist}?project__id__exact={project.pk}"),
+    )
+
+
+project_records(_("Deadlines"), "admin:workflow_deadline_changelist", order=110)
+project_section(_("Open deadlines"), _open_deadlines_section, order=110)

@@ -1,9 +1,7 @@
 """The project pages: the proposal form, transitions through the service, why-not, history."""
 
 import csv
-import re
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -12,7 +10,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +19,6 @@ from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 from common.errors import DomainError
 from common.spreadsheets import safe_cell
 from workflow import services
-from workflow.deadlines import deadlines_of_project
 from workflow.models import (
     Deadline,
     Organisation,
@@ -42,75 +39,19 @@ from workflow.templatetags.money import cny
 
 from .common import (
     ScopedModelAdmin,
-    SectionTable,
     error_text,
     is_member,
+    local_datetime,
     project_page_sections,
     project_record_links,
-    project_records,
-    project_section,
     state_badge,
     transition_labels,
 )
+from .forms import ProjectForm, TransitionCommentForm
 
 S = ProjectState
 
 # Project --------------------------------------------------------------------------------------
-
-
-class ListField(forms.CharField):
-    """A list edited as comma-separated text (ASCII or full-width commas)."""
-
-    separators = re.compile(r"[,，、]")
-
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(str(item) for item in value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        return [self.convert(item.strip()) for item in self.separators.split(text) if item.strip()]
-
-    def convert(self, item: str):
-        return item
-
-
-class EpisodeListField(ListField):
-    def convert(self, item: str):
-        if not item.isdigit():
-            raise ValidationError(
-                _("“%(value)s” is not an episode number."), code="invalid", params={"value": item}
-            )
-        return int(item)
-
-
-class ProjectForm(forms.ModelForm):
-    genre_tags = ListField(
-        label=_("Genre tags"),
-        required=False,
-        help_text=_("Separate the tags with commas, e.g. romance, urban, revenge."),
-    )
-    paywall_positions = EpisodeListField(
-        label=_("Paywall positions"),
-        required=False,
-        help_text=_(
-            "Episode numbers at which viewers must pay to go on, separated by commas, e.g. 11, 40."
-        ),
-    )
-
-    class Meta:
-        model = Project
-        fields = (*services.PROPOSAL_FIELDS, "producer")
-
-
-class TransitionCommentForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        max_length=services.COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 class SaveRefused(Exception):
@@ -295,7 +236,7 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
         due = getattr(obj, "next_deadline_at", None)
         if due is None:
             return self.get_empty_value_display()
-        text = _when(due)
+        text = local_datetime(due)
         if due < timezone.now():
             return format_html(
                 '<strong class="mdprod-overdue" style="color:#b91c1c">{} ({})</strong>',
@@ -528,40 +469,5 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
         return response
 
 
-def _when(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-
-
-def _open_deadlines_section(project, user):
-    """The project's running and paused deadlines, soonest first, overdue ones in red."""
-    rows = []
-    for deadline in deadlines_of_project(project).filter(status=Deadline.Status.OPEN):
-        if deadline.paused_at is not None:
-            status = _("paused (waiting on another party)")
-        elif deadline.is_overdue:
-            status = format_html('<strong class="mdprod-overdue">{}</strong>', _("overdue"))
-        else:
-            status = _("running")
-        rows.append(
-            (
-                deadline.get_kind_display(),
-                _when(deadline.due_at),
-                deadline.responsible_organisation.name,
-                status,
-            )
-        )
-    changelist = reverse("admin:workflow_deadline_changelist")
-    return SectionTable(
-        columns=(_("deadline"), _("due at"), _("responsible organisation"), _("status")),
-        rows=tuple(rows),
-        empty=_("No open deadline."),
-        link=(_("All deadlines of this project"), f"{changelist}?project__id__exact={project.pk}"),
-    )
-
-
 def _local_iso(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
-
-
-project_records(_("Deadlines"), "admin:workflow_deadline_changelist", order=110)
-project_section(_("Open deadlines"), _open_deadlines_section, order=110)
