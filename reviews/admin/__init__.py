@@ -9,7 +9,15 @@ from reviews.services.feedback import ANSWERED_IN
 from workflow.admin.common import SectionTable, project_records, project_section
 from workflow.permissions import PRODUCER
 
-from . import cuts, evaluations, feedback, filings, finals, rubrics  # noqa: F401  (registers the model admins)
+from . import (  # noqa: F401  (registers the model admins)
+    cuts,
+    evaluations,
+    feedback,
+    filings,
+    finals,
+    rubrics,
+    scorecards,
+)
 
 # Linked from each project's page, filtered to the project.
 for label, changelist, order in (

@@ -19,7 +19,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from reviews.models import Evaluation, FeedbackItem, Scorecard
+from reviews.models import Evaluation, FeedbackItem
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
@@ -93,7 +93,7 @@ class EvaluationScopedAdmin(ScopedModelAdmin):
         return None  # the services keep the record (scorecards, decisions, the project's log)
 
 
-def _table(headers, rows):
+def html_table(headers, rows):
     head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
     body = format_html_join(
         "",
@@ -103,7 +103,7 @@ def _table(headers, rows):
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
-def _value(value):
+def display_value(value):
     return EMPTY if value is None else value
 
 
@@ -370,7 +370,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
             for f, counts in progress.by_function.items()
         ]
         rows.append((_("All"), progress.submitted, progress.invited))
-        return _table([_("function"), _("submitted"), _("invited")], rows)
+        return html_table([_("function"), _("submitted"), _("invited")], rows)
 
     @admin.display(description=_("aggregate"))
     def aggregate_panel(self, obj):
@@ -379,7 +379,10 @@ class EvaluationAdmin(EvaluationScopedAdmin):
         aggregate = selectors.evaluation_aggregate(obj)
         if not aggregate.scorecards:
             return _("No scorecard submitted yet.")
-        rows = [(c.name, c.weight, _value(c.mean), _value(c.stdev)) for c in aggregate.criteria]
+        rows = [
+            (c.name, c.weight, display_value(c.mean), display_value(c.stdev))
+            for c in aggregate.criteria
+        ]
         rows.append((_("Overall (weighted)"), "", aggregate.overall, aggregate.stdev))
         summary = format_lazy(
             _("Suggested grade: {grade}. {disagree}"),
@@ -388,7 +391,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
         )
         return format_html(
             '{}<p id="evaluation-aggregate-summary">{}</p>',
-            _table([_("criterion"), _("weight"), _("mean"), _("std. dev.")], rows),
+            html_table([_("criterion"), _("weight"), _("mean"), _("std. dev.")], rows),
             summary,
         )
 
@@ -407,7 +410,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
                     card.rater.get_full_name() or card.rater.get_username(),
                     card.get_function_display(),
                     card.get_status_display(),
-                    *(_value(values.get(c.pk)) for c in criteria),
+                    *(display_value(values.get(c.pk)) for c in criteria),
                     EMPTY if overall is None else selectors.rounded(overall),
                     card.comment or EMPTY,
                 )
@@ -420,153 +423,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
             _("overall"),
             _("comment"),
         ]
-        return _table(headers, rows)
+        return html_table(headers, rows)
 
 
 # Scorecards -------------------------------------------------------------------------------------
-
-
-class ScorecardForm(forms.ModelForm):
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        max_length=services.COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    submit_now = forms.BooleanField(
-        label=_("Submit the scorecard"),
-        required=False,
-        help_text=_(
-            "Every criterion must be scored. After submitting you can no longer change it, and "
-            "you see the other raters' submitted scorecards."
-        ),
-    )
-
-    class Meta:
-        model = Scorecard
-        fields: tuple = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["comment"].initial = self.instance.comment
-
-
-def _criterion_field(criterion) -> str:
-    return f"criterion_{criterion.pk}"
-
-
-@admin.register(Scorecard)
-class ScorecardAdmin(EvaluationScopedAdmin):
-    form = ScorecardForm
-    list_display = (
-        "project_display",
-        "round_display",
-        "rater",
-        "function",
-        "status",
-        "overall_display",
-        "submitted_at",
-    )
-    list_filter = ("status", "function")
-    search_fields = ("evaluation__project__title",)
-    info_fields = ("project_display", "round_display", "rater", "function", "status")
-
-    def get_queryset(self, request):
-        return selectors.scorecard_list_for(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return False
-        return (
-            obj.rater_id == request.user.pk
-            and obj.status == Scorecard.Status.INVITED
-            and obj.evaluation.status == Evaluation.Status.OPEN
-        )
-
-    def get_fieldsets(self, request, obj=None):
-        if obj is not None and self.has_change_permission(request, obj):
-            criteria = list(obj.evaluation.rubric.criteria.all())
-            return [
-                (None, {"fields": self.info_fields}),
-                (
-                    _("Scores (1 to 10)"),
-                    {"fields": (*(_criterion_field(c) for c in criteria), "comment", "submit_now")},
-                ),
-            ]
-        return [(None, {"fields": (*self.info_fields, "scores_panel", "comment_display")})]
-
-    def get_readonly_fields(self, request, obj=None):
-        return (*self.info_fields, "scores_panel", "comment_display")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is not None and self.has_change_permission(request, obj):
-            values = {s.criterion_id: s.value for s in obj.scores.all()}
-            fields = {}
-            for criterion in obj.evaluation.rubric.criteria.all():
-                fields[_criterion_field(criterion)] = forms.IntegerField(
-                    label=criterion.name,
-                    min_value=1,
-                    max_value=10,
-                    required=False,
-                    initial=values.get(criterion.pk),
-                    help_text=format_lazy(
-                        _("{description} (weight {weight})"),
-                        description=criterion.description,
-                        weight=criterion.weight,
-                    ),
-                )
-            kwargs["form"] = type("ScorecardScoringForm", (ScorecardForm,), dict(fields))
-            kwargs["fields"] = [*fields, "comment", "submit_now"]
-        return super().get_form(request, obj, change, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        criteria = obj.evaluation.rubric.criteria.all()
-        scores = {c.pk: data.get(_criterion_field(c)) for c in criteria}
-        service = services.scorecard_submit if data.get("submit_now") else services.scorecard_save
-        try:
-            service(
-                scorecard=obj, actor=request.user, scores=scores, comment=data.get("comment", "")
-            )
-        except (DomainError, ValidationError) as exc:
-            raise SaveRefused(error_text(exc)) from exc
-
-    # Columns and panels.
-
-    @admin.display(description=_("project"), ordering="evaluation__project__title")
-    def project_display(self, obj):
-        return obj.evaluation.project.title
-
-    @admin.display(description=_("round"))
-    def round_display(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:reviews_evaluation_change", args=[obj.evaluation_id]),
-            obj.evaluation.round,
-        )
-
-    @admin.display(description=_("overall score"))
-    def overall_display(self, obj):
-        if not selectors.scores_visible(obj, obj._viewer):
-            return EMPTY
-        value = selectors.weighted_overall(obj, list(obj.evaluation.rubric.criteria.all()))
-        return EMPTY if value is None else selectors.rounded(value)
-
-    @admin.display(description=_("scores"))
-    def scores_panel(self, obj):
-        if not selectors.scores_visible(obj, obj._viewer):
-            return _("Hidden until the rater submits.")
-        values = {s.criterion_id: s.value for s in obj.scores.all()}
-        criteria = list(obj.evaluation.rubric.criteria.all())
-        rows = [(c.name, c.weight, _value(values.get(c.pk))) for c in criteria]
-        overall = selectors.weighted_overall(obj, criteria)
-        rows.append(
-            (_("Overall (weighted)"), "", EMPTY if overall is None else selectors.rounded(overall))
-        )
-        return _table([_("criterion"), _("weight"), _("score")], rows)
-
-    @admin.display(description=_("comment"))
-    def comment_display(self, obj):
-        if not selectors.scores_visible(obj, obj._viewer):
-            return EMPTY
-        return obj.comment or EMPTY
