@@ -347,7 +347,8 @@ class ProductionStage:
         """The platform pays what is due and, where the contract pays residuals, issues the
         statement for the weeks of metrics."""
         from contracts.models import Contract, Installment
-        from contracts.services.payments import installment_mark_paid, residual_statement_issue
+        from contracts.services.payments import installment_mark_paid
+        from contracts.services.statements import residual_statement_issue
 
         content_manager = self._content_manager()
         contract = Contract.objects.get(project=self.project, status=Contract.Status.ACTIVE)

@@ -26,6 +26,7 @@ from common.errors import DomainError
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
+from contracts.services import statements
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin, ReadOnlyInline
 from workflow.models import Membership, Organisation
@@ -422,7 +423,7 @@ class ResidualStatementAdmin(MoneyReaderAdmin):
         if db_field.name == "contract":
             kwargs["queryset"] = (
                 selectors.financial_contract_list_for(request.user)
-                .filter(status__in=services.STATEMENT_STATUSES)
+                .filter(status__in=statements.STATEMENT_STATUSES)
                 .exclude(residual_basis=Contract.ResidualBasis.NONE)
             )
         elif db_field.name == "corrects":
@@ -480,7 +481,7 @@ class ResidualStatementAdmin(MoneyReaderAdmin):
         if change:
             return  # issued statements never change
         try:
-            saved = services.residual_statement_issue(
+            saved = statements.residual_statement_issue(
                 contract=form.cleaned_data["contract"],
                 actor=request.user,
                 period_start=form.cleaned_data["period_start"],

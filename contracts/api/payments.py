@@ -39,6 +39,7 @@ from common.values import MONEY
 from contracts.models import Contract, Installment, ResidualStatement, StatementLine
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
+from contracts.services import statements
 from workflow.services import project_lock
 
 ERRORS = {
@@ -457,7 +458,7 @@ class ResidualStatementViewSet(
         corrects = None
         if data.get("corrects") is not None:
             corrects = in_scope(self.get_queryset(), data["corrects"], field="corrects")
-        statement = services.residual_statement_issue(
+        statement = statements.residual_statement_issue(
             contract=contract,
             actor=request.user,
             period_start=data["period_start"],

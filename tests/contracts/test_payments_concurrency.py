@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from contracts.models import ResidualStatement
 from contracts.services import payments as services
+from contracts.services import statements
 from tests.concurrency import race
 from tests.contracts.payments_support import add_installment, add_metric, make_contract
 from workflow.exceptions import ConcurrentUpdate
@@ -55,7 +56,7 @@ def test_a_period_gets_one_statement(world, make_project):
     add_metric(project, date(2026, 10, 5), valid_plays=1000)
 
     results = race(
-        lambda: services.residual_statement_issue(
+        lambda: statements.residual_statement_issue(
             contract=contract,
             actor=world.content_manager,
             period_start=date(2026, 10, 1),

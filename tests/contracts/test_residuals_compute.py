@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from contracts.models import StatementLine
-from contracts.services.payments import residual_amount, residual_lines
+from contracts.services.statements import residual_amount, residual_lines
 from tests.contracts.payments_support import add_metric, make_contract
 
 D = Decimal
