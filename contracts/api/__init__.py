@@ -9,6 +9,7 @@ from . import (
     metrics,
     payments,  # noqa: I001
     releases,
+    statements,
 )
 
 # (prefix, viewset, basename) triples registered under /api/v1/ by contracts/urls.py
@@ -19,4 +20,5 @@ ROUTES: list = [
     *documents.ROUTES,
     *agreements.ROUTES,
     *payments.ROUTES,
+    *statements.ROUTES,
 ]
