@@ -11,8 +11,9 @@ from . import (  # noqa: F401  (register the model admins)
     clearances,
     documents,
     metrics,
-    payments,  # noqa: F401, I001  (installments, residual statements)
+    payments,  # noqa: F401, I001  (installments)
     releases,
+    statements,
 )
 
 for label, changelist, order in (

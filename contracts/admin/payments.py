@@ -1,4 +1,4 @@
-"""Installments and residual statements in the admin, for the two parties only.
+"""Installments in the admin, for the two parties only (residual statements: ``statements``).
 
 The producer company's members and the platform's members (not its raters) see them; regulators
 and raters do not get the pages at all. Every change is a ``contracts.services.payments`` call:
@@ -23,12 +23,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from contracts.models import Contract, Installment, ResidualStatement, StatementLine
+from contracts.models import Installment
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
-from contracts.services import statements
-from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
-from workflow.admin.common import CSVExportMixin, ReadOnlyInline
+from workflow.admin import ScopedModelAdmin, error_text, is_member
+from workflow.admin.common import CSVExportMixin
 from workflow.models import Membership, Organisation
 from workflow.permissions import CONTENT_MANAGER
 from workflow.visibility import memberships_of
@@ -82,7 +81,7 @@ def is_content_manager(user) -> bool:
     )
 
 
-def _money(value) -> str:
+def money_text(value) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
 
@@ -208,8 +207,8 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
     @admin.display(description=_("amount (CNY)"), ordering="amount")
     def amount_display(self, obj):
         if obj.percent is not None:
-            return f"{_money(obj.amount)} ({obj.percent.normalize():f} %)"
-        return _money(obj.amount)
+            return f"{money_text(obj.amount)} ({obj.percent.normalize():f} %)"
+        return money_text(obj.amount)
 
     @admin.display(description=_("status"), ordering="current_status")
     def status_display(self, obj):
@@ -278,7 +277,7 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
             self,
             request,
             _("Record the payment of %(installment)s: %(amount)s CNY")
-            % {"installment": installment, "amount": _money(installment.amount)},
+            % {"installment": installment, "amount": money_text(installment.amount)},
             form=form,
             submit_label=_("Record payment"),
         )
@@ -338,7 +337,7 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
                 "milestone or on a date. The schedule must add up to the fee, and is frozen "
                 "once the contract is sent."
             )
-            % {"fee": _money(contract.production_fee)},
+            % {"fee": money_text(contract.production_fee)},
             submit_label=_("Save the schedule"),
         )
 
@@ -348,158 +347,3 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
 
 
 # Residual statements ---------------------------------------------------------------------------
-
-
-class StatementLineInline(ReadOnlyInline):
-    model = StatementLine
-    fields = ("basis", "quantity", "rate", "amount", "explanation")
-
-
-class StatementIssueForm(forms.ModelForm):
-    class Meta:
-        model = ResidualStatement
-        fields = ("contract", "period_start", "period_end", "corrects")
-
-    def _post_clean(self):
-        # The issuing service checks the statement as a whole; the model's own checks would
-        # stumble on the fields it fills in (project, basis, total...).
-        pass
-
-
-@admin.register(ResidualStatement)
-class ResidualStatementAdmin(MoneyReaderAdmin):
-    list_display = (
-        "__str__",
-        "project",
-        "contract_version",
-        "period_start",
-        "period_end",
-        "status",
-        "total_display",
-        "issued_by",
-        "issued_at",
-    )
-    list_filter = ("status", ("project", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("project__title",)
-    show_full_result_count = False
-    inlines = (StatementLineInline,)
-    view_fields = (
-        "project",
-        "contract",
-        "period_start",
-        "period_end",
-        "status",
-        "corrects",
-        "corrected_by_display",
-        "basis",
-        "rate",
-        "total_display",
-        "issued_by",
-        "issued_at",
-        "csv_link",
-    )
-
-    def get_queryset(self, request):
-        return selectors.residual_statement_list_for(request.user)
-
-    def has_add_permission(self, request):
-        return is_content_manager(request.user)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = StatementIssueForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return StatementIssueForm.Meta.fields if obj is None else self.view_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.view_fields
-
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else ()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "contract":
-            kwargs["queryset"] = (
-                selectors.financial_contract_list_for(request.user)
-                .filter(status__in=statements.STATEMENT_STATUSES)
-                .exclude(residual_basis=Contract.ResidualBasis.NONE)
-            )
-        elif db_field.name == "corrects":
-            kwargs["queryset"] = self.get_queryset(request).filter(
-                status=ResidualStatement.Status.ISSUED
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description=_("contract version"), ordering="contract__version")
-    def contract_version(self, obj):
-        return obj.contract.version
-
-    @admin.display(description=_("total (CNY)"), ordering="total")
-    def total_display(self, obj):
-        return _money(obj.total)
-
-    @admin.display(description=_("corrected by"))
-    def corrected_by_display(self, obj):
-        correction = getattr(obj, "corrected_by", None)
-        return correction if correction is not None else "—"
-
-    @admin.display(description=_("CSV"))
-    def csv_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:contracts_residualstatement_csv", args=[obj.pk]),
-            _("Download as CSV"),
-        )
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/csv/",
-                self.admin_site.admin_view(self.csv_view),
-                name="contracts_residualstatement_csv",
-            ),
-            *super().get_urls(),
-        ]
-
-    def csv_view(self, request, object_id):
-        if not self.has_view_permission(request):
-            raise DjangoPermissionDenied
-        statement = self.get_queryset(request).filter(pk=unquote(object_id)).first()
-        if statement is None:
-            raise Http404(_("Not found."))
-        response = HttpResponse(
-            selectors.statement_csv(statement), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="residual-statement-{statement.pk}.csv"'
-        )
-        return response
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return  # issued statements never change
-        try:
-            saved = statements.residual_statement_issue(
-                contract=form.cleaned_data["contract"],
-                actor=request.user,
-                period_start=form.cleaned_data["period_start"],
-                period_end=form.cleaned_data["period_end"],
-                corrects=form.cleaned_data.get("corrects"),
-            )
-        except (DomainError, ValidationError) as exc:
-            raise SaveRefused(error_text(exc)) from exc
-        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if k != "_state"})
-        obj._state.adding = False
-        obj._state.db = saved._state.db
-
-    def save_related(self, request, form, formsets, change):
-        pass  # the lines are written by the issuing service
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
