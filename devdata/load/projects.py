@@ -1,11 +1,9 @@
 """One generated project and the rows its state implies."""
 
-import json
 import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import models
 from django.utils import timezone
 
 from budgets.models import Budget, BudgetLine
@@ -33,7 +31,7 @@ from .plan import (
     R,
     S,
 )
-from .writer import MODELS, Writer
+from .writer import Writer
 
 
 def _money(value: float) -> Decimal:
@@ -49,39 +47,8 @@ class Generator:
         self.today = timezone.localdate(now)
         self.states = list(WEIGHTS)
         self.weights = [WEIGHTS[s] for s in self.states]
-        self._templates = {model: self._template(model) for model in MODELS}
         if tuple(f.attname for f in writer.fields[EpisodeMetric]) != METRIC_FIELDS:
             raise RuntimeError("load: EpisodeMetric's fields changed; update METRIC_FIELDS")
-
-    def row(self, model, **values) -> None:
-        """A row from keyword values; fields not named take their default (or None)."""
-        template, index, json_fields = self._templates[model]
-        out = template.copy()
-        for name, value in values.items():
-            out[index[name]] = value
-        for position in json_fields:
-            out[position] = json.dumps(out[position], ensure_ascii=False)
-        self.w.add(model, tuple(out))
-
-    def _template(self, model) -> tuple[list, dict[str, int], list[int]]:
-        """Per model: the defaults row, the position of each field, the JSON fields (PostgreSQL
-        COPY takes them as text)."""
-        template = []
-        for f in self.w.fields[model]:
-            if f.has_default():
-                value = f.get_default()
-            elif f.blank and not f.null and isinstance(f, models.CharField | models.TextField):
-                value = ""
-            else:
-                value = None  # auto_now fields and required ones are always given
-            template.append(value)
-        index = {f.attname: position for position, f in enumerate(self.w.fields[model])}
-        json_fields = [
-            position
-            for position, f in enumerate(self.w.fields[model])
-            if isinstance(f, models.JSONField) and self.w.postgres
-        ]
-        return template, index, json_fields
 
     def project(self, state: str | None = None) -> None:
         rng, now = self.rng, self.now
@@ -117,7 +84,7 @@ class Generator:
             at += gap
             target = _target(name, source)
             actor, organisation = actors[ACTOR[name]]
-            self.row(
+            self.w.row(
                 ProjectTransition,
                 id=self.w.new_id(ProjectTransition),
                 project_id=pid,
@@ -134,7 +101,7 @@ class Generator:
             source = target
         assert source == state, (path, state)  # noqa: S101
         submitted = times.get("submit")
-        self.row(
+        self.w.row(
             Project,
             id=pid,
             title=f"{rng.choice(TITLE_A)}{rng.choice(TITLE_B)} #{pid}",
@@ -174,7 +141,7 @@ class Generator:
     def budget(self, pid, state, amount, created, times, manager) -> None:
         bid = self.w.new_id(Budget)
         approved = times.get("greenlight")
-        self.row(
+        self.w.row(
             Budget,
             id=bid,
             project_id=pid,
@@ -193,7 +160,7 @@ class Generator:
         self._line(bid, "marketing", rest, created)
 
     def _line(self, bid, category, planned, created) -> None:
-        self.row(
+        self.w.row(
             BudgetLine,
             id=self.w.new_id(BudgetLine),
             budget_id=bid,
@@ -218,7 +185,7 @@ class Generator:
         )
         eid = self.w.new_id(Evaluation)
         opened = times["submit"]
-        self.row(
+        self.w.row(
             Evaluation,
             id=eid,
             project_id=pid,
@@ -241,7 +208,7 @@ class Generator:
             done = bool(decision) or index < 3
             sid = self.w.new_id(Scorecard)
             submitted_at = opened + timedelta(hours=rng.uniform(2, 48)) if done else None
-            self.row(
+            self.w.row(
                 Scorecard,
                 id=sid,
                 evaluation_id=eid,
@@ -256,7 +223,7 @@ class Generator:
             )
             if done:
                 for criterion in criteria:
-                    self.row(
+                    self.w.row(
                         Score,
                         id=self.w.new_id(Score),
                         scorecard_id=sid,
@@ -309,7 +276,7 @@ class Generator:
             )
 
     def _review(self, pid, kind, sequence, authority, tier, status, opened, decided) -> None:
-        self.row(
+        self.w.row(
             RegulatoryReview,
             id=self.w.new_id(RegulatoryReview),
             project_id=pid,
@@ -342,7 +309,7 @@ class Generator:
         signed = times.get("greenlight")
         ended = times.get("complete") or times.get("reject") or times.get("withdraw")
         fee = (amount * Decimal("0.9")).quantize(Decimal("0.01"))
-        self.row(
+        self.w.row(
             Contract,
             id=self.w.new_id(Contract),
             project_id=pid,
@@ -393,7 +360,7 @@ class Generator:
                 due = start + span * (index + 1) / (DEADLINES + 1)
                 status = "met" if rng.random() < 0.85 else "missed"
                 closed = due - timedelta(hours=rng.uniform(1, 48)) if status == "met" else due
-            self.row(
+            self.w.row(
                 Deadline,
                 id=self.w.new_id(Deadline),
                 project_id=pid,
@@ -416,7 +383,7 @@ class Generator:
         ]
         word = "网剧审字" if tier == "KEY" else "网剧备字"
         cid = self.w.new_id(Clearance)
-        self.row(
+        self.w.row(
             Clearance,
             id=cid,
             project_id=pid,
@@ -433,7 +400,7 @@ class Generator:
         )
         released = times.get("release")
         confirmed = cleared + timedelta(days=1)
-        self.row(
+        self.w.row(
             Release,
             id=self.w.new_id(Release),
             project_id=pid,

@@ -1,5 +1,6 @@
 """Writing the generated rows: COPY on PostgreSQL, executemany elsewhere, ids handed out here."""
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,11 +45,42 @@ class Writer:
             top = model.objects.aggregate(top=models.Max("pk"))["top"] or 0
             self.next_id[model] = top + 1
         self.postgres = connection.vendor == "postgresql"
+        self._templates = {model: self._template(model) for model in MODELS}
 
     def new_id(self, model) -> int:
         value = self.next_id[model]
         self.next_id[model] = value + 1
         return value
+
+    def row(self, model, **values) -> None:
+        """A row from keyword values; fields not named take their default (or None)."""
+        template, index, json_fields = self._templates[model]
+        out = template.copy()
+        for name, value in values.items():
+            out[index[name]] = value
+        for position in json_fields:
+            out[position] = json.dumps(out[position], ensure_ascii=False)
+        self.add(model, tuple(out))
+
+    def _template(self, model) -> tuple[list, dict[str, int], list[int]]:
+        """Per model: the defaults row, the position of each field, the JSON fields (PostgreSQL
+        COPY takes them as text)."""
+        template = []
+        for f in self.fields[model]:
+            if f.has_default():
+                value = f.get_default()
+            elif f.blank and not f.null and isinstance(f, models.CharField | models.TextField):
+                value = ""
+            else:
+                value = None  # auto_now fields and required ones are always given
+            template.append(value)
+        index = {f.attname: position for position, f in enumerate(self.fields[model])}
+        json_fields = [
+            position
+            for position, f in enumerate(self.fields[model])
+            if isinstance(f, models.JSONField) and self.postgres
+        ]
+        return template, index, json_fields
 
     def add(self, model, row: tuple) -> None:
         self.rows[model].append(row)
