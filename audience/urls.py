@@ -6,4 +6,4 @@ router = SimpleRouter()
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 
-urlpatterns = [*router.urls]
+urlpatterns = router.urls

@@ -6,41 +6,16 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
-from rest_framework.routers import DefaultRouter
 
-from workflow.api import MeView, ProjectViewSet
-from workflow.api_deadlines import DeadlineViewSet
-from workflow.api_directory import PlatformViewSet
-from workflow.api_keys import ApiKeyViewSet
-from workflow.api_notifications import NotificationViewSet
-from workflow.api_webhooks import ROUTES as WEBHOOK_ROUTES
-from workflow.authentication import AnonymousRateThrottle
 from workflow.dashboard import dashboard_view
-from workflow.lockout import ObtainAuthTokenWithLockout
 
-router = DefaultRouter()
-router.register("projects", ProjectViewSet, basename="project")
-router.register("deadlines", DeadlineViewSet, basename="deadline")
-router.register("platforms", PlatformViewSet, basename="platform")
-router.register("notifications", NotificationViewSet, basename="notification")
-router.register("api-keys", ApiKeyViewSet, basename="api-key")
-for prefix, viewset, basename in WEBHOOK_ROUTES:
-    router.register(prefix, viewset, basename=basename)
-
+# Each app registers its routes (its api package's ROUTES) in its urls.py; the core's come first.
 api_v1 = [
-    path("", include(router.urls)),
+    path("", include("workflow.urls")),
     path("", include("reviews.urls")),
     path("", include("budgets.urls")),
     path("", include("contracts.urls")),
     path("", include("audience.urls")),
-    path("me/", MeView.as_view(), name="me"),
-    # DRF leaves its token view unthrottled; password guessing counts against the client address,
-    # and repeated failures lock the username from that address (workflow.lockout).
-    path(
-        "auth/token/",
-        ObtainAuthTokenWithLockout.as_view(throttle_classes=[AnonymousRateThrottle]),
-        name="auth-token",
-    ),
 ]
 
 urlpatterns = [

@@ -17,7 +17,7 @@ from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_respo
 from common.serializers import ScopedIdField, StrictSerializer
 from contracts import selectors, services
 from contracts.models import Clearance
-from workflow.api import OrganisationRefSerializer
+from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
 

@@ -18,7 +18,7 @@ from reviews.api.finals import (
 from reviews.models import ChecklistConfirmation, ChecklistItem
 from reviews.selectors import finals as selectors
 from reviews.services import finals as services
-from workflow.api import OrganisationRefSerializer
+from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
 

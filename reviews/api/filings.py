@@ -13,7 +13,7 @@ from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.models import RegulatoryReview
 from reviews.selectors.filings import regulatory_review_list_for, regulatory_review_queue_for
 from reviews.services import filings as services
-from workflow.api import OrganisationRefSerializer
+from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.services import COMMENT_MAX_LENGTH
 

@@ -28,7 +28,7 @@ from reviews.models import ProjectLoss, RegulatoryReview
 from reviews.selectors import finals as selectors
 from reviews.services import finals as services
 from reviews.services.filings import Outcome
-from workflow.api import OrganisationRefSerializer
+from workflow.api.directory import OrganisationRefSerializer
 from workflow.services import COMMENT_MAX_LENGTH
 
 # Finished-cut review steps -----------------------------------------------------------------

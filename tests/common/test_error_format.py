@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from workflow.api import MeView
+from workflow.api.projects import MeView
 from workflow.models import Project
 
 TOKEN = "/api/v1/auth/token/"

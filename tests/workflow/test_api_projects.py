@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.reviews.evaluation_helpers import put_greenlight_decision
-from workflow.api import ProjectSerializer
+from workflow.api.projects import ProjectSerializer
 from workflow.models import Project, ProjectTransition
 from workflow.services import PROPOSAL_FIELDS
 

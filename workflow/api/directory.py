@@ -1,12 +1,23 @@
-"""The directory of platforms: any producer may propose to any of them, so every signed-in user
-may list them (the id goes in a proposal's ``platform``)."""
+"""Organisations in the API: the reference every answer names them by, and the directory of
+platforms (any producer may propose to any of them, so every signed-in user may list them; the
+id goes in a proposal's ``platform``)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from common.schema import error_response
-from workflow.api import OrganisationRefSerializer
+from common.serializers import PlainFieldsMixin
+from workflow.models import Organisation
 from workflow.selectors import platform_list
+
+
+class OrganisationRefSerializer(PlainFieldsMixin, serializers.ModelSerializer):
+    """An organisation as answers name it: id, name and kind."""
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind"]
+        read_only_fields = fields
 
 
 @extend_schema_view(
@@ -27,3 +38,6 @@ class PlatformViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self):
         return platform_list()
+
+
+ROUTES = [("platforms", PlatformViewSet, "platform")]

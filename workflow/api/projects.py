@@ -22,9 +22,8 @@ from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import PlainFieldsMixin, StrictSerializer
-
-from . import selectors, services
-from .models import (
+from workflow import selectors, services
+from workflow.models import (
     Membership,
     Organisation,
     Project,
@@ -32,14 +31,9 @@ from .models import (
     ProjectTransition,
     ReviewTier,
 )
-from .visibility import memberships_of
+from workflow.visibility import memberships_of
 
-
-class OrganisationRefSerializer(PlainFieldsMixin, serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "kind"]
-        read_only_fields = fields
+from .directory import OrganisationRefSerializer
 
 
 class StateLabelField(serializers.CharField):
@@ -381,3 +375,6 @@ class MeView(APIView):
         return Response(
             MeSerializer({"username": request.user.get_username(), "memberships": memberships}).data
         )
+
+
+ROUTES = [("projects", ProjectViewSet, "project")]

@@ -17,11 +17,11 @@ from common.api import IdFilter
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, error_response
 from common.serializers import StrictSerializer
+from workflow import keys
+from workflow.authentication import is_key_request
+from workflow.models import ApiKey, ApiKeyScope, Organisation
 
-from . import keys
-from .api import OrganisationRefSerializer
-from .authentication import is_key_request
-from .models import ApiKey, ApiKeyScope, Organisation
+from .directory import OrganisationRefSerializer
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

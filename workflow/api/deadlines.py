@@ -17,10 +17,10 @@ from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.schema import error_response
 from common.serializers import StrictSerializer
+from workflow import deadlines
+from workflow.models import SLA, Deadline, DeadlineEvent, DeadlineKind, Membership, Project
 
-from . import deadlines
-from .api import OrganisationRefSerializer
-from .models import SLA, Deadline, DeadlineEvent, DeadlineKind, Membership, Project
+from .directory import OrganisationRefSerializer
 
 
 class DeadlineProjectSerializer(serializers.ModelSerializer):
@@ -212,3 +212,6 @@ class DeadlineViewSet(
             deadlines.sla_update(kind=kind, days=body.validated_data["days"], actor=request.user)
         row = next(item for item in deadlines.sla_list() if item["kind"] == kind)
         return Response(SLASerializer(row).data)
+
+
+ROUTES = [("deadlines", DeadlineViewSet, "deadline")]

@@ -20,11 +20,11 @@ from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, error_response
 from common.serializers import StrictSerializer
+from workflow import webhooks
+from workflow.authentication import is_key_request
+from workflow.models import Organisation, WebhookDelivery, WebhookEventType, WebhookSubscription
 
-from . import webhooks
-from .api import OrganisationRefSerializer
-from .authentication import is_key_request
-from .models import Organisation, WebhookDelivery, WebhookEventType, WebhookSubscription
+from .directory import OrganisationRefSerializer
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):

@@ -8,9 +8,8 @@ from rest_framework.response import Response
 
 from common.api import BoolFilter
 from common.schema import error_response
-
-from . import notifications
-from .models import Notification
+from workflow import notifications
+from workflow.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
