@@ -8,11 +8,12 @@ from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Va
 from django.db.models.functions import Coalesce
 
 from budgets.models import Budget, BudgetLine, TierPolicy
+from common.values import MONEY_SUM
 from workflow.selectors import project_list_for
 
 DEFAULT_CAST_FEE_SHARE_LIMIT = Decimal("0.40")
 SHARE_PLACES = Decimal("0.0001")
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+ZERO = Value(Decimal("0"), output_field=DecimalField(**MONEY_SUM))
 
 
 def cast_fee_share_limit() -> Decimal:

@@ -13,8 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-# A model's amount of money: up to 999,999,999,999.99 CNY.
+# An amount of money, stored or entered: up to 999,999,999,999.99 CNY.
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# A sum of many amounts (a budget's total, what is owed across installments): two more digits.
+MONEY_SUM = {"max_digits": 16, "decimal_places": 2}
 RATE_PLACES = Decimal("0.0001")
 
 # ASCII digits only: int() and Decimal() would also read other scripts' digits, and "1_000".

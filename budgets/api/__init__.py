@@ -25,11 +25,12 @@ from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin, etag_for
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import ScopedRelatedField, StrictSerializer
+from common.values import MONEY, MONEY_SUM
 from workflow.models import Project, ReviewTier
 from workflow.selectors import project_list_for
 from workflow.services import project_lock
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY_IN = {**MONEY, "min_value": Decimal("0")}
 SHARE_FIELD = serializers.DecimalField(
     max_digits=5,
     decimal_places=4,
@@ -61,9 +62,11 @@ class BudgetLineSerializer(StrictSerializer, serializers.ModelSerializer):
         help_text="The budget (in your scope); set on creation only.",
     )
     category_display = serializers.CharField(source="get_category_display", read_only=True)
-    planned = serializers.DecimalField(**MONEY, help_text="Planned amount in CNY, decimal string.")
+    planned = serializers.DecimalField(
+        **MONEY_IN, help_text="Planned amount in CNY, decimal string."
+    )
     actual = serializers.DecimalField(
-        **MONEY,
+        **MONEY_IN,
         required=False,
         allow_null=True,
         help_text="Actual amount in CNY (decimal string); may be recorded after approval.",
@@ -122,11 +125,10 @@ class BudgetSerializer(StrictSerializer, serializers.ModelSerializer):
     )
     lines = BudgetLineReadSerializer(many=True, read_only=True)
     planned_total = serializers.DecimalField(
-        max_digits=16, decimal_places=2, read_only=True, help_text="Sum of the planned amounts."
+        **MONEY_SUM, read_only=True, help_text="Sum of the planned amounts."
     )
     actual_total = serializers.DecimalField(
-        max_digits=16,
-        decimal_places=2,
+        **MONEY_SUM,
         read_only=True,
         allow_null=True,
         help_text="Sum of the actual amounts recorded so far (null if none).",
@@ -182,8 +184,8 @@ class BudgetSerializer(StrictSerializer, serializers.ModelSerializer):
 class ReportCategorySerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=BudgetLine.Category.choices)
     label = serializers.CharField()
-    planned = serializers.DecimalField(max_digits=16, decimal_places=2)
-    actual = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    planned = serializers.DecimalField(**MONEY_SUM)
+    actual = serializers.DecimalField(**MONEY_SUM, allow_null=True)
     share = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
     flagged = serializers.BooleanField(help_text="The cast-fee share is above the limit.")
 
@@ -191,8 +193,8 @@ class ReportCategorySerializer(serializers.Serializer):
 class CostAllocationReportSerializer(serializers.Serializer):
     budget_id = serializers.IntegerField()
     categories = ReportCategorySerializer(many=True)
-    planned_total = serializers.DecimalField(max_digits=16, decimal_places=2)
-    actual_total = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    planned_total = serializers.DecimalField(**MONEY_SUM)
+    actual_total = serializers.DecimalField(**MONEY_SUM, allow_null=True)
     cast_fee_share = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
     cast_fee_share_limit = serializers.DecimalField(max_digits=5, decimal_places=4)
     cast_fee_share_exceeded = serializers.BooleanField()
@@ -219,9 +221,11 @@ class TierPolicySerializer(serializers.ModelSerializer):
 class BudgetLineInputSerializer(StrictSerializer):
     category = serializers.ChoiceField(choices=BudgetLine.Category.choices)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    planned = serializers.DecimalField(**MONEY, help_text="Planned amount in CNY, decimal string.")
+    planned = serializers.DecimalField(
+        **MONEY_IN, help_text="Planned amount in CNY, decimal string."
+    )
     actual = serializers.DecimalField(
-        **MONEY, required=False, allow_null=True, help_text="Actual amount in CNY, if known."
+        **MONEY_IN, required=False, allow_null=True, help_text="Actual amount in CNY, if known."
     )
 
 

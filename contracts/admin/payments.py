@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.values import MONEY
 from contracts.models import Installment
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
@@ -139,9 +140,7 @@ class PaymentForm(forms.Form):
 
 class ScheduleRowForm(forms.Form):
     label = forms.CharField(label=_("label"), max_length=200, required=False)
-    amount = forms.DecimalField(
-        label=_("amount (CNY)"), max_digits=14, decimal_places=2, required=False
-    )
+    amount = forms.DecimalField(label=_("amount (CNY)"), **MONEY, required=False)
     percent = forms.DecimalField(
         label=_("or percentage of the fee"), max_digits=7, decimal_places=4, required=False
     )

@@ -32,7 +32,7 @@ from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin, etag_for
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
-from common.values import MONEY
+from common.values import MONEY, MONEY_SUM
 from contracts.models import Contract, Installment
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
@@ -180,7 +180,7 @@ class UnpaidRowSerializer(serializers.Serializer):
     contract = serializers.IntegerField()
     contract_version = serializers.IntegerField()
     count = serializers.IntegerField(help_text="Installments due and not paid.")
-    total = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Their sum (CNY).")
+    total = serializers.DecimalField(**MONEY_SUM, help_text="Their sum (CNY).")
     oldest_due_on = serializers.DateField(help_text="The day the oldest of them became due.")
 
 

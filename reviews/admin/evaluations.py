@@ -19,6 +19,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.values import MONEY
 from reviews.models import Evaluation, FeedbackItem
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
@@ -128,15 +129,13 @@ class EvaluationForm(forms.ModelForm):
     )
     granted_budget = forms.DecimalField(
         label=_("Granted budget (CNY)"),
-        max_digits=14,
-        decimal_places=2,
+        **MONEY,
         min_value=0,
         required=False,
     )
     traffic_support = forms.DecimalField(
         label=_("Traffic support (CNY)"),
-        max_digits=14,
-        decimal_places=2,
+        **MONEY,
         min_value=0,
         required=False,
     )

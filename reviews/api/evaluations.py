@@ -23,6 +23,7 @@ from common.api import IdFilter
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import StrictSerializer
+from common.values import MONEY
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
@@ -164,8 +165,8 @@ class EvaluationSerializer(serializers.Serializer):
     scorecards = serializers.SerializerMethodField()
     decision = serializers.ChoiceField(choices=Evaluation.Decision.choices, allow_blank=True)
     grade = serializers.ChoiceField(choices=Evaluation.Grade.choices, allow_blank=True)
-    granted_budget = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    traffic_support = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    granted_budget = serializers.DecimalField(**MONEY, allow_null=True)
+    traffic_support = serializers.DecimalField(**MONEY, allow_null=True)
     reason = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -237,16 +238,14 @@ class DecideSerializer(StrictSerializer):
         help_text="Greenlight only (required there); the detail offers `aggregate.suggested_grade`.",
     )
     granted_budget = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+        **MONEY,
         min_value=0,
         required=False,
         allow_null=True,
         help_text="Greenlight only (required there): CNY, as a decimal string.",
     )
     traffic_support = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+        **MONEY,
         min_value=0,
         required=False,
         allow_null=True,

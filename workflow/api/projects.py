@@ -22,6 +22,7 @@ from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import PlainFieldsMixin, StrictSerializer
+from common.values import MONEY
 from workflow import selectors, services
 from workflow.models import (
     Membership,
@@ -59,8 +60,7 @@ class ProjectSerializer(PlainFieldsMixin, StrictSerializer, serializers.ModelSer
         child=serializers.IntegerField(min_value=1), max_length=500, required=False
     )
     planned_budget = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+        **MONEY,
         min_value=Decimal("0"),
         required=False,
         help_text="Planned budget in CNY, as a decimal string.",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.values import MONEY
 from workflow import guards, tiers
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
 from workflow.provinces import Province
@@ -249,8 +250,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
     )
     planned_budget = models.DecimalField(
         _("planned budget (CNY)"),
-        max_digits=14,
-        decimal_places=2,
+        **MONEY,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
