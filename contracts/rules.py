@@ -92,7 +92,7 @@ def resolve_tier(project) -> tuple[str, str]:
 tiers.set_resolver(resolve_tier)
 
 
-@guards.guard("start_production")
+@guards.guard("start_production", order=310)
 def budget_approved(project) -> list[str]:
     if Budget.objects.filter(project_id=project.pk, status=Budget.Status.APPROVED).exists():
         return []

@@ -379,5 +379,5 @@ def _follow_tier(project: Project, **context) -> None:
     deadlines_follow_tier(project=project)
 
 
-effects.after(*transition_names())(_follow)
-effects.after("tier_changed")(_follow_tier)
+effects.after(*transition_names(), order=100)(_follow)
+effects.after("tier_changed", order=100)(_follow_tier)

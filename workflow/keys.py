@@ -267,4 +267,4 @@ def _require_transition_scope(project, *, entry=None, **context) -> None:
         raise scope_missing(ApiKeyScope.TRANSITION)
 
 
-effects.after(*transition_names())(_require_transition_scope)
+effects.after(*transition_names(), order=1)(_require_transition_scope)

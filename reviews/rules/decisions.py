@@ -48,11 +48,11 @@ def _decided(project, transition_name: str) -> list[str]:
     ]
 
 
-@guard("request_revision")
+@guard("request_revision", order=200)
 def revision_is_decided(project) -> list[str]:
     return _decided(project, "request_revision")
 
 
-@guard("reject")
+@guard("reject", order=200)
 def rejection_is_decided(project) -> list[str]:
     return _decided(project, "reject")

@@ -22,12 +22,12 @@ from workflow.models import ProjectState
 Review = RegulatoryReview
 
 
-@after("approve_cut", "resubmit_final")
+@after("approve_cut", "resubmit_final", order=250)
 def open_final_reviews(project, **context) -> None:
     finals.final_reviews_open(project)
 
 
-@after("request_final_changes", "reject", "withdraw")
+@after("request_final_changes", "reject", "withdraw", order=250)
 def close_final_reviews(project, **context) -> None:
     finals.final_reviews_close(project)
 
@@ -42,7 +42,7 @@ STATUS_REASONS = {
 }
 
 
-@guard("clear")
+@guard("clear", order=250)
 def every_final_step_approved(project) -> list[str]:
     try:
         unapproved = finals.unapproved_steps(project)
@@ -75,12 +75,12 @@ def checklist_reasons(project) -> list[str]:
     ]
 
 
-@guard("approve_cut")
+@guard("approve_cut", order=250)
 def compliance_checklist_confirmed(project) -> list[str]:
     return checklist_reasons(project)
 
 
-@guard("resubmit_final")
+@guard("resubmit_final", order=250)
 def final_findings_addressed_and_checklist_complete(project) -> list[str]:
     return [
         *must_fix_reasons(project, stages=(FeedbackItem.Stage.FINAL_REVIEW,)),
@@ -97,7 +97,7 @@ def _decided(project, status: str) -> bool:
     ).exists()
 
 
-@guard("request_final_changes")
+@guard("request_final_changes", order=250)
 def final_changes_are_decided(project) -> list[str]:
     if _decided(project, Review.Status.CHANGES_REQUESTED):
         return []
@@ -109,7 +109,7 @@ def final_changes_are_decided(project) -> list[str]:
     ]
 
 
-@guard("reject")
+@guard("reject", order=250)
 def final_rejection_is_decided(project) -> list[str]:
     if project.state != ProjectState.FINAL_REVIEW or _decided(project, Review.Status.REJECTED):
         return []

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from workflow import guards, tiers
+from workflow import tiers
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
 from workflow.provinces import Province
 
@@ -367,14 +367,14 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         return self.special_subject
 
     # Transitions. Each only changes fields; who may fire it is the permission predicate,
-    # what must hold is the guard registry (workflow.guards), and the service applies them.
+    # what must hold is the guard registry (workflow.guards), and the transition service checks
+    # both, once (no ``conditions=`` here: django-fsm would run the guards a second time).
 
     @transition(
         field=state,
         source=S.DRAFT,
         target=S.SUBMITTED,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("submit")],
         custom={"label": _("Submit")},
     )
     def submit(self) -> None:
@@ -387,7 +387,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=[S.DRAFT, S.REVISING, S.GREENLIT, S.IN_PRODUCTION],
         target=S.WITHDRAWN,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("withdraw")],
         custom={"label": _("Withdraw")},
     )
     def withdraw(self) -> None:
@@ -398,7 +397,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.GREENLIT,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("greenlight")],
         custom={"label": _("Greenlight")},
     )
     def greenlight(self) -> None:
@@ -409,7 +407,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.REVISING,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        conditions=[guards.conditions_for("request_revision")],
         custom={"label": _("Request revision")},
     )
     def request_revision(self) -> None:
@@ -420,7 +417,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.REJECTED,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        conditions=[guards.conditions_for("reject")],
         custom={"label": _("Reject")},
     )
     @transition(
@@ -428,7 +424,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.REJECTED,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("reject")],
         custom={"label": _("Reject")},
     )
     def reject(self) -> None:
@@ -439,7 +434,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.REVISING,
         target=S.SUBMITTED,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("resubmit")],
         custom={"label": _("Resubmit")},
     )
     def resubmit(self) -> None:
@@ -450,7 +444,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.GREENLIT,
         target=S.IN_PRODUCTION,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("start_production")],
         custom={"label": _("Start production")},
     )
     def start_production(self) -> None:
@@ -461,7 +454,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.IN_PRODUCTION,
         target=S.CUT_REVIEW,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("submit_cut")],
         custom={"label": _("Submit cut")},
     )
     def submit_cut(self) -> None:
@@ -472,7 +464,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CUT_REVIEW,
         target=S.FINAL_REVIEW,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("approve_cut")],
         custom={"label": _("Approve cut")},
     )
     def approve_cut(self) -> None:
@@ -483,7 +474,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CUT_REVIEW,
         target=S.CUT_CHANGES,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("request_cut_changes")],
         custom={"label": _("Request cut changes")},
     )
     def request_cut_changes(self) -> None:
@@ -494,7 +484,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CUT_CHANGES,
         target=S.CUT_REVIEW,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("resubmit_cut")],
         custom={"label": _("Resubmit cut")},
     )
     def resubmit_cut(self) -> None:
@@ -505,7 +494,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.CLEARED,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("clear")],
         custom={"label": _("Clear for release")},
     )
     def clear(self) -> None:
@@ -516,7 +504,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.FINAL_CHANGES,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("request_final_changes")],
         custom={"label": _("Request final changes")},
     )
     def request_final_changes(self) -> None:
@@ -527,7 +514,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_CHANGES,
         target=S.FINAL_REVIEW,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("resubmit_final")],
         custom={"label": _("Resubmit to final review")},
     )
     def resubmit_final(self) -> None:
@@ -538,7 +524,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CLEARED,
         target=S.RELEASED,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("release")],
         custom={"label": _("Release")},
     )
     def release(self) -> None:
@@ -549,7 +534,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.RELEASED,
         target=S.TAKEN_DOWN,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        conditions=[guards.conditions_for("take_down")],
         custom={"label": _("Take down")},
     )
     def take_down(self) -> None:
@@ -560,7 +544,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.TAKEN_DOWN,
         target=S.RELEASED,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("reinstate")],
         custom={"label": _("Reinstate")},
     )
     def reinstate(self) -> None:
@@ -571,7 +554,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=[S.RELEASED, S.TAKEN_DOWN],
         target=S.COMPLETED,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("complete")],
         custom={"label": _("Complete")},
     )
     def complete(self) -> None:
