@@ -349,6 +349,7 @@ def clearance_record(
     actor,
     issued_at: datetime | None = None,
     expires_on: date | None = None,
+    announce: bool = True,
 ) -> Clearance:
     """Record a number an authority issued (planning filing, licence, registration, approval).
 
@@ -356,7 +357,8 @@ def clearance_record(
     organisation. The number must have its kind's shape (``contracts.clearance_numbers``: the
     issuer's abbreviation and the year of issue for licences and registrations) and is stored
     normalised. A number already in the register for this kind is refused on ``number``, also
-    when it is being recorded at the same moment.
+    when it is being recorded at the same moment. ``announce=False``: the caller sends the
+    ``clearance.issued`` event itself, after the decision that caused it.
     """
     if not any(m.organisation_id == issued_by.pk for m in memberships_of(actor)):
         raise PermissionDenied(
@@ -408,7 +410,8 @@ def clearance_record(
             clearance.save()
     except IntegrityError as exc:  # the same number recorded concurrently
         raise (_already_issued(clearance) or _duplicate(clearance, issued_by)) from exc
-    webhooks.clearance_issued(clearance=clearance, project=project)
+    if announce:
+        webhooks.clearance_issued(clearance=clearance, project=project)
     return clearance
 
 

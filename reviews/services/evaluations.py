@@ -22,10 +22,11 @@ from common.errors import DomainError, PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.services.feedback import feedback_items_add
 from workflow import guards, webhooks
+from workflow.keys import require_transition_scope
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.selectors import memberships_of
-from workflow.services import project_lock, project_transition
+from workflow.services import project_lock, transition_fire
 
 COMMENT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 4000
@@ -528,6 +529,7 @@ def evaluation_decide(
     otherwise the project stays submitted and a content manager greenlights it once they do.
     """
     reason = (reason or "").strip()
+    require_transition_scope(actor)
     project = project_lock(evaluation.project_id)
     locked = _lock_evaluation(evaluation.pk)
     _require_content_manager(project, actor)
@@ -585,15 +587,15 @@ def evaluation_decide(
                     for key, messages in exc.message_dict.items()
                 }
             ) from exc
-        moved = project_transition(
+        moved = transition_fire(
             project=project, name="request_revision", actor=actor, comment=reason
         )
         return DecisionOutcome(locked, moved, "request_revision")
     if decision == Evaluation.Decision.REJECT:
-        moved = project_transition(project=project, name="reject", actor=actor, comment=reason)
+        moved = transition_fire(project=project, name="reject", actor=actor, comment=reason)
         return DecisionOutcome(locked, moved, "reject")
     waiting = guards.unmet(project, "greenlight")
     if waiting:
         return DecisionOutcome(locked, project, None, waiting_for=[str(r) for r in waiting])
-    moved = project_transition(project=project, name="greenlight", actor=actor, comment=reason)
+    moved = transition_fire(project=project, name="greenlight", actor=actor, comment=reason)
     return DecisionOutcome(locked, moved, "greenlight")

@@ -284,14 +284,14 @@ def test_an_unexpected_failure_of_one_release_does_not_stop_the_others(
 ):
     broken = ready(world, make_project("cleared"))
     fine = ready(world, make_project("cleared"))
-    real = services.project_transition
+    real = services.transition_fire
 
     def flaky(*, project, **kwargs):
         if project.pk == broken.pk:
             raise RuntimeError("disk full")
         return real(project=project, **kwargs)
 
-    monkeypatch.setattr(services, "project_transition", flaky)
+    monkeypatch.setattr(services, "transition_fire", flaky)
 
     with caplog.at_level(logging.ERROR, logger="contracts.services.releases"):
         assert release_scheduled() == 1
