@@ -195,8 +195,10 @@ CONFLICT = {
     409: OpenApiResponse(
         ErrorSerializer,
         description=(
-            "`transition_not_allowed` (wrong state), `conditions_not_met` (with `reasons`), "
-            "`concurrent_update` (someone else is changing the project) or `project_locked`."
+            "`transition_not_allowed` (wrong state), `decision_required` (a transition only a "
+            "decision makes; the message names its endpoint), `conditions_not_met` (with "
+            "`reasons`), `concurrent_update` (someone else is changing the project) or "
+            "`project_locked`."
         ),
     )
 }

@@ -14,6 +14,7 @@ from common.errors import PermissionDenied
 from . import effects, guards, keys, tiers, webhooks
 from .exceptions import (
     ConcurrentUpdate,
+    DecisionRequired,
     GuardsNotMet,
     ProjectLocked,
     TransitionNotAllowed,
@@ -21,7 +22,12 @@ from .exceptions import (
 )
 from .models import Organisation, Project, ProjectState, ProjectTransition
 from .permissions import PRODUCER
-from .selectors import producer_organisations_of, transition_names
+from .selectors import (
+    decided_by,
+    decision_required_reason,
+    producer_organisations_of,
+    transition_names,
+)
 
 COMMENT_MAX_LENGTH = 4000
 # Transitions whose comment is their reason, which the other side must be told.
@@ -170,19 +176,26 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
     transition endpoint, the admin, the demo data).
 
     Locks the project and fires the transition (``transition_fire``). Raises UnknownTransition
-    (no such name), ScopeMissing (an API key without the transition scope), TransitionNotAllowed
+    (no such name), DecisionRequired (a transition only a decision makes: clear, reject,
+    request_revision, request_final_changes; the message names the endpoint to use),
+    ScopeMissing (an API key without the transition scope), TransitionNotAllowed
     (not from the current state), PermissionDenied (the actor lacks the role), GuardsNotMet (with
     the reasons), or ConcurrentUpdate (another transaction holds or changed the project).
     """
     if name not in transition_names():
         raise UnknownTransition()
+    ways = decided_by(name)
+    if ways:
+        raise DecisionRequired(decision_required_reason(name, ways))
     comment = _clean_comment(comment)
     keys.require_transition_scope(actor)
     locked = project_lock(project.pk)
     return transition_fire(project=locked, name=name, actor=actor, comment=comment)
 
 
-def transition_fire(*, project: Project, name: str, actor, comment: str = "") -> Project:
+def transition_fire(
+    *, project: Project, name: str, actor, comment: str = "", decision: object = None
+) -> Project:
     """Fire transition ``name`` on a project the caller has locked (``project_lock``) in its
     transaction, and return it, changed in place.
 
@@ -191,7 +204,8 @@ def transition_fire(*, project: Project, name: str, actor, comment: str = "") ->
     transition's effects run in their stated order (``workflow.effects``), the
     ``project.transitioned`` event recorded, and the notification queued for after the commit.
     Services that decide something and then move the project (a review's decision) lock it once
-    and pass it here, so that their instance is the one that moved.
+    and pass it here, so that their instance is the one that moved. A decision-only transition
+    needs the ``decision`` that makes it (the evaluation or review just decided).
     """
     if name not in transition_names():
         raise UnknownTransition()
@@ -202,6 +216,9 @@ def transition_fire(*, project: Project, name: str, actor, comment: str = "") ->
     if not meta.has_transition(source):
         raise _not_allowed(name, source)
     current = meta.get_transition(source)
+    way = current.custom.get("decided_by")
+    if way is not None and decision is None:
+        raise DecisionRequired(decision_required_reason(name, [way]))
     if not current.has_perm(project, actor):
         raise PermissionDenied(
             format_lazy(_("Only {who} may do this."), who=current.permission.label)

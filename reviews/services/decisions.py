@@ -238,7 +238,9 @@ def decline(
             actor=actor,
             regulatory_review=review,
         )
-    return transition_fire(project=project, name=name, actor=actor, comment=review.comment)
+    return transition_fire(
+        project=project, name=name, actor=actor, comment=review.comment, decision=review
+    )
 
 
 def record_clearance(

@@ -588,11 +588,13 @@ def evaluation_decide(
                 }
             ) from exc
         moved = transition_fire(
-            project=project, name="request_revision", actor=actor, comment=reason
+            project=project, name="request_revision", actor=actor, comment=reason, decision=locked
         )
         return DecisionOutcome(locked, moved, "request_revision")
     if decision == Evaluation.Decision.REJECT:
-        moved = transition_fire(project=project, name="reject", actor=actor, comment=reason)
+        moved = transition_fire(
+            project=project, name="reject", actor=actor, comment=reason, decision=locked
+        )
         return DecisionOutcome(locked, moved, "reject")
     waiting = guards.unmet(project, "greenlight")
     if waiting:

@@ -393,7 +393,9 @@ def _approve(review, *, project, actor, now, number: str, expires_on: date | Non
     if clearance is not None:
         webhooks.clearance_issued(clearance=clearance, project=project)
     if completes:
-        transition_fire(project=project, name="clear", actor=actor, comment=review.comment)
+        transition_fire(
+            project=project, name="clear", actor=actor, comment=review.comment, decision=review
+        )
 
 
 # The compliance checklist -------------------------------------------------------------------

@@ -177,6 +177,15 @@ class ReviewTier(models.TextChoices):
 
 
 S = ProjectState
+
+# Transitions that only a recorded decision fires (``custom["decided_by"]``): the decision's
+# service fires them with the decision; the generic transition endpoint refuses them and names
+# the endpoint to use.
+PROPOSAL_DECISION = _(
+    "the platform's evaluation decision (POST /api/v1/evaluations/{id}/decide/) or the "
+    "regulator's planning-filing decision (POST /api/v1/regulatory-reviews/{id}/decide/)"
+)
+FINAL_DECISION = _("the finished-cut review's decision (POST /api/v1/final-reviews/{id}/decide/)")
 EDITABLE_STATES = frozenset({S.DRAFT, S.REVISING})
 TERMINAL_STATES = frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN})
 
@@ -407,7 +416,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.REVISING,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        custom={"label": _("Request revision")},
+        custom={"label": _("Request revision"), "decided_by": PROPOSAL_DECISION},
     )
     def request_revision(self) -> None:
         pass
@@ -417,14 +426,14 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.REJECTED,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        custom={"label": _("Reject")},
+        custom={"label": _("Reject"), "decided_by": PROPOSAL_DECISION},
     )
     @transition(
         field=state,
         source=S.FINAL_REVIEW,
         target=S.REJECTED,
         permission=AUTHORITY,
-        custom={"label": _("Reject")},
+        custom={"label": _("Reject"), "decided_by": FINAL_DECISION},
     )
     def reject(self) -> None:
         pass
@@ -494,7 +503,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.CLEARED,
         permission=AUTHORITY,
-        custom={"label": _("Clear for release")},
+        custom={"label": _("Clear for release"), "decided_by": FINAL_DECISION},
     )
     def clear(self) -> None:
         pass
@@ -504,7 +513,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.FINAL_CHANGES,
         permission=AUTHORITY,
-        custom={"label": _("Request final changes")},
+        custom={"label": _("Request final changes"), "decided_by": FINAL_DECISION},
     )
     def request_final_changes(self) -> None:
         pass
