@@ -370,12 +370,15 @@ def sla_update(*, kind: str, days: int, actor) -> SLA:
 
 
 def _follow(project: Project, *, entry, **context) -> None:
+    """Deadlines follow the state: those of the state left close, those of the state entered
+    open (or resume)."""
     deadlines_follow_transition(
         project=project, source=entry.source_state, target=entry.target_state, name=entry.name
     )
 
 
 def _follow_tier(project: Project, **context) -> None:
+    """The current review state's deadlines follow the new tier."""
     deadlines_follow_tier(project=project)
 
 

@@ -21,7 +21,7 @@ def summary(func: Callable) -> str:
     doc = (func.__doc__ or "").strip()
     if doc:
         return " ".join(doc.split("\n\n")[0].split())
-    return func.__name__.replace("_", " ")
+    return func.__name__.strip("_").replace("_", " ")
 
 
 def insert(
