@@ -208,15 +208,17 @@ def evaluation_open(*, project: Project) -> Evaluation:
     round are invited again, so that the same panel rates the revised proposal; those who are
     no longer raters of the platform, or now belong to the producer company, are left out.
     """
-    Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
-        round=project.review_round
-    ).update(status=Evaluation.Status.CLOSED, updated_at=timezone.now())
+    first_round = project.review_round <= 1  # nothing earlier to close or to invite again
+    if not first_round:
+        Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
+            round=project.review_round
+        ).update(status=Evaluation.Status.CLOSED, updated_at=timezone.now())
     evaluation, created = Evaluation.objects.get_or_create(
         project=project,
         round=project.review_round,
         defaults={"rubric": rubric_for_new_evaluation(project.platform)},
     )
-    if not created:
+    if not created or first_round:
         return evaluation
     previous = (
         Evaluation.objects.filter(project=project, round__lt=project.review_round)
