@@ -21,7 +21,8 @@ from django.utils.translation import ngettext
 from common.errors import DomainError, PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.services.feedback import feedback_items_add
-from workflow import guards, webhooks
+from workflow import webhooks
+from workflow.exceptions import GuardsNotMet
 from workflow.keys import require_transition_scope
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
@@ -598,8 +599,9 @@ def evaluation_decide(
             project=project, name="reject", actor=actor, comment=reason, decision=locked
         )
         return DecisionOutcome(locked, moved, "reject")
-    waiting = guards.unmet(project, "greenlight")
-    if waiting:
-        return DecisionOutcome(locked, project, None, waiting_for=[str(r) for r in waiting])
-    moved = transition_fire(project=project, name="greenlight", actor=actor, comment=reason)
+    try:
+        moved = transition_fire(project=project, name="greenlight", actor=actor, comment=reason)
+    except GuardsNotMet as waiting:
+        # Refused before it wrote anything: the decision stands and the greenlight waits.
+        return DecisionOutcome(locked, project, None, waiting_for=[str(r) for r in waiting.reasons])
     return DecisionOutcome(locked, moved, "greenlight")
