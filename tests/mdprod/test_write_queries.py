@@ -19,7 +19,7 @@ from workflow.models import Project
 # the generic endpoint 33, cut round 24. The budgets aimed at are submit <= 15 and a finished-cut
 # approval <= 20: what remains above them is one query or a few per effect (deadlines, the
 # evaluation, the planning filing, the release gate, installments) and one per webhook event.
-SUBMIT = 26
+SUBMIT = 24
 FINAL_APPROVAL = 31
 GENERIC_TRANSITION = 26
 CUT_ROUND = 20
