@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev migrate seed messages static run serve serve-environment test fuzz browser screenshots lint format check-migrations clean bench security audit faults
+.PHONY: help install install-dev migrate seed messages static run serve serve-environment test fuzz browser screenshots lint format check-migrations clean bench security audit faults transitions
 
 help:
 	@echo "make run    install, migrate, seed demo data, serve UI + API + Celery worker and beat"
@@ -17,6 +17,7 @@ help:
 	@echo "make browser  the browser tests alone (Playwright, headless /usr/bin/chromium)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png from a throwaway demo"
 	@echo "make lint   ruff check and format check, and the import contract (lint-imports)"
+	@echo "make transitions  regenerate docs/transitions.md (what each transition checks and does)"
 	@echo "make security  bandit (medium and up); make audit  pip-audit (needs network)"
 
 $(VENV)/bin/activate:
@@ -121,6 +122,11 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/sweep.py || status=1; \
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/metrics_import.py || status=1; \
 	exit $$status
+
+# What each project transition checks and does, in order (tests/workflow/test_describe_transitions.py
+# fails when the checked-in file is stale).
+transitions: install
+	$(PY) manage.py describe_transitions > docs/transitions.md
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -11,7 +11,7 @@ from workflow import guards
 from .models import Budget
 
 
-@guards.guard("start_production")
+@guards.guard("start_production", order=310)
 def budget_approved(project) -> list[str]:
     if Budget.objects.filter(project_id=project.pk, status=Budget.Status.APPROVED).exists():
         return []

@@ -25,7 +25,7 @@ WAITING_FOR = {
 }
 
 
-@guards.guard("start_production")
+@guards.guard("start_production", order=320)
 def contract_active(project) -> list[str]:
     status = (
         Contract.objects.filter(project_id=project.pk, status__in=[*WAITING_FOR, "active"])

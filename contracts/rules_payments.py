@@ -18,21 +18,21 @@ def _day(entry):
     return timezone.localdate(entry.created_at if entry is not None else timezone.now())
 
 
-@after("greenlight")
+@after("greenlight", order=310)
 def installments_due_on_greenlight(project, *, entry=None, **context) -> None:
     installments_milestone_reached(project, Milestone.GREENLIT, _day(entry))
 
 
-@after("approve_cut")
+@after("approve_cut", order=310)
 def installments_due_on_cut_approval(project, *, entry=None, **context) -> None:
     installments_milestone_reached(project, Milestone.CUT_APPROVED, _day(entry))
 
 
-@after("clear")
+@after("clear", order=310)
 def installments_due_on_clearance(project, *, entry=None, **context) -> None:
     installments_milestone_reached(project, Milestone.CLEARED, _day(entry))
 
 
-@after("release")
+@after("release", order=310)
 def installments_due_on_release(project, *, entry=None, **context) -> None:
     installments_milestone_reached(project, Milestone.RELEASED, _day(entry))

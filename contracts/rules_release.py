@@ -54,12 +54,12 @@ def clearance_reasons(project, *, since=None) -> list[str]:
     return []
 
 
-@guard("release")
+@guard("release", order=330)
 def release_clearance_confirmed(project) -> list[str]:
     return clearance_reasons(project)
 
 
-@guard("reinstate")
+@guard("reinstate", order=330)
 def reinstate_new_clearance_confirmed(project) -> list[str]:
     taken_down_at = (
         ProjectTransition.objects.filter(project_id=project.pk, name="take_down")
@@ -70,11 +70,11 @@ def reinstate_new_clearance_confirmed(project) -> list[str]:
     return clearance_reasons(project, since=taken_down_at)
 
 
-@after("release", "reinstate")
+@after("release", "reinstate", order=320)
 def record_live(project, *, entry=None, **context) -> None:
     release_record_live(project=project, at=entry.created_at if entry else timezone.now())
 
 
-@after("clear")
+@after("clear", order=320)
 def open_release_gate(project, **context) -> None:
     release_open(project=project)

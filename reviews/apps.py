@@ -9,4 +9,4 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         # Guards and effects the reviews add to the project state machine.
         from . import dashboard  # noqa: F401  (the reviews' dashboard panels)
-        from .rules import cuts, decisions, evaluations, feedback, filings, finals  # noqa: F401
+        from .rules import cuts, evaluations, feedback, filings, finals  # noqa: F401

@@ -127,3 +127,21 @@ def api():
         return client
 
     return client_for
+
+
+def fire_transition(*, project, name: str, actor, comment: str = ""):
+    """Fire a transition as the test's shortcut: the generic service, or for a decision-only
+    transition (clear, reject, request_revision, request_final_changes) the path a decision
+    takes, with a stand-in for the decision record."""
+    from django.db import transaction
+
+    from workflow import services
+    from workflow.selectors import decided_by
+
+    if not decided_by(name):
+        return services.project_transition(project=project, name=name, actor=actor, comment=comment)
+    with transaction.atomic():
+        locked = services.project_lock(project.pk)
+        return services.transition_fire(
+            project=locked, name=name, actor=actor, comment=comment, decision=object()
+        )

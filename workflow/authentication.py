@@ -7,7 +7,8 @@ the key throttle apply to key requests only.
 Scopes: safe methods (GET, HEAD, OPTIONS) need ``read``; the endpoints that move a project
 through the state machine, now or on a scheduled date (``TRANSITION_ENDPOINTS``), need
 ``transition``; every other write needs ``write``. A transition fired by a key without the
-``transition`` scope through any other path is refused too (see ``keys``).
+``transition`` scope through any other path is refused too, by the service, before it writes
+anything (``keys.require_transition_scope``).
 """
 
 from django.conf import settings
@@ -67,7 +68,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         except keys.KeyRefused as refused:
             raise exceptions.AuthenticationFailed(refused.detail) from refused
         user = key.user
-        user._mdprod_api_key = key  # the transition backstop in ``keys`` reads it
+        user._mdprod_api_key = key  # the services' transition scope check reads it
         return user, key
 
     def authenticate_header(self, request):

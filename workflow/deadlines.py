@@ -202,7 +202,14 @@ def deadline_open(
     days: int,
     note: str = "",
 ) -> Deadline:
-    deadline = Deadline.objects.create(
+    deadline = _new_deadline(project, kind, responsibility, at=at, days=days)
+    deadline.save()
+    _event(deadline, DeadlineEvent.Kind.OPENED, at, note=note).save()
+    return deadline
+
+
+def _new_deadline(project: Project, kind: str, responsibility, *, at: datetime, days: int):
+    return Deadline(
         project=project,
         kind=kind,
         round=project.review_round,
@@ -210,8 +217,6 @@ def deadline_open(
         responsible_organisation=responsibility.organisation,
         responsible_role=responsibility.role,
     )
-    _event(deadline, DeadlineEvent.Kind.OPENED, at, note=note).save()
-    return deadline
 
 
 def deadline_pause(*, deadline: Deadline, at: datetime, note: str = "") -> Deadline:
@@ -272,6 +277,7 @@ def _enter_review(project, state, open_deadlines, *, resuming: bool, at, note) -
     """
     kept: set[int] = set()
     days = None
+    opening: list[Deadline] = []
     for kind in REVIEW_KINDS[state]:
         responsibility = responsible_for(project, kind)
         existing = [d for d in open_deadlines if d.kind == kind and _same(d, responsibility)]
@@ -284,14 +290,12 @@ def _enter_review(project, state, open_deadlines, *, resuming: bool, at, note) -
             kept.add(paused[0].pk)
         elif responsibility is not None:
             days = days or sla_days()
-            deadline_open(
-                project=project,
-                kind=kind,
-                responsibility=responsibility,
-                at=at,
-                days=days[kind],
-                note=note,
-            )
+            opening.append(_new_deadline(project, kind, responsibility, at=at, days=days[kind]))
+    if opening:  # the clocks a state starts, with their "opened" events: two queries in all
+        Deadline.objects.bulk_create(opening)
+        DeadlineEvent.objects.bulk_create(
+            _event(deadline, DeadlineEvent.Kind.OPENED, at, note=note) for deadline in opening
+        )
     return kept
 
 
@@ -371,14 +375,17 @@ def sla_update(*, kind: str, days: int, actor) -> SLA:
 
 
 def _follow(project: Project, *, entry, **context) -> None:
+    """Deadlines follow the state: those of the state left close, those of the state entered
+    open (or resume)."""
     deadlines_follow_transition(
         project=project, source=entry.source_state, target=entry.target_state, name=entry.name
     )
 
 
 def _follow_tier(project: Project, **context) -> None:
+    """The current review state's deadlines follow the new tier."""
     deadlines_follow_tier(project=project)
 
 
-effects.after(*transition_names())(_follow)
-effects.after("tier_changed")(_follow_tier)
+effects.after(*transition_names(), order=100)(_follow)
+effects.after("tier_changed", order=100)(_follow_tier)

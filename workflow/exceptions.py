@@ -19,6 +19,14 @@ class GuardsNotMet(DomainError):
     default_detail = _("The transition's conditions are not met.")
 
 
+class DecisionRequired(DomainError):
+    """The transition is fired only by a recorded decision, through its own endpoint."""
+
+    status_code = 409
+    code = "decision_required"
+    default_detail = _("This transition is made through a decision, not fired directly.")
+
+
 class ConcurrentUpdate(DomainError):
     status_code = 409
     code = "concurrent_update"

@@ -20,9 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
 
-from . import effects
 from .models import ApiKey, ApiKeyScope, Membership, Organisation
-from .selectors import organisations_of, transition_names
+from .selectors import organisations_of
 
 TOKEN_PREFIX = "mdp_"  # noqa: S105  (a format marker, not a secret)
 PREFIX_LENGTH = 8
@@ -258,13 +257,10 @@ def scope_missing(scope: str) -> ScopeMissing:
     return ScopeMissing(_("This key lacks the '%(scope)s' scope.") % {"scope": scope})
 
 
-def _require_transition_scope(project, *, entry=None, **context) -> None:
-    """Backstop behind the API's scope check: whatever endpoint moved the project, a key
-    without the transition scope cannot have done it (raising rolls the transition back)."""
-    actor = getattr(entry, "actor", None)
+def require_transition_scope(actor) -> None:
+    """A key without the transition scope moves no project, whatever endpoint or service it
+    reaches (the API's scope check covers the endpoints it knows). Services that move a project
+    call this before they write anything."""
     key = getattr(actor, "_mdprod_api_key", None)
     if key is not None and not key.scope_transition:
         raise scope_missing(ApiKeyScope.TRANSITION)
-
-
-effects.after(*transition_names())(_require_transition_scope)

@@ -78,6 +78,27 @@ def transition_names() -> list[str]:
     return list(_transitions_by_name())
 
 
+def decided_by(name: str) -> list:
+    """How a decision-only transition is made (each way once, in order); empty for the
+    transitions the generic endpoint fires."""
+    ways: list = []
+    for transition in _transitions_by_name().get(name, ()):
+        way = transition.custom.get("decided_by")
+        if way is not None and way not in ways:
+            ways.append(way)
+    return ways
+
+
+def decision_required_reason(name: str, ways) -> str:
+    return str(
+        format_lazy(
+            _("“{name}” is made through {ways}; it cannot be fired directly."),
+            name=name,
+            ways=str(_("; or ")).join(str(way) for way in ways),
+        )
+    )
+
+
 def transition_options(project: Project, user) -> list[TransitionOption]:
     """Every transition of the machine, whether the user can take it now, and if not, why."""
     options = []
@@ -100,11 +121,15 @@ def transition_options(project: Project, user) -> list[TransitionOption]:
             target = transitions[0].target
         else:
             target = current.target
-            if not current.has_perm(project, user):
+            way = current.custom.get("decided_by")
+            if way is not None:
+                reasons.append(decision_required_reason(name, [way]))
+            elif not current.has_perm(project, user):
                 reasons.append(
                     str(format_lazy(_("Only {who} may do this."), who=current.permission.label))
                 )
-            reasons.extend(guards.unmet(project, name))
+            else:
+                reasons.extend(guards.unmet(project, name))
         options.append(
             TransitionOption(
                 name=name,

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import PermissionDenied
 
-from . import effects, guards, tiers, webhooks
+from . import effects, guards, keys, tiers, webhooks
 from .exceptions import (
     ConcurrentUpdate,
+    DecisionRequired,
     GuardsNotMet,
     ProjectLocked,
     TransitionNotAllowed,
@@ -21,7 +22,12 @@ from .exceptions import (
 )
 from .models import Organisation, Project, ProjectState, ProjectTransition
 from .permissions import PRODUCER
-from .selectors import producer_organisations_of, transition_names
+from .selectors import (
+    decided_by,
+    decision_required_reason,
+    producer_organisations_of,
+    transition_names,
+)
 
 COMMENT_MAX_LENGTH = 4000
 # Transitions whose comment is their reason, which the other side must be told.
@@ -137,64 +143,111 @@ def project_refresh_tier(*, project: Project) -> Project:
     return project
 
 
-@transaction.atomic
-def project_transition(*, project: Project, name: str, actor, comment: str = "") -> Project:
-    """Fire transition ``name`` on the project as ``actor``.
-
-    Raises UnknownTransition (no such name), TransitionNotAllowed (not from the current state),
-    PermissionDenied (the actor lacks the role), GuardsNotMet (with the reasons), or
-    ConcurrentUpdate (another transaction holds or changed the project).
-    """
-    if name not in transition_names():
-        raise UnknownTransition()
+def _clean_comment(comment: str) -> str:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ValidationError(
             {"comment": _("Keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}}
         )
+    return comment
 
-    locked = project_lock(project.pk)
-    source = locked.state
-    method = getattr(locked, name)
-    meta = method._django_fsm
-    if not meta.has_transition(source):
-        raise TransitionNotAllowed(
-            format_lazy(
-                _("“{name}” is not possible while the project is {state}."),
-                name=name,
-                state=ProjectState(source).label,
-            )
+
+def transition_target(project: Project, name: str) -> str:
+    """The state ``name`` leads to from the project's current state (TransitionNotAllowed)."""
+    meta = getattr(Project, name)._django_fsm
+    if not meta.has_transition(project.state):
+        raise _not_allowed(name, project.state)
+    return meta.get_transition(project.state).target
+
+
+def _not_allowed(name: str, state: str) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        format_lazy(
+            _("“{name}” is not possible while the project is {state}."),
+            name=name,
+            state=ProjectState(state).label,
         )
+    )
+
+
+@transaction.atomic
+def project_transition(*, project: Project, name: str, actor, comment: str = "") -> Project:
+    """Fire transition ``name`` on the project as ``actor``: the generic entry (the API's
+    transition endpoint, the admin, the demo data).
+
+    Locks the project and fires the transition (``transition_fire``). Raises UnknownTransition
+    (no such name), DecisionRequired (a transition only a decision makes: clear, reject,
+    request_revision, request_final_changes; the message names the endpoint to use),
+    ScopeMissing (an API key without the transition scope), TransitionNotAllowed
+    (not from the current state), PermissionDenied (the actor lacks the role), GuardsNotMet (with
+    the reasons), or ConcurrentUpdate (another transaction holds or changed the project).
+    """
+    if name not in transition_names():
+        raise UnknownTransition()
+    ways = decided_by(name)
+    if ways:
+        raise DecisionRequired(decision_required_reason(name, ways))
+    comment = _clean_comment(comment)
+    keys.require_transition_scope(actor)
+    locked = project_lock(project.pk)
+    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+
+
+def transition_fire(
+    *, project: Project, name: str, actor, comment: str = "", decision: object = None
+) -> Project:
+    """Fire transition ``name`` on a project the caller has locked (``project_lock``) in its
+    transaction, and return it, changed in place.
+
+    In this order: the acting key's scope, the source state, the role and the guards are checked
+    (once; nothing is written before), then the state is saved, the audit row written, the
+    transition's effects run in their stated order (``workflow.effects``), the
+    ``project.transitioned`` event recorded, and the notification queued for after the commit.
+    Services that decide something and then move the project (a review's decision) lock it once
+    and pass it here, so that their instance is the one that moved. A decision-only transition
+    needs the ``decision`` that makes it (the evaluation or review just decided).
+    """
+    if name not in transition_names():
+        raise UnknownTransition()
+    comment = _clean_comment(comment)
+    keys.require_transition_scope(actor)
+    source = project.state
+    meta = getattr(Project, name)._django_fsm
+    if not meta.has_transition(source):
+        raise _not_allowed(name, source)
     current = meta.get_transition(source)
-    if not current.has_perm(locked, actor):
+    way = current.custom.get("decided_by")
+    if way is not None and decision is None:
+        raise DecisionRequired(decision_required_reason(name, [way]))
+    if not current.has_perm(project, actor):
         raise PermissionDenied(
             format_lazy(_("Only {who} may do this."), who=current.permission.label)
         )
     if name in REASON_REQUIRED and not comment:
         raise ValidationError({"comment": _("Give the reason in the comment.")})
-    reasons = guards.unmet(locked, name)
+    reasons = guards.unmet(project, name)
     if reasons:
         raise GuardsNotMet(reasons=reasons)
 
-    method()
+    getattr(project, name)()
     try:
-        locked.save()
+        project.save()
     except django_fsm.ConcurrentTransition as exc:
         raise ConcurrentUpdate() from exc
 
     entry = ProjectTransition.objects.create(
-        project=locked,
+        project=project,
         name=name,
         source_state=source,
-        target_state=locked.state,
+        target_state=project.state,
         actor=actor,
-        organisation=current.permission.organisation_for(locked, actor),
+        organisation=current.permission.organisation_for(project, actor),
         comment=comment,
-        review_round=locked.review_round,
+        review_round=project.review_round,
     )
-    effects.run(name, locked, entry=entry)
-    webhooks.project_transitioned(project=locked, entry=entry)
+    effects.run(name, project, entry=entry)
+    webhooks.project_transitioned(project=project, entry=entry)
     from .tasks import delay_each_or_run_here, notify_project_transition
 
     transaction.on_commit(lambda: delay_each_or_run_here(notify_project_transition, [entry.pk]))
-    return locked
+    return project

@@ -52,6 +52,7 @@ def clearance_record(
     actor,
     issued_at: datetime | None = None,
     expires_on: date | None = None,
+    announce: bool = True,
 ) -> Clearance:
     """Record a number an authority issued (planning filing, licence, registration, approval).
 
@@ -59,7 +60,8 @@ def clearance_record(
     organisation. The number must have its kind's shape (``contracts.clearance_numbers``: the
     issuer's abbreviation and the year of issue for licences and registrations) and is stored
     normalised. A number already in the register for this kind is refused on ``number``, also
-    when it is being recorded at the same moment.
+    when it is being recorded at the same moment. ``announce=False``: the caller sends the
+    ``clearance.issued`` event itself, after the decision that caused it.
     """
     if not any(m.organisation_id == issued_by.pk for m in memberships_of(actor)):
         raise PermissionDenied(
@@ -99,7 +101,9 @@ def clearance_record(
         recorded_by=actor,
     )
     try:
-        clearance.full_clean()
+        # The related rows are the caller's instances (the locked project, the authority, the
+        # acting user): checking that they exist would cost a query each.
+        clearance.full_clean(exclude=["project", "issued_by", "recorded_by"])
     except ValidationError as exc:
         if clearance.number:
             taken = _already_issued(clearance)
@@ -111,7 +115,8 @@ def clearance_record(
             clearance.save()
     except IntegrityError as exc:  # the same number recorded concurrently
         raise (_already_issued(clearance) or _duplicate(clearance, issued_by)) from exc
-    webhooks.clearance_issued(clearance=clearance, project=project)
+    if announce:
+        webhooks.clearance_issued(clearance=clearance, project=project)
     return clearance
 
 

@@ -20,7 +20,7 @@ from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
 from workflow.models import Project, ProjectState
 from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
-from workflow.services import project_lock, project_transition
+from workflow.services import project_lock, transition_fire
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ def _release_if_due(release_id: int, today: date) -> bool:
         actor = gate.scheduled_by
         if not actor.is_active:
             raise PermissionDenied(_("The user who scheduled the release is no longer active."))
-        project_transition(
+        transition_fire(
             project=project,
             name="release",
             actor=actor,

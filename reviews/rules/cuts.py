@@ -27,12 +27,12 @@ def _delivered(project, round_: int) -> list[str]:
     ]
 
 
-@guard("submit_cut")
+@guard("submit_cut", order=240)
 def cut_delivered(project) -> list[str]:
     return _delivered(project, 1)
 
 
-@guard("resubmit_cut")
+@guard("resubmit_cut", order=240)
 def changed_cut_delivered(project) -> list[str]:
     reasons = must_fix_reasons(project, stages=CUT_STAGE)
     if project.state == ProjectState.CUT_CHANGES:
@@ -49,14 +49,14 @@ def _round_findings(project):
     )
 
 
-@guard("request_cut_changes")
+@guard("request_cut_changes", order=240)
 def cut_has_must_fix_finding(project) -> list[str]:
     if project.state != ProjectState.CUT_REVIEW or _round_findings(project).exists():
         return []
     return [_("Raise at least one must-fix finding on this round's cut to request changes.")]
 
 
-@guard("approve_cut")
+@guard("approve_cut", order=240)
 def cut_has_nothing_open(project) -> list[str]:
     if project.state != ProjectState.CUT_REVIEW:
         return []
@@ -92,11 +92,11 @@ def cut_has_nothing_open(project) -> list[str]:
     return reasons
 
 
-@after("resubmit_cut")
+@after("resubmit_cut", order=240)
 def link_fixed_findings(project, **context) -> None:
     cuts.link_fixed_findings(project)
 
 
-@after("approve_cut")
+@after("approve_cut", order=240)
 def approve_remaining_episodes(project, **context) -> None:
     cuts.approve_remaining_episodes(project)

@@ -10,19 +10,19 @@ from workflow.effects import after
 from workflow.guards import guard
 
 
-@after("submit", "resubmit")
+@after("submit", "resubmit", order=210)
 def open_evaluation(project, **context) -> None:
     evaluation_open(project=project)
 
 
-@after("request_revision", "reject", "withdraw")
+@after("request_revision", "reject", "withdraw", order=210)
 def close_open_evaluation(project, **context) -> None:
     # A decision already marked its evaluation decided before the transition; this closes one
     # left open by a regulator's request or rejection, or a withdrawal.
     evaluations_close_open(project=project)
 
 
-@guard("greenlight")
+@guard("greenlight", order=210)
 def platform_evaluation_greenlit(project) -> list[str]:
     evaluation = (
         Evaluation.objects.filter(project_id=project.pk, round=project.review_round)

@@ -60,6 +60,6 @@ def must_fix_reasons(project, *, stages) -> list[str]:
 PROPOSAL_STAGES = (FeedbackItem.Stage.EVALUATION, FeedbackItem.Stage.PLANNING_FILING)
 
 
-@guard("resubmit")
+@guard("resubmit", order=220)
 def must_fix_items_addressed(project) -> list[str]:
     return must_fix_reasons(project, stages=PROPOSAL_STAGES)

@@ -12,17 +12,17 @@ from workflow.guards import guard
 Review = RegulatoryReview
 
 
-@after("submit", "resubmit")
+@after("submit", "resubmit", order=220)
 def open_planning_filings(project, **context) -> None:
     filings.planning_filings_open(project)
 
 
-@after("request_revision", "reject", "withdraw")
+@after("request_revision", "reject", "withdraw", order=220)
 def close_planning_filings(project, **context) -> None:
     filings.planning_filings_close(project)
 
 
-@after("tier_changed")
+@after("tier_changed", order=220)
 def reroute_planning_filings(project, *, previous: str = "", **context) -> None:
     filings.planning_filings_retier(project, previous=previous)
 
@@ -82,12 +82,12 @@ def planning_filing_reasons(project) -> list[str]:
     return reasons
 
 
-@guard("greenlight")
+@guard("greenlight", order=230)
 def planning_filing_approved(project) -> list[str]:
     return planning_filing_reasons(project)
 
 
-@guard("start_production")
+@guard("start_production", order=230)
 def planning_filing_approved_after_tier_change(project) -> list[str]:
     if project.tier_changed_at is None:
         return []

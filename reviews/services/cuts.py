@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError, PermissionDenied
 from reviews.models import CutEpisode, CutSubmission, FeedbackItem
 from reviews.services.feedback import feedback_items_add
+from workflow.keys import require_transition_scope
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
-from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition
+from workflow.services import COMMENT_MAX_LENGTH, project_lock, transition_fire
 
 S = ProjectState
 Outcome = CutEpisode.Outcome
@@ -173,6 +174,7 @@ def cut_submit(
         raise ValidationError(
             {"note": _("Keep the note under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}}
         )
+    require_transition_scope(actor)
     project = project_lock(project.pk)
     if not PRODUCER(project, actor):
         raise PermissionDenied(_("Only a producer of the project's company may deliver its cut."))
@@ -199,7 +201,7 @@ def cut_submit(
         if episode.number in approved and previous.get(episode.number) == episode.reference:
             episode.outcome = Outcome.APPROVED
     CutEpisode.objects.bulk_create(delivered)
-    project_transition(project=project, name=name, actor=actor, comment=note)
+    transition_fire(project=project, name=name, actor=actor, comment=note)
     return submission
 
 

@@ -18,10 +18,11 @@ from contracts.models import Clearance
 from contracts.services import clearance_record
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_items_add
+from workflow import webhooks
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Organisation, Project
 from workflow.provinces import Province
-from workflow.services import COMMENT_MAX_LENGTH, project_lock, project_transition
+from workflow.services import COMMENT_MAX_LENGTH, project_lock, transition_fire, transition_target
 
 Review = RegulatoryReview
 
@@ -217,13 +218,17 @@ def decline(
 ) -> Project:
     """Record a request for changes (with its feedback items, fired as ``changes_transition``)
     or a rejection (``reject``) on the locked, pending review; the caller has set who decided,
-    when, and the comment. Returns the project after the transition."""
+    when, and the comment. Announces the decision first (with the state it leads to), then the
+    feedback items and the transition. Returns the project after the transition."""
+    name = changes_transition if outcome == Outcome.REQUEST_CHANGES else "reject"
+    target = transition_target(project, name)
     review.status = (
         Review.Status.CHANGES_REQUESTED
         if outcome == Outcome.REQUEST_CHANGES
         else Review.Status.REJECTED
     )
     review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
+    webhooks.review_decided(review=review, project=project, state=target)
     if outcome == Outcome.REQUEST_CHANGES:
         feedback_items_add(
             project=project,
@@ -233,16 +238,17 @@ def decline(
             actor=actor,
             regulatory_review=review,
         )
-        name = changes_transition
-    else:
-        name = "reject"
-    return project_transition(project=project, name=name, actor=actor, comment=review.comment)
+    return transition_fire(
+        project=project, name=name, actor=actor, comment=review.comment, decision=review
+    )
 
 
 def record_clearance(
     review, *, project, kind: str, number: str, actor, now, field: str, **extra
 ) -> Clearance:
-    """Record the number the review's authority issued; its errors are keyed ``field``."""
+    """Record the number the review's authority issued; its errors are keyed ``field``.
+
+    Not announced: the caller sends ``clearance.issued`` after the decision's own event."""
     try:
         return clearance_record(
             project=project,
@@ -251,6 +257,7 @@ def record_clearance(
             issued_by=review.authority,
             actor=actor,
             issued_at=now,
+            announce=False,
             **extra,
         )
     except ValidationError as exc:  # the clearance's number is the review's number field

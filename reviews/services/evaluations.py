@@ -21,10 +21,12 @@ from django.utils.translation import ngettext
 from common.errors import DomainError, PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.services.feedback import feedback_items_add
-from workflow import guards, webhooks
+from workflow import webhooks
+from workflow.exceptions import GuardsNotMet
+from workflow.keys import require_transition_scope
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
-from workflow.services import project_lock, project_transition
+from workflow.services import project_lock, transition_fire
 from workflow.visibility import memberships_of
 
 COMMENT_MAX_LENGTH = 4000
@@ -207,15 +209,17 @@ def evaluation_open(*, project: Project) -> Evaluation:
     round are invited again, so that the same panel rates the revised proposal; those who are
     no longer raters of the platform, or now belong to the producer company, are left out.
     """
-    Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
-        round=project.review_round
-    ).update(status=Evaluation.Status.CLOSED, updated_at=timezone.now())
+    first_round = project.review_round <= 1  # nothing earlier to close or to invite again
+    if not first_round:
+        Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
+            round=project.review_round
+        ).update(status=Evaluation.Status.CLOSED, updated_at=timezone.now())
     evaluation, created = Evaluation.objects.get_or_create(
         project=project,
         round=project.review_round,
         defaults={"rubric": rubric_for_new_evaluation(project.platform)},
     )
-    if not created:
+    if not created or first_round:
         return evaluation
     previous = (
         Evaluation.objects.filter(project=project, round__lt=project.review_round)
@@ -528,6 +532,7 @@ def evaluation_decide(
     otherwise the project stays submitted and a content manager greenlights it once they do.
     """
     reason = (reason or "").strip()
+    require_transition_scope(actor)
     project = project_lock(evaluation.project_id)
     locked = _lock_evaluation(evaluation.pk)
     _require_content_manager(project, actor)
@@ -585,15 +590,18 @@ def evaluation_decide(
                     for key, messages in exc.message_dict.items()
                 }
             ) from exc
-        moved = project_transition(
-            project=project, name="request_revision", actor=actor, comment=reason
+        moved = transition_fire(
+            project=project, name="request_revision", actor=actor, comment=reason, decision=locked
         )
         return DecisionOutcome(locked, moved, "request_revision")
     if decision == Evaluation.Decision.REJECT:
-        moved = project_transition(project=project, name="reject", actor=actor, comment=reason)
+        moved = transition_fire(
+            project=project, name="reject", actor=actor, comment=reason, decision=locked
+        )
         return DecisionOutcome(locked, moved, "reject")
-    waiting = guards.unmet(project, "greenlight")
-    if waiting:
-        return DecisionOutcome(locked, project, None, waiting_for=[str(r) for r in waiting])
-    moved = project_transition(project=project, name="greenlight", actor=actor, comment=reason)
+    try:
+        moved = transition_fire(project=project, name="greenlight", actor=actor, comment=reason)
+    except GuardsNotMet as waiting:
+        # Refused before it wrote anything: the decision stands and the greenlight waits.
+        return DecisionOutcome(locked, project, None, waiting_for=[str(r) for r in waiting.reasons])
     return DecisionOutcome(locked, moved, "greenlight")

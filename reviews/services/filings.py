@@ -45,6 +45,7 @@ from reviews.services.decisions import (
     supersede,
 )
 from workflow import webhooks
+from workflow.keys import require_transition_scope
 from workflow.models import Membership, Project, ProjectState
 from workflow.visibility import memberships_of
 
@@ -198,6 +199,7 @@ def regulatory_review_decide(
     to the producer (``request_revision``); rejecting needs a comment and rejects the proposal.
     """
     check_outcome(outcome)
+    require_transition_scope(actor)
     if review.kind != PLANNING_FILING:
         raise NotAPlanningFiling()
     if not is_reviewer_of(actor, review.authority_id):
@@ -220,7 +222,7 @@ def regulatory_review_decide(
 
     review.decided_by, review.decided_at, review.comment = actor, timezone.now(), comment
     if outcome == Outcome.APPROVE:
-        _record_filing_number(
+        clearance = _record_filing_number(
             review, project=project, number=filing_number, actor=actor, now=review.decided_at
         )
         review.status = Review.Status.APPROVED
@@ -236,6 +238,7 @@ def regulatory_review_decide(
             ]
         )
         webhooks.review_decided(review=review, project=project)
+        webhooks.clearance_issued(clearance=clearance, project=project)
         return review
 
     project = decline(
@@ -247,7 +250,6 @@ def regulatory_review_decide(
         stage=FeedbackItem.Stage.PLANNING_FILING,
         changes_transition="request_revision",
     )
-    webhooks.review_decided(review=review, project=project)
     return review
 
 

@@ -53,9 +53,10 @@ from reviews.services.decisions import (
     supersede,
 )
 from workflow import webhooks
+from workflow.keys import require_transition_scope
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import PRODUCER
-from workflow.services import project_lock, project_transition
+from workflow.services import project_lock, transition_fire
 from workflow.visibility import memberships_of
 
 Review = RegulatoryReview
@@ -170,9 +171,13 @@ def final_reviews_close(project: Project) -> None:
     )
 
 
-def unapproved_steps(project: Project) -> list[tuple[Step, str | None]]:
-    """The needed steps without an approval for the tier, each with its latest status (or None)."""
-    steps = final_review_steps(project)
+def unapproved_steps(
+    project: Project, *, steps: list[Step] | None = None
+) -> list[tuple[Step, str | None]]:
+    """The needed steps without an approval for the tier, each with its latest status (or None).
+
+    ``steps``: the project's ``final_review_steps``, when the caller has them already."""
+    steps = final_review_steps(project) if steps is None else steps
     live = _live_reviews(project, lock=False)
     approved = _approved_steps(live, project.review_tier)
     latest = {(r.sequence, r.authority_id): r.status for r in live if r.tier == project.review_tier}
@@ -246,6 +251,7 @@ def final_review_decide(
     rejecting needs a comment, rejects the project and records the producer's loss.
     """
     check_outcome(outcome)
+    require_transition_scope(actor)
     if review.kind != FINAL_REVIEW:
         raise ValidationError({"review": _("This is not a step of a finished-cut review.")})
     if not may_decide(actor, review.authority):
@@ -280,7 +286,6 @@ def final_review_decide(
             number=clearance_number,
             expires_on=expires_on,
         )
-        webhooks.review_decided(review=review, project=project)
         return review
 
     project = decline(
@@ -300,7 +305,6 @@ def final_review_decide(
             recorded_at=now,
             note=comment,
         )
-    webhooks.review_decided(review=review, project=project)
     return review
 
 
@@ -312,7 +316,7 @@ def issues_clearance(authority: Organisation, tier: str) -> bool:
     return authority.kind == Organisation.Kind.REGULATOR
 
 
-def issuing_step(project: Project) -> Step | None:
+def issuing_step(project: Project, *, steps: list[Step] | None = None) -> Step | None:
     """The step whose approval records the clearance: the last one whose authority issues it.
 
     That is the step completing the review, except for an OTHER special subject, where the joint
@@ -320,20 +324,21 @@ def issuing_step(project: Project) -> Step | None:
     """
     issuers = [
         step
-        for step in final_review_steps(project)
+        for step in (final_review_steps(project) if steps is None else steps)
         if issues_clearance(step.authority, project.review_tier)
     ]
     return issuers[-1] if issuers else None
 
 
 def _approve(review, *, project, actor, now, number: str, expires_on: date | None) -> None:
+    steps = final_review_steps(project)
     remaining = [
         step
-        for step, _status in unapproved_steps(project)
+        for step, _status in unapproved_steps(project, steps=steps)
         if (step.sequence, step.authority.pk) != (review.sequence, review.authority_id)
     ]
     completes = not remaining
-    issuer = issuing_step(project)
+    issuer = issuing_step(project, steps=steps)
     issues = issuer is not None and (issuer.sequence, issuer.authority.pk) == (
         review.sequence,
         review.authority_id,
@@ -369,9 +374,10 @@ def _approve(review, *, project, actor, now, number: str, expires_on: date | Non
             "updated_at",
         ]
     )
+    clearance = None
     if issues:
         extra = {"expires_on": expires_on} if expires_on is not None else {}
-        record_clearance(
+        clearance = record_clearance(
             review,
             project=project,
             kind=CLEARANCE_KIND_FOR_TIER[project.review_tier],
@@ -381,8 +387,16 @@ def _approve(review, *, project, actor, now, number: str, expires_on: date | Non
             field="clearance_number",
             **extra,
         )
+    # Cause first: the decision, the clearance it issued, then the project's move.
+    webhooks.review_decided(
+        review=review, project=project, state=S.CLEARED if completes else project.state
+    )
+    if clearance is not None:
+        webhooks.clearance_issued(clearance=clearance, project=project)
     if completes:
-        project_transition(project=project, name="clear", actor=actor, comment=review.comment)
+        transition_fire(
+            project=project, name="clear", actor=actor, comment=review.comment, decision=review
+        )
 
 
 # The compliance checklist -------------------------------------------------------------------

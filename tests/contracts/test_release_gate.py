@@ -14,10 +14,10 @@ from contracts.models import Clearance, Release
 from contracts.services import clearance_record
 from contracts.services import releases as services
 from contracts.tasks import release_scheduled
+from tests.conftest import fire_transition
 from workflow import guards
 from workflow.guards import unmet
 from workflow.models import Membership, Notification, ProjectTransition
-from workflow.services import project_transition
 
 _serials = itertools.count(1)
 PROJECTS = "/api/v1/projects/"
@@ -284,14 +284,14 @@ def test_an_unexpected_failure_of_one_release_does_not_stop_the_others(
 ):
     broken = ready(world, make_project("cleared"))
     fine = ready(world, make_project("cleared"))
-    real = services.project_transition
+    real = services.transition_fire
 
     def flaky(*, project, **kwargs):
         if project.pk == broken.pk:
             raise RuntimeError("disk full")
         return real(project=project, **kwargs)
 
-    monkeypatch.setattr(services, "project_transition", flaky)
+    monkeypatch.setattr(services, "transition_fire", flaky)
 
     with caplog.at_level(logging.ERROR, logger="contracts.services.releases"):
         assert release_scheduled() == 1
@@ -385,7 +385,7 @@ def test_clearing_opens_the_release_gate(world, make_project, monkeypatch):
     monkeypatch.setattr(guards, "_registry", defaultdict(list))  # the final review's own guards
     project = make_project("final_review")
 
-    project_transition(project=project, name="clear", actor=world.shanghai_reviewer)
+    fire_transition(project=project, name="clear", actor=world.shanghai_reviewer)
 
     gate = Release.objects.get(project=project)
     assert (gate.clearance, gate.scheduled_for, gate.released_at) == (None, None, None)

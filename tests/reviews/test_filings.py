@@ -18,6 +18,7 @@ from reviews.services.filings import (
     ReviewNotPending,
     regulatory_review_decide,
 )
+from tests.conftest import fire_transition
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.reviews.evaluation_helpers import put_decision
 from workflow import guards, services
@@ -347,9 +348,7 @@ def test_a_platform_revision_keeps_an_approved_filing_and_refiles_a_pending_one(
     pending = submit(world, make_project)
     for project in (approved, pending):
         put_decision(project, "revise")
-        services.project_transition(
-            project=project, name="request_revision", actor=world.content_manager
-        )
+        fire_transition(project=project, name="request_revision", actor=world.content_manager)
     assert review_at(pending, world.shanghai, status="superseded")
 
     for project in (approved, pending):
@@ -380,9 +379,7 @@ def test_changes_and_rejection_only_while_submitted(world, make_project):
 def test_withdrawal_supersedes_pending_filings(world, make_project):
     project = submit(world, make_project)
     put_decision(project, "revise")
-    services.project_transition(
-        project=project, name="request_revision", actor=world.content_manager
-    )
+    fire_transition(project=project, name="request_revision", actor=world.content_manager)
     services.project_transition(project=project, name="withdraw", actor=world.producer_a)
     assert filings(project) == [("Shanghai bureau", 1, 1, "ORDINARY", "superseded")]
 
@@ -477,9 +474,7 @@ def test_a_tier_change_while_revising_is_filed_on_resubmission(world, make_proje
     project = submit(world, make_project, ORDINARY_BUDGET)
     approve(review_at(project, world.shanghai), world.shanghai_reviewer, "SH-1")
     put_decision(project, "revise")
-    project = services.project_transition(
-        project=project, name="request_revision", actor=world.content_manager
-    )
+    project = fire_transition(project=project, name="request_revision", actor=world.content_manager)
     project = services.project_update(
         project=project, actor=world.producer_a, data={"planned_budget": Decimal(KEY_BUDGET)}
     )

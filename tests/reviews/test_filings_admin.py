@@ -10,6 +10,7 @@ from django.urls import reverse
 from contracts.models import Clearance
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_item_respond, feedback_items_add
+from tests.conftest import fire_transition
 from tests.reviews.evaluation_helpers import put_decision
 from workflow import services
 
@@ -175,9 +176,7 @@ def test_changelists_cost_the_same_for_few_and_many(client, world, make_project,
         for _ in range(count):
             project = submit(world, make_project, "1200000.00")
             put_decision(project, "revise")
-            services.project_transition(
-                project=project, name="request_revision", actor=world.content_manager
-            )
+            fire_transition(project=project, name="request_revision", actor=world.content_manager)
             feedback_items_add(
                 project=project,
                 stage="planning_filing",

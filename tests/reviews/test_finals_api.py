@@ -228,7 +228,8 @@ def test_the_generic_transition_endpoint_cannot_bypass_the_review(world, routed,
         response = api(world.shanghai_reviewer).post(
             f"/api/v1/projects/{ordinary.pk}/transitions/{name}/", {"comment": "x"}, format="json"
         )
-        assert (response.status_code, response.json()["code"]) == (409, "conditions_not_met")
+        assert (response.status_code, response.json()["code"]) == (409, "decision_required")
+        assert "POST /api/v1/final-reviews/{id}/decide/" in response.json()["detail"]
     assert Project.objects.get(pk=ordinary.pk).state == "final_review"
 
 

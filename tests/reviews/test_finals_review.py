@@ -23,7 +23,7 @@ from tests.reviews.finals_helpers import (
     to_final_review,
 )
 from workflow import services
-from workflow.exceptions import GuardsNotMet
+from workflow.exceptions import DecisionRequired, GuardsNotMet
 from workflow.models import Organisation, Project, ProjectTransition
 from workflow.selectors import transition_options
 
@@ -137,7 +137,8 @@ def test_key_homepage_needs_the_bureau_then_the_national_re_review(world, make_p
     assert not Clearance.objects.filter(project=project).exists()
     options = transition_options(Project.objects.get(pk=project.pk), world.national_reviewer)
     clear = next(o for o in options if o.name == "clear")
-    assert clear.reasons == ["The national re-review at National administration is still pending."]
+    assert not clear.allowed
+    assert "finished-cut review's decision" in clear.reasons[0]
 
     decide(national, world.national_reviewer, clearance_number=licence("012", "总局"))
 
@@ -401,10 +402,10 @@ def test_rejection_needs_a_comment(world, make_project):
 def test_the_final_review_transitions_need_a_recorded_decision(world, make_project, name, actor):
     project = to_final_review(world, make_project)
 
-    with pytest.raises(GuardsNotMet) as excinfo:
+    with pytest.raises(DecisionRequired) as excinfo:
         services.project_transition(project=project, name=name, actor=getattr(world, actor))
 
-    assert excinfo.value.reasons
+    assert "POST /api/v1/final-reviews/{id}/decide/" in str(excinfo.value.detail)
     assert state_of(project) == "final_review"
     assert not ProjectLoss.objects.exists()
 

@@ -14,7 +14,7 @@ from tests.reviews.evaluation_helpers import (  # noqa: F401 (fixture)
     submit_proposal,
 )
 from workflow import services as workflow_services
-from workflow.exceptions import GuardsNotMet
+from workflow.exceptions import DecisionRequired
 
 V1 = "/api/v1"
 
@@ -30,8 +30,9 @@ def test_a_proposal_under_review_is_not_sent_back_or_rejected_without_a_decision
         f"{V1}/projects/{project.pk}/transitions/{name}/", {}, format="json"
     )
     assert response.status_code == 409
-    assert response.json()["code"] == "conditions_not_met"
-    assert "decision" in response.json()["reasons"][0]
+    assert response.json()["code"] == "decision_required"
+    assert "/api/v1/evaluations/{id}/decide/" in response.json()["detail"]
+    assert "/api/v1/regulatory-reviews/{id}/decide/" in response.json()["detail"]
     project.refresh_from_db()
     assert project.state == "submitted"
     evaluation.refresh_from_db()
@@ -53,18 +54,18 @@ def test_the_evaluation_decision_still_sends_the_proposal_back(world, panel):
 def test_the_finished_cut_rejection_needs_the_final_review_decision(world, make_project):
     # Not a proposal decision: the finished-cut review's own (reviews.services.finals).
     project = make_project("final_review", tier="ORDINARY")
-    with pytest.raises(GuardsNotMet) as excinfo:
+    with pytest.raises(DecisionRequired) as excinfo:
         workflow_services.project_transition(
             project=project, name="reject", actor=world.shanghai_reviewer, comment="Unfit."
         )
-    assert "finished-cut review" in " ".join(excinfo.value.reasons)
+    assert "/api/v1/final-reviews/{id}/decide/" in str(excinfo.value.detail)
     project.refresh_from_db()
     assert project.state == "final_review"
 
 
-def test_guards_refuse_in_the_service_too(world):
+def test_the_generic_service_refuses_too(world):
     evaluation = submit_proposal(world)
-    with pytest.raises(GuardsNotMet):
+    with pytest.raises(DecisionRequired):
         workflow_services.project_transition(
             project=evaluation.project, name="reject", actor=world.content_manager
         )

@@ -402,20 +402,19 @@ def test_submit_button_saves_the_edited_proposal_first(client, world, make_proje
 
 
 def test_platform_takes_a_step_from_the_read_only_page(client, world, make_project):
-    project = make_project("submitted")
-    put_decision(project, "revise")
+    project = make_project("released")
     client.force_login(world.content_manager)
     page = client.get(change_url(project))
-    assert 'name="_fsm_transition_to" value="request_revision">' in page.content.decode()
+    assert 'name="_fsm_transition_to" value="take_down">' in page.content.decode()
 
     response = client.post(
         change_url(project),
-        {"_fsm_transition_to": "request_revision", "_fsm_comment": "Sharpen the hook."},
+        {"_fsm_transition_to": "take_down", "_fsm_comment": "Sharpen the hook."},
     )
 
     assert response.status_code == 302
     project.refresh_from_db()
-    assert project.state == "revising"
+    assert project.state == "taken_down"
     entry = ProjectTransition.objects.get(project=project)
     assert entry.actor == world.content_manager
     assert entry.organisation == world.platform
@@ -485,42 +484,39 @@ def test_transition_from_the_wrong_state_and_unknown_names_are_refused(client, w
 
 
 def test_too_long_comment_is_refused(client, world, make_project):
-    project = make_project("submitted")
+    project = make_project("released")
     client.force_login(world.content_manager)
 
     response = client.post(
         change_url(project),
         {
-            "_fsm_transition_to": "request_revision",
+            "_fsm_transition_to": "take_down",
             "_fsm_comment": "x" * (services.COMMENT_MAX_LENGTH + 1),
         },
     )
 
     project.refresh_from_db()
-    assert project.state == "submitted"
+    assert project.state == "released"
     assert "Keep the comment under" in message_texts(response)[0]
 
 
 def test_transition_page_asks_for_a_comment_and_applies_it(
     client, world, make_project, strict_templates
 ):
-    project = make_project("submitted")
-    put_decision(project, "revise")
+    project = make_project("released")
     client.force_login(world.content_manager)
 
-    page = client.get(transition_url(project, "request_revision"))
+    page = client.get(transition_url(project, "take_down"))
     assert page.status_code == 200
     html = page.content.decode()
     assert 'name="comment"' in html
     assert MISSING not in html
 
-    response = client.post(
-        transition_url(project, "request_revision"), {"comment": "Tighten episode 1."}
-    )
+    response = client.post(transition_url(project, "take_down"), {"comment": "Tighten episode 1."})
 
     assert response.status_code == 302
     project.refresh_from_db()
-    assert project.state == "revising"
+    assert project.state == "taken_down"
     assert ProjectTransition.objects.get().comment == "Tighten episode 1."
     assert client.get(transition_url(project, "no_such_step")).status_code == 404
 
@@ -570,10 +566,11 @@ def test_change_page_marks_the_allowed_transitions(client, world, make_project):
 
     response = client.get(change_url(project))
 
-    allowed = {o["name"] for o in response.context["transition_options"] if o["allowed"]}
-    # The platform's recorded decision (revise) is what the buttons offer.
-    assert "request_revision" in allowed
-    assert "reject" not in allowed
+    options = {o["name"]: o for o in response.context["transition_options"]}
+    allowed = {name for name, option in options.items() if option["allowed"]}
+    # A revision request or a rejection is made through the evaluation's decision, not here.
+    assert not allowed & {"request_revision", "reject"}
+    assert "/api/v1/evaluations/{id}/decide/" in options["request_revision"]["reasons"][0]
     assert not allowed & {"submit", "resubmit", "withdraw", "approve_cut", "release"}
     html = response.content.decode()
     assert html.count('class="mdprod-option-allowed"') == len(allowed)

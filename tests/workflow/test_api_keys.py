@@ -321,13 +321,59 @@ def test_a_transition_through_an_unlisted_endpoint_still_needs_the_scope(
     project = make_project("draft")
     client = key_client(issue(world, scopes=("read", "write")).token)
 
-    response = client.post(transition_url(project, "submit"), {}, format="json")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(transition_url(project, "submit"), {}, format="json")
 
     assert response.status_code == 403
-    assert response.json()["code"] == "scope_missing"
+    assert response.json() == {
+        "code": "scope_missing",
+        "detail": "This key lacks the 'transition' scope.",
+    }
+    # Refused before anything is written (or locked), not rolled back after the move.
+    assert writes(queries) == []
     project.refresh_from_db()
     assert project.state == "draft"
     assert not ProjectTransition.objects.exists()
+
+
+def writes(queries) -> list[str]:
+    """The statements that change a domain table (the key's last-used stamp aside)."""
+    changing = ("INSERT", "UPDATE", "DELETE")
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(changing)
+        and "workflow_apikey" not in q["sql"]
+        or "FOR UPDATE" in q["sql"].upper()
+    ]
+
+
+def test_a_decision_through_an_unlisted_endpoint_needs_the_scope_before_it_writes(
+    world, make_project, monkeypatch
+):
+    from reviews.models import RegulatoryReview
+    from tests.reviews.finals_helpers import registration, to_final_review
+
+    monkeypatch.setattr("workflow.authentication.TRANSITION_ENDPOINTS", frozenset())
+    project = to_final_review(world, make_project)
+    review = RegulatoryReview.objects.get(project=project, kind="final_review", status="pending")
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    key = issue(world, scopes=("read", "write"), organisation=world.shanghai, actor=root)
+    client = key_client(key.token)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/api/v1/final-reviews/{review.pk}/decide/",
+            {"outcome": "approve", "clearance_number": registration()},
+            format="json",
+        )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "scope_missing"
+    assert writes(queries) == []
+    review.refresh_from_db()
+    assert review.status == "pending"
+    assert Project.objects.get(pk=project.pk).state == "final_review"
 
 
 def test_people_are_not_subject_to_scopes(world, make_project, api):

@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from tests.concurrency import race
-from tests.reviews.evaluation_helpers import put_decision
 from workflow import services
 from workflow.exceptions import ConcurrentUpdate, TransitionNotAllowed
 from workflow.models import ProjectTransition
@@ -38,9 +37,8 @@ def test_twenty_threads_fire_the_same_transition_once(world, make_project):
 
 
 def test_concurrent_api_requests_answer_one_200_and_conflicts(world, make_project):
-    project = make_project("submitted")
-    put_decision(project, "revise")  # the platform's recorded decision behind the send-back
-    url = f"/api/v1/projects/{project.pk}/transitions/request_revision/"
+    project = make_project("released")
+    url = f"/api/v1/projects/{project.pk}/transitions/take_down/"
 
     def post():
         client = APIClient()

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import fire_transition
 from tests.factories import OrganisationFactory
-from workflow import deadlines, guards, services
+from workflow import deadlines, guards
 from workflow.models import SLA, Deadline, DeadlineEvent, DeadlineKind, ProjectState
 
 K = DeadlineKind
@@ -49,7 +50,7 @@ def _only_the_proposal_guard(monkeypatch):
 
 
 def move(project, name, actor):
-    return services.project_transition(project=project, name=name, actor=actor)
+    return fire_transition(project=project, name=name, actor=actor)
 
 
 def deadline(project, kind) -> Deadline:

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.conftest import fire_transition
 from tests.factories import UserFactory
 from workflow import services
 from workflow.models import SLA, Deadline, DeadlineKind, ProjectState
@@ -103,9 +104,7 @@ def test_mine_lists_what_the_user_must_act_on(world, make_project, api):
     assert kinds == [K.PLANNING_FILING]
     assert api(world.rater).get(f"{URL}mine/").json()["results"] == []
     assert api(world.producer_a).get(f"{URL}mine/").json()["results"] == []
-    services.project_transition(
-        project=project, name="request_revision", actor=world.content_manager
-    )
+    fire_transition(project=project, name="request_revision", actor=world.content_manager)
     mine = api(world.producer_a).get(f"{URL}mine/").json()["results"]
     assert [d["kind"] for d in mine] == [K.PRODUCER_RESPONSE]
     assert api(world.content_manager).get(f"{URL}mine/").json()["results"] == []  # paused

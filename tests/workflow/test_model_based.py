@@ -51,8 +51,9 @@ from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryRe
 from reviews.services import cuts, evaluations, feedback, filings, finals
 from tests.factories import ProjectFactory
 from tests.reviews.evaluation_helpers import add_rater
-from workflow.exceptions import TransitionNotAllowed
+from workflow.exceptions import DecisionRequired, TransitionNotAllowed
 from workflow.models import Project, ProjectState, ProjectTransition
+from workflow.selectors import decided_by
 from workflow.services import project_transition, project_update
 
 # The declared machine (DESIGN.md section 2): transition -> {source: target}.
@@ -301,8 +302,13 @@ class ProjectLife(RuleBasedStateMachine):
             refusal = exc
         else:
             refusal = None
+        if decided_by(name):
+            # Only a decision makes it: the generic service refuses it whatever the state.
+            assert isinstance(refusal, DecisionRequired), (name, self.state, refusal)
         if refusal is not None:
             self.count(f"fire: {type(refusal).__name__}")
+            if decided_by(name):
+                return None
             if self.state not in EDGES[name]:
                 assert isinstance(refusal, TransitionNotAllowed), (name, self.state, refusal)
             elif name not in MAY_FIRE.get(role, ()):

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.errors import PermissionDenied
+from tests.conftest import fire_transition
 from tests.factories import UserFactory
 from tests.reviews.evaluation_helpers import put_decision
 from workflow import notifications, services
@@ -82,9 +83,7 @@ def test_a_transition_notifies_the_other_side_in_the_app(
     project.refresh_from_db()
     put_decision(project, "revise")
     with django_capture_on_commit_callbacks(execute=True):
-        services.project_transition(
-            project=project, name="request_revision", actor=world.content_manager
-        )
+        fire_transition(project=project, name="request_revision", actor=world.content_manager)
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
         "cm_p",
         "producer_a",

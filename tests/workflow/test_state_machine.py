@@ -4,10 +4,16 @@ import pytest
 from django.core import mail
 
 from common.errors import PermissionDenied
+from tests.conftest import fire_transition
 from workflow import services
-from workflow.exceptions import GuardsNotMet, TransitionNotAllowed, UnknownTransition
+from workflow.exceptions import (
+    DecisionRequired,
+    GuardsNotMet,
+    TransitionNotAllowed,
+    UnknownTransition,
+)
 from workflow.models import Project, ProjectState, ProjectTransition
-from workflow.selectors import transition_names
+from workflow.selectors import decided_by, transition_names
 
 S = ProjectState
 
@@ -100,7 +106,7 @@ def test_every_transition_from_every_state(world, make_project, name, state):
     project = make_project(state)
     if state not in sources:
         with pytest.raises(TransitionNotAllowed):
-            services.project_transition(project=project, name=name, actor=world.producer_a)
+            fire_transition(project=project, name=name, actor=world.producer_a)
         assert not ProjectTransition.objects.filter(project=project).exists()
         return
 
@@ -108,7 +114,7 @@ def test_every_transition_from_every_state(world, make_project, name, state):
         if username in allowed_users(name, state):
             continue
         with pytest.raises(PermissionDenied):
-            services.project_transition(project=project, name=name, actor=getattr(world, username))
+            fire_transition(project=project, name=name, actor=getattr(world, username))
     project.refresh_from_db()
     assert project.state == state
     assert not ProjectTransition.objects.filter(project=project).exists()
@@ -116,7 +122,7 @@ def test_every_transition_from_every_state(world, make_project, name, state):
     for username in sorted(allowed_users(name, state)):
         fresh = make_project(state)
         actor = getattr(world, username)
-        moved = services.project_transition(project=fresh, name=name, actor=actor, comment="ok")
+        moved = fire_transition(project=fresh, name=name, actor=actor, comment="ok")
         assert moved.state == target
         entry = ProjectTransition.objects.get(project=fresh)
         assert (entry.name, entry.source_state, entry.target_state) == (name, state, target)
@@ -127,18 +133,16 @@ def test_every_transition_from_every_state(world, make_project, name, state):
 def test_national_administration_reviews_key_projects_only(world, make_project):
     key = make_project(S.FINAL_REVIEW, tier="KEY")
     ordinary = make_project(S.FINAL_REVIEW, tier="ORDINARY")
-    services.project_transition(project=key, name="clear", actor=world.national_reviewer)
+    fire_transition(project=key, name="clear", actor=world.national_reviewer)
     with pytest.raises(PermissionDenied):
-        services.project_transition(project=ordinary, name="clear", actor=world.national_reviewer)
+        fire_transition(project=ordinary, name="clear", actor=world.national_reviewer)
 
 
 def test_platform_is_the_final_authority_for_tier_other(world, make_project):
     project = make_project(S.FINAL_REVIEW, tier="OTHER")
     with pytest.raises(PermissionDenied):
-        services.project_transition(project=project, name="clear", actor=world.shanghai_reviewer)
-    cleared = services.project_transition(
-        project=project, name="clear", actor=world.content_manager
-    )
+        fire_transition(project=project, name="clear", actor=world.shanghai_reviewer)
+    cleared = fire_transition(project=project, name="clear", actor=world.content_manager)
     assert cleared.state == S.CLEARED
     assert ProjectTransition.objects.get(project=project).organisation == world.platform
 
@@ -197,3 +201,33 @@ def test_state_cannot_be_assigned_directly(make_project):
     with pytest.raises(AttributeError):
         project.state = S.RELEASED
     assert Project.objects.get(pk=project.pk).state == S.DRAFT
+
+
+DECISION_ONLY = {"clear", "reject", "request_revision", "request_final_changes"}
+
+
+def test_exactly_the_decided_transitions_are_decision_only():
+    assert {name for name in GRAPH if decided_by(name)} == DECISION_ONLY
+
+
+@pytest.mark.parametrize("name", sorted(DECISION_ONLY))
+def test_the_generic_service_refuses_a_decision_only_transition_before_anything(
+    world, make_project, name
+):
+    sources, _target = GRAPH[name]
+    project = make_project(sorted(sources)[0])
+    with pytest.raises(DecisionRequired) as excinfo:
+        services.project_transition(project=project, name=name, actor=world.content_manager)
+    assert "/decide/" in str(excinfo.value.detail)
+    assert not ProjectTransition.objects.exists()
+
+
+def test_a_decision_only_transition_needs_its_decision_in_the_service_too(world, make_project):
+    from django.db import transaction
+
+    project = make_project(S.FINAL_REVIEW)
+    with pytest.raises(DecisionRequired), transaction.atomic():
+        services.transition_fire(
+            project=services.project_lock(project.pk), name="clear", actor=world.shanghai_reviewer
+        )
+    assert not ProjectTransition.objects.exists()

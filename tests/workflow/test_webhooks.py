@@ -790,3 +790,58 @@ def test_a_planning_filing_sent_back_is_announced_with_the_new_state(world, make
     assert payload["data"]["project"]["state"] == "revising"
     assert payload["data"]["review"]["status"] == "changes_requested"
     assert payload["data"]["review"]["authority"] == world.shanghai.pk
+
+
+def events_in_order(organisation) -> list[str]:
+    return list(
+        WebhookDelivery.objects.filter(subscription__organisation=organisation)
+        .order_by("pk")
+        .values_list("event_type", flat=True)
+    )
+
+
+def test_a_finished_cut_approval_is_announced_cause_first(world, make_project, everyone):
+    from reviews.models import RegulatoryReview
+    from tests.reviews.finals_helpers import decide, registration, to_final_review
+
+    project = to_final_review(world, make_project)
+    review = RegulatoryReview.objects.get(project=project, kind="final_review", status="pending")
+    WebhookDelivery.objects.all().delete()
+
+    decide(review, world.shanghai_reviewer, clearance_number=registration())
+
+    # The decision, the clearance it issued, then the move it made.
+    assert events_in_order(world.studio_a) == [
+        "review.decided",
+        "clearance.issued",
+        "project.transitioned",
+    ]
+    decided = WebhookDelivery.objects.filter(event_type="review.decided").first().payload
+    assert decided["data"]["project"]["state"] == "cleared"
+    moved = WebhookDelivery.objects.filter(event_type="project.transitioned").first().payload
+    assert moved["data"]["transition"]["name"] == "clear"
+
+
+def test_a_planning_filing_sent_back_is_announced_before_its_items_and_the_move(
+    world, make_project, everyone
+):
+    from reviews.models import RegulatoryReview
+    from reviews.services.filings import regulatory_review_decide
+
+    project = make_project("draft", planned_budget="450000.00")
+    project = project_transition(project=project, name="submit", actor=world.producer_a)
+    review = RegulatoryReview.objects.get(project=project, authority=world.shanghai)
+    WebhookDelivery.objects.all().delete()
+
+    regulatory_review_decide(
+        review=review,
+        actor=world.shanghai_reviewer,
+        outcome="request_changes",
+        items=[{"text": "Tone it down.", "category": "content", "severity": "must_fix"}],
+    )
+
+    assert events_in_order(world.shanghai) == [
+        "review.decided",
+        "feedback_item.added",
+        "project.transitioned",
+    ]

@@ -188,8 +188,10 @@ ERRORS = {
 }
 CONFLICT = {
     409: error_response(
-        "`transition_not_allowed` (wrong state), `conditions_not_met` (with `reasons`), "
-        "`concurrent_update` (someone else is changing the project) or `project_locked`."
+        "`transition_not_allowed` (wrong state), `decision_required` (a transition only a "
+        "decision makes; the message names its endpoint), `conditions_not_met` (with "
+        "`reasons`), `concurrent_update` (someone else is changing the project) or "
+        "`project_locked`."
     )
 }
 PRODUCER_ORG_PARAM = OpenApiParameter(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from common.values import MONEY
-from workflow import guards, tiers
+from workflow import tiers
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
 from workflow.provinces import Province
 
@@ -178,6 +178,15 @@ class ReviewTier(models.TextChoices):
 
 
 S = ProjectState
+
+# Transitions that only a recorded decision fires (``custom["decided_by"]``): the decision's
+# service fires them with the decision; the generic transition endpoint refuses them and names
+# the endpoint to use.
+PROPOSAL_DECISION = _(
+    "the platform's evaluation decision (POST /api/v1/evaluations/{id}/decide/) or the "
+    "regulator's planning-filing decision (POST /api/v1/regulatory-reviews/{id}/decide/)"
+)
+FINAL_DECISION = _("the finished-cut review's decision (POST /api/v1/final-reviews/{id}/decide/)")
 EDITABLE_STATES = frozenset({S.DRAFT, S.REVISING})
 TERMINAL_STATES = frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN})
 
@@ -367,14 +376,14 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         return self.special_subject
 
     # Transitions. Each only changes fields; who may fire it is the permission predicate,
-    # what must hold is the guard registry (workflow.guards), and the service applies them.
+    # what must hold is the guard registry (workflow.guards), and the transition service checks
+    # both, once (no ``conditions=`` here: django-fsm would run the guards a second time).
 
     @transition(
         field=state,
         source=S.DRAFT,
         target=S.SUBMITTED,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("submit")],
         custom={"label": _("Submit")},
     )
     def submit(self) -> None:
@@ -387,7 +396,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=[S.DRAFT, S.REVISING, S.GREENLIT, S.IN_PRODUCTION],
         target=S.WITHDRAWN,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("withdraw")],
         custom={"label": _("Withdraw")},
     )
     def withdraw(self) -> None:
@@ -398,7 +406,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.GREENLIT,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("greenlight")],
         custom={"label": _("Greenlight")},
     )
     def greenlight(self) -> None:
@@ -409,8 +416,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.REVISING,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        conditions=[guards.conditions_for("request_revision")],
-        custom={"label": _("Request revision")},
+        custom={"label": _("Request revision"), "decided_by": PROPOSAL_DECISION},
     )
     def request_revision(self) -> None:
         pass
@@ -420,16 +426,14 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.SUBMITTED,
         target=S.REJECTED,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        conditions=[guards.conditions_for("reject")],
-        custom={"label": _("Reject")},
+        custom={"label": _("Reject"), "decided_by": PROPOSAL_DECISION},
     )
     @transition(
         field=state,
         source=S.FINAL_REVIEW,
         target=S.REJECTED,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("reject")],
-        custom={"label": _("Reject")},
+        custom={"label": _("Reject"), "decided_by": FINAL_DECISION},
     )
     def reject(self) -> None:
         pass
@@ -439,7 +443,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.REVISING,
         target=S.SUBMITTED,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("resubmit")],
         custom={"label": _("Resubmit")},
     )
     def resubmit(self) -> None:
@@ -450,7 +453,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.GREENLIT,
         target=S.IN_PRODUCTION,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("start_production")],
         custom={"label": _("Start production")},
     )
     def start_production(self) -> None:
@@ -461,7 +463,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.IN_PRODUCTION,
         target=S.CUT_REVIEW,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("submit_cut")],
         custom={"label": _("Submit cut")},
     )
     def submit_cut(self) -> None:
@@ -472,7 +473,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CUT_REVIEW,
         target=S.FINAL_REVIEW,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("approve_cut")],
         custom={"label": _("Approve cut")},
     )
     def approve_cut(self) -> None:
@@ -483,7 +483,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CUT_REVIEW,
         target=S.CUT_CHANGES,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("request_cut_changes")],
         custom={"label": _("Request cut changes")},
     )
     def request_cut_changes(self) -> None:
@@ -494,7 +493,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CUT_CHANGES,
         target=S.CUT_REVIEW,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("resubmit_cut")],
         custom={"label": _("Resubmit cut")},
     )
     def resubmit_cut(self) -> None:
@@ -505,8 +503,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.CLEARED,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("clear")],
-        custom={"label": _("Clear for release")},
+        custom={"label": _("Clear for release"), "decided_by": FINAL_DECISION},
     )
     def clear(self) -> None:
         pass
@@ -516,8 +513,7 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_REVIEW,
         target=S.FINAL_CHANGES,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("request_final_changes")],
-        custom={"label": _("Request final changes")},
+        custom={"label": _("Request final changes"), "decided_by": FINAL_DECISION},
     )
     def request_final_changes(self) -> None:
         pass
@@ -527,7 +523,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.FINAL_CHANGES,
         target=S.FINAL_REVIEW,
         permission=PRODUCER,
-        conditions=[guards.conditions_for("resubmit_final")],
         custom={"label": _("Resubmit to final review")},
     )
     def resubmit_final(self) -> None:
@@ -538,7 +533,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.CLEARED,
         target=S.RELEASED,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("release")],
         custom={"label": _("Release")},
     )
     def release(self) -> None:
@@ -549,7 +543,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.RELEASED,
         target=S.TAKEN_DOWN,
         permission=CONTENT_MANAGER_OR_REGULATOR,
-        conditions=[guards.conditions_for("take_down")],
         custom={"label": _("Take down")},
     )
     def take_down(self) -> None:
@@ -560,7 +553,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=S.TAKEN_DOWN,
         target=S.RELEASED,
         permission=AUTHORITY,
-        conditions=[guards.conditions_for("reinstate")],
         custom={"label": _("Reinstate")},
     )
     def reinstate(self) -> None:
@@ -571,7 +563,6 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         source=[S.RELEASED, S.TAKEN_DOWN],
         target=S.COMPLETED,
         permission=CONTENT_MANAGER,
-        conditions=[guards.conditions_for("complete")],
         custom={"label": _("Complete")},
     )
     def complete(self) -> None:

@@ -78,15 +78,15 @@ def emit(
     data: dict,
     also: Iterable[int] = (),
     parties_only: bool = False,
-    fresh_state: bool = False,
+    state: str | None = None,
 ) -> list[WebhookDelivery]:
     """Record the event for every active subscriber that may see it; send after commit.
 
     Runs in the caller's transaction. ``data`` gets the project (id, title, state) added.
     ``also`` names organisations that hear of it anyway (the authority that decided a review);
     ``parties_only`` (always for evaluations) limits it to the producer company and platform.
-    ``fresh_state`` re-reads the project's state, for callers whose instance a transition made
-    stale.
+    ``state`` is the project's state the event announces when it is emitted before the
+    transition it causes (a decision goes out before the move it makes: cause first).
     """
     parties_only = parties_only or event_type in PARTIES_ONLY
     also = frozenset(also)
@@ -103,8 +103,8 @@ def emit(
     event_id = uuid.uuid4()
     now = timezone.now()
     ref = _project_ref(project)
-    if fresh_state:
-        ref["state"] = Project.objects.filter(pk=project.pk).values_list("state", flat=True)[0]
+    if state is not None:
+        ref["state"] = str(state)
     payload = _payload(event_type, event_id, now, {"project": ref, **data})
     rows = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
@@ -155,12 +155,14 @@ def evaluation_decided(*, evaluation, project: Project) -> None:
     )
 
 
-def review_decided(*, review, project: Project) -> None:
+def review_decided(*, review, project: Project, state: str | None = None) -> None:
+    """``state``: the project's state after the decision, when the decision is announced before
+    the transition it fires."""
     emit(
         EventType.REVIEW_DECIDED,
         project=project,
         also=[review.authority_id],
-        fresh_state=True,
+        state=state,
         data={
             "review": {
                 "id": review.pk,
