@@ -12,145 +12,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from common.values import MONEY
 from workflow import tiers
 from workflow.permissions import AUTHORITY, CONTENT_MANAGER, CONTENT_MANAGER_OR_REGULATOR, PRODUCER
-from workflow.provinces import Province
 
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
-class Organisation(TimeStampedModel):
-    class Kind(models.TextChoices):
-        PRODUCER = "producer", _("Producer company")
-        PLATFORM = "platform", _("Platform")
-        REGULATOR = "regulator", _("Regulator")
-
-    class Level(models.TextChoices):
-        NATIONAL = "national", _("National")
-        PROVINCIAL = "provincial", _("Provincial")
-
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    level = models.CharField(
-        _("regulator level"),
-        max_length=20,
-        choices=Level.choices,
-        blank=True,
-        help_text=_("Regulators only: national administration or provincial bureau."),
-    )
-    province = models.CharField(
-        _("province"),
-        max_length=20,
-        choices=Province.choices,
-        blank=True,
-        help_text=_("A producer company's home province, or a provincial bureau's jurisdiction."),
-    )
-
-    class Meta:
-        verbose_name = _("organisation")
-        verbose_name_plural = _("organisations")
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                name="organisation_level_only_for_regulators",
-                condition=Q(kind="regulator", level__in=["national", "provincial"])
-                | (~Q(kind="regulator") & Q(level="")),
-            ),
-            models.CheckConstraint(
-                name="organisation_province_matches_kind",
-                condition=(
-                    Q(kind="producer") & ~Q(province="")
-                    | Q(kind="regulator", level="provincial") & ~Q(province="")
-                    | Q(kind="regulator", level="national", province="")
-                    | Q(kind="platform")
-                ),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(TimeStampedModel):
-    class Role(models.TextChoices):
-        PRODUCER = "producer", _("Producer")
-        CONTENT_MANAGER = "content_manager", _("Content manager")
-        RATER = "rater", _("Rater")
-        REGULATOR_REVIEWER = "regulator_reviewer", _("Regulator reviewer")
-        ORG_ADMIN = "org_admin", _("Organisation admin")
-
-    class RaterFunction(models.TextChoices):
-        CONTENT = "content", _("Content")
-        BUSINESS = "business", _("Business")
-        MARKETING = "marketing", _("Marketing")
-
-    # Which roles make sense in which kind of organisation.
-    ROLES_BY_KIND = {
-        Organisation.Kind.PRODUCER: {Role.PRODUCER, Role.ORG_ADMIN},
-        Organisation.Kind.PLATFORM: {Role.CONTENT_MANAGER, Role.RATER, Role.ORG_ADMIN},
-        Organisation.Kind.REGULATOR: {Role.REGULATOR_REVIEWER, Role.ORG_ADMIN},
-    }
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("user"),
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("organisation"),
-    )
-    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
-    rater_function = models.CharField(
-        _("rater function"),
-        max_length=20,
-        choices=RaterFunction.choices,
-        blank=True,
-        help_text=_("Raters only: content, business or marketing."),
-    )
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        ordering = ["organisation__name", "role"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "organisation", "role"], name="membership_unique_role"
-            ),
-            models.CheckConstraint(
-                name="membership_rater_function_only_for_raters",
-                condition=Q(role="rater") & ~Q(rater_function="")
-                | ~Q(role="rater") & Q(rater_function=""),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.organisation}"
-
-    def clean(self) -> None:
-        if self.organisation_id and self.role:
-            allowed = self.ROLES_BY_KIND[self.organisation.kind]
-            if self.role not in allowed:
-                raise ValidationError(
-                    {
-                        "role": _("A %(kind)s cannot have the role %(role)s.")
-                        % {
-                            "kind": self.organisation.get_kind_display(),
-                            "role": self.get_role_display(),
-                        }
-                    }
-                )
-        if self.role == self.Role.RATER and not self.rater_function:
-            raise ValidationError({"rater_function": _("A rater needs a function.")})
-        if self.role != self.Role.RATER and self.rater_function:
-            raise ValidationError({"rater_function": _("Only raters have a function.")})
+from .organisations import Membership, Organisation, TimeStampedModel
 
 
 class ProjectState(models.TextChoices):
@@ -569,44 +432,8 @@ class Project(ConcurrentTransitionMixin, TimeStampedModel):
         pass
 
 
-class ProjectTransition(models.Model):
-    """The audit trail: one row per transition, written by the transition service only."""
-
-    project = models.ForeignKey(
-        Project, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("project")
-    )
-    name = models.CharField(_("transition"), max_length=40)
-    source_state = models.CharField(_("from"), max_length=20, choices=ProjectState.choices)
-    target_state = models.CharField(_("to"), max_length=20, choices=ProjectState.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-        verbose_name=_("acting for"),
-    )
-    comment = models.TextField(_("comment"), blank=True)
-    review_round = models.PositiveIntegerField(_("review round"), default=0)
-    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("transition log entry")
-        verbose_name_plural = _("transition log")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["project", "created_at"], name="transition_project_time")]
-
-    def __str__(self) -> str:
-        return f"{self.project_id}: {self.source_state} → {self.target_state} ({self.name})"
-
-
-# Deadlines and notifications live in their own module; importing them here registers them.
+# The audit trail, deadlines, notifications, keys and webhooks live in modules of their own;
+# importing them here registers them.
 from workflow.models.deadlines import (  # noqa: E402
     SLA,
     Deadline,
@@ -616,6 +443,7 @@ from workflow.models.deadlines import (  # noqa: E402
     Reminder,
 )
 from workflow.models.keys import ApiKey, ApiKeyScope  # noqa: E402
+from workflow.models.transitions import ProjectTransition  # noqa: E402
 from workflow.models.webhooks import (  # noqa: E402
     WebhookDelivery,
     WebhookEventType,
