@@ -74,7 +74,7 @@ class DevelopmentStage:
         return Evaluation.objects.get(project=self.project, round=self.project.review_round)
 
     def rate(self, content_manager, comment) -> None:
-        from reviews.services import evaluations
+        from reviews.services import scorecards
 
         evaluation = self._evaluation()
         criteria = list(evaluation.rubric.criteria.all())
@@ -86,11 +86,11 @@ class DevelopmentStage:
         invited = {card.rater_id: card for card in evaluation.scorecards.all()}
         for offset, membership in enumerate(raters):
             # A resubmission re-invites the previous round's raters.
-            scorecard = invited.get(membership.user_id) or evaluations.scorecard_invite(
+            scorecard = invited.get(membership.user_id) or scorecards.scorecard_invite(
                 evaluation=evaluation, rater=membership.user, actor=content_manager
             )
             scores = {c.pk: min(10, base + (offset + i) % 3) for i, c in enumerate(criteria)}
-            evaluations.scorecard_submit(
+            scorecards.scorecard_submit(
                 scorecard=scorecard,
                 actor=membership.user,
                 scores=scores,
@@ -99,13 +99,13 @@ class DevelopmentStage:
 
     def invite(self, content_manager, comment) -> None:
         """Invite the platform's raters and leave them their scorecards to fill in."""
-        from reviews.services import evaluations
+        from reviews.services import scorecards
 
         evaluation = self._evaluation()
         for membership in Membership.objects.filter(
             organisation=self.project.platform, role=R.RATER
         ).select_related("user"):
-            evaluations.scorecard_invite(
+            scorecards.scorecard_invite(
                 evaluation=evaluation, rater=membership.user, actor=content_manager
             )
 

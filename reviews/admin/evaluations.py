@@ -23,6 +23,7 @@ from common.values import MONEY
 from reviews.models import Evaluation, FeedbackItem
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from workflow.admin import ScopedModelAdmin, error_text, is_member
 from workflow.models import Membership, Organisation
 from workflow.visibility import memberships_of
@@ -264,7 +265,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
         try:
             with transaction.atomic():
                 for membership in data.get("invite") or []:
-                    services.scorecard_invite(
+                    scorecards.scorecard_invite(
                         evaluation=obj, rater=membership.user, actor=request.user
                     )
                 if data.get("decision"):

@@ -19,6 +19,7 @@ from reviews.admin.evaluations import (
 from reviews.models import Evaluation, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from workflow.admin import error_text
 
 
@@ -119,7 +120,9 @@ class ScorecardAdmin(EvaluationScopedAdmin):
         data = form.cleaned_data
         criteria = obj.evaluation.rubric.criteria.all()
         scores = {c.pk: data.get(_criterion_field(c)) for c in criteria}
-        service = services.scorecard_submit if data.get("submit_now") else services.scorecard_save
+        service = (
+            scorecards.scorecard_submit if data.get("submit_now") else scorecards.scorecard_save
+        )
         try:
             service(
                 scorecard=obj, actor=request.user, scores=scores, comment=data.get("comment", "")

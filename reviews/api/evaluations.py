@@ -27,6 +27,7 @@ from common.values import MONEY
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from workflow.models import Membership, ProjectState
 
 User = get_user_model()
@@ -376,7 +377,7 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise ValidationError(
                 {"rater": [_("There is no rater of %(p)s with this id.") % {"p": project.platform}]}
             )
-        card = services.scorecard_invite(evaluation=evaluation, rater=rater, actor=request.user)
+        card = scorecards.scorecard_invite(evaluation=evaluation, rater=rater, actor=request.user)
         card = selectors.scorecard_list_for(request.user).get(pk=card.pk)
         return Response(
             ScorecardSerializer(card, context=self.get_serializer_context()).data,

@@ -25,6 +25,7 @@ from reviews.api.evaluations import (
 from reviews.models import Evaluation, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 
 
 class ScoreInputSerializer(StrictSerializer):
@@ -137,7 +138,9 @@ class ScorecardViewSet(
         card = self.get_object()
         body = ScorecardInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        card = services.scorecard_save(scorecard=card, actor=request.user, **body.service_kwargs())
+        card = scorecards.scorecard_save(
+            scorecard=card, actor=request.user, **body.service_kwargs()
+        )
         return self._answer(card)
 
     @extend_schema(
@@ -156,7 +159,7 @@ class ScorecardViewSet(
         card = self.get_object()
         body = ScorecardInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        card = services.scorecard_submit(
+        card = scorecards.scorecard_submit(
             scorecard=card, actor=request.user, **body.service_kwargs()
         )
         return self._answer(card)

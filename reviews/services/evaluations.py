@@ -1,11 +1,10 @@
-"""Platform evaluation: open on submit, invite raters, score blind, decide.
+"""Platform evaluation: open on submit, decide (inviting and scoring: ``scorecards``).
 
 Lock order, to stay free of deadlocks: the project first (as the transition service does), then
 the evaluation, then a scorecard. Invitations and scoring lock the evaluation row, so that a
 decision cannot slip between a rater's check "still open" and their write.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.errors import DomainError, PermissionDenied
-from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
+from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Scorecard
 from reviews.services.feedback import feedback_items_add
 from workflow import webhooks
 from workflow.exceptions import GuardsNotMet
@@ -73,24 +72,6 @@ class EvaluationClosed(DomainError):
     default_detail = _("The evaluation is no longer open.")
 
 
-class ScorecardSubmitted(DomainError):
-    status_code = 409
-    code = "scorecard_submitted"
-    default_detail = _("The scorecard has been submitted and can no longer change.")
-
-
-class AlreadyInvited(DomainError):
-    status_code = 409
-    code = "already_invited"
-    default_detail = _("This rater is already invited to the evaluation.")
-
-
-class ConflictOfInterest(DomainError):
-    status_code = 400
-    code = "conflict_of_interest"
-    default_detail = _("A member of the producer company cannot rate its proposal.")
-
-
 class QuorumNotMet(DomainError):
     status_code = 409
     code = "quorum_not_met"
@@ -125,7 +106,7 @@ def quorum() -> dict[str, int]:
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def _lock_evaluation(evaluation_id: int) -> Evaluation:
+def lock_evaluation(evaluation_id: int) -> Evaluation:
     return (
         Evaluation.objects.select_for_update(of=("self",))
         .select_related("project__producer", "project__platform", "rubric")
@@ -133,7 +114,7 @@ def _lock_evaluation(evaluation_id: int) -> Evaluation:
     )
 
 
-def _require_open(evaluation: Evaluation) -> None:
+def require_open(evaluation: Evaluation) -> None:
     if evaluation.status == Evaluation.Status.DECIDED:
         raise EvaluationClosed(
             format_lazy(
@@ -151,16 +132,16 @@ def _require_open(evaluation: Evaluation) -> None:
         )
 
 
-def _require_content_manager(project: Project, actor) -> None:
+def require_content_manager(project: Project, actor) -> None:
     if not CONTENT_MANAGER(project, actor):
         raise PermissionDenied(format_lazy(_("Only {who} may do this."), who=CONTENT_MANAGER.label))
 
 
-def _is_producer_member(user, project: Project) -> bool:
+def is_producer_member(user, project: Project) -> bool:
     return any(m.organisation_id == project.producer_id for m in memberships_of(user))
 
 
-def _rater_membership(user, project: Project) -> Membership | None:
+def rater_membership(user, project: Project) -> Membership | None:
     for membership in memberships_of(user):
         if (
             membership.organisation_id == project.platform_id
@@ -170,7 +151,7 @@ def _rater_membership(user, project: Project) -> Membership | None:
     return None
 
 
-def _user_label(user) -> str:
+def user_label(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
@@ -260,166 +241,7 @@ def evaluations_close_open(*, project: Project) -> int:
 # Invitations ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def scorecard_invite(*, evaluation: Evaluation, rater, actor) -> Scorecard:
-    """Invite a rater of the platform; their function comes from their membership."""
-    locked = _lock_evaluation(evaluation.pk)
-    project = locked.project
-    _require_content_manager(project, actor)
-    _require_open(locked)
-    label = _user_label(rater)
-    if _is_producer_member(rater, project):
-        raise ConflictOfInterest(
-            format_lazy(
-                _(
-                    "{rater} belongs to {producer}, the company that proposed this project, "
-                    "and cannot rate it (conflict of interest)."
-                ),
-                rater=label,
-                producer=project.producer.name,
-            )
-        )
-    membership = _rater_membership(rater, project)
-    if membership is None:
-        raise ValidationError(
-            {
-                "rater": format_lazy(
-                    _("{rater} is not a rater of {platform}."),
-                    rater=label,
-                    platform=project.platform.name,
-                )
-            }
-        )
-    if Scorecard.objects.filter(evaluation=locked, rater=rater).exists():
-        raise AlreadyInvited(
-            format_lazy(
-                _("{rater} is already invited to the evaluation of round {round}."),
-                rater=label,
-                round=locked.round,
-            )
-        )
-    return Scorecard.objects.create(
-        evaluation=locked, rater=rater, function=membership.rater_function, invited_by=actor
-    )
-
-
 # Scoring ----------------------------------------------------------------------------------------
-
-
-def _lock_scorecard_for_rater(scorecard: Scorecard, actor) -> Scorecard:
-    evaluation = _lock_evaluation(scorecard.evaluation_id)
-    locked = Scorecard.objects.select_for_update(of=("self",)).get(pk=scorecard.pk)
-    locked.evaluation = evaluation
-    project = evaluation.project
-    if locked.rater_id != actor.pk:
-        raise PermissionDenied(_("Only the invited rater may fill in this scorecard."))
-    if _is_producer_member(actor, project):
-        raise ConflictOfInterest()
-    if _rater_membership(actor, project) is None:
-        raise PermissionDenied(
-            format_lazy(
-                _("You are no longer a rater of {platform}."), platform=project.platform.name
-            )
-        )
-    _require_open(evaluation)
-    if locked.status == Scorecard.Status.SUBMITTED:
-        raise ScorecardSubmitted()
-    return locked
-
-
-def _apply(
-    scorecard: Scorecard, scores: Mapping[int, int | None] | None, comment: str | None
-) -> None:
-    criteria = {c.pk: c for c in scorecard.evaluation.rubric.criteria.all()}
-    errors: dict[str, list] = {}
-    if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
-        errors["comment"] = [
-            _("Keep the comment under %(n)d characters.") % {"n": COMMENT_MAX_LENGTH}
-        ]
-    wanted: dict[int, int | None] = {}
-    for key, value in (scores or {}).items():
-        criterion = criteria.get(key) if isinstance(key, int) else None
-        if criterion is None:
-            errors.setdefault("scores", []).append(
-                format_lazy(_("{key} is not a criterion of this rubric."), key=key)
-            )
-            continue
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10
-        ):
-            errors.setdefault("scores", []).append(
-                format_lazy(
-                    _("“{criterion}” is scored from 1 to 10, not {value}."),
-                    criterion=criterion.name,
-                    value=value,
-                )
-            )
-            continue
-        wanted[key] = value
-    if errors:
-        raise ValidationError(errors)
-    existing = {s.criterion_id: s for s in scorecard.scores.all()}
-    for criterion_id, value in wanted.items():
-        score = existing.get(criterion_id)
-        if value is None:
-            if score is not None:
-                score.delete()
-        elif score is None:
-            Score.objects.create(scorecard=scorecard, criterion_id=criterion_id, value=value)
-        elif score.value != value:
-            score.value = value
-            score.save(update_fields=["value"])
-    update = ["updated_at"]
-    if comment is not None:
-        scorecard.comment = comment.strip()
-        update.append("comment")
-    scorecard.save(update_fields=update)
-
-
-@transaction.atomic
-def scorecard_save(
-    *,
-    scorecard: Scorecard,
-    actor,
-    scores: Mapping[int, int | None] | None = None,
-    comment: str | None = None,
-) -> Scorecard:
-    """Save the rater's draft: scores by criterion id (``None`` clears one) and the comment.
-
-    Criteria not named keep their score; a comment of ``None`` is left as it is.
-    """
-    locked = _lock_scorecard_for_rater(scorecard, actor)
-    _apply(locked, scores, comment)
-    return locked
-
-
-@transaction.atomic
-def scorecard_submit(
-    *,
-    scorecard: Scorecard,
-    actor,
-    scores: Mapping[int, int | None] | None = None,
-    comment: str | None = None,
-) -> Scorecard:
-    """Submit the scorecard (saving ``scores`` and ``comment`` first, if given): every criterion
-    must be scored. Afterwards it cannot change, and the rater sees the others' scorecards."""
-    locked = _lock_scorecard_for_rater(scorecard, actor)
-    _apply(locked, scores, comment)
-    scored = set(locked.scores.values_list("criterion_id", flat=True))
-    missing = [c.name for c in locked.evaluation.rubric.criteria.all() if c.pk not in scored]
-    if missing:
-        raise ValidationError(
-            {
-                "scores": format_lazy(
-                    _("Score every criterion before submitting; missing: {names}."),
-                    names=", ".join(missing),
-                )
-            }
-        )
-    locked.status = Scorecard.Status.SUBMITTED
-    locked.submitted_at = timezone.now()
-    locked.save(update_fields=["status", "submitted_at", "updated_at"])
-    return locked
 
 
 # Deciding ---------------------------------------------------------------------------------------
@@ -534,9 +356,9 @@ def evaluation_decide(
     reason = (reason or "").strip()
     require_transition_scope(actor)
     project = project_lock(evaluation.project_id)
-    locked = _lock_evaluation(evaluation.pk)
-    _require_content_manager(project, actor)
-    _require_open(locked)
+    locked = lock_evaluation(evaluation.pk)
+    require_content_manager(project, actor)
+    require_open(locked)
     if locked.round != project.review_round or project.state != ProjectState.SUBMITTED:
         raise EvaluationClosed(
             format_lazy(

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from budgets.models import Budget, BudgetLine
 from reviews.models import Scorecard
-from reviews.services import evaluations as evaluation_services
+from reviews.services import scorecards as scorecard_services
 from tests.concurrency import race
 from tests.reviews.evaluation_helpers import criteria, submit_proposal
 from workflow import keys
@@ -223,7 +223,7 @@ def test_replacing_a_budgets_lines_needs_the_budgets_current_etag(world, budget,
 
 def test_scorecards_honour_if_match(world, api):
     evaluation = submit_proposal(world)
-    card = evaluation_services.scorecard_invite(
+    card = scorecard_services.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     client = api(world.rater)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from budgets.models import Budget, BudgetLine
-from reviews.services import evaluations as evaluation_services
+from reviews.services import scorecards as scorecard_services
 from tests.mdprod.conftest import snapshot
 from tests.reviews.evaluation_helpers import submit_proposal
 from workflow import keys
@@ -23,7 +23,7 @@ def setup(world, make_project):
     budget = Budget.objects.create(project=project)
     line = BudgetLine.objects.create(budget=budget, category="cast", planned=Decimal("1000.00"))
     evaluation = submit_proposal(world)
-    card = evaluation_services.scorecard_invite(
+    card = scorecard_services.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     return {

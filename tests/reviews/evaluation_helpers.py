@@ -7,6 +7,7 @@ from django.db import transaction
 
 from reviews.models import Evaluation
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from workflow.models import Membership
 from workflow.services import project_transition
@@ -76,10 +77,10 @@ def scores(evaluation: Evaluation, values: list[int]) -> dict[int, int]:
 
 
 def invite_and_submit(world, evaluation: Evaluation, rater, values: list[int], comment: str = ""):
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=rater, actor=world.content_manager
     )
-    return services.scorecard_submit(
+    return scorecards.scorecard_submit(
         scorecard=card, actor=rater, scores=scores(evaluation, values), comment=comment
     )
 

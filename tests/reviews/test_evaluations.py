@@ -11,6 +11,7 @@ from common.errors import PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Score, Scorecard
 from reviews.selectors.evaluations import evaluation_aggregate, evaluation_list_for
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from tests.factories import MembershipFactory
 from tests.reviews.evaluation_helpers import (
     add_rater,
@@ -137,7 +138,7 @@ def test_a_regulators_revision_request_closes_the_open_evaluation(world, make_pr
     evaluation.refresh_from_db()
     assert evaluation.status == "closed"
     with pytest.raises(services.EvaluationClosed, match="closed without a decision"):
-        services.scorecard_invite(
+        scorecards.scorecard_invite(
             evaluation=evaluation, rater=world.rater, actor=world.content_manager
         )
 
@@ -159,7 +160,7 @@ def test_withdrawal_closes_the_open_evaluation(world):
 def test_the_content_manager_invites_a_rater_with_the_function_of_their_membership(world, panel):
     evaluation = submit_proposal(world)
 
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.marketing, actor=world.content_manager
     )
 
@@ -176,7 +177,7 @@ def test_only_the_platforms_content_manager_invites(world, panel, inviter):
     evaluation = submit_proposal(world)
 
     with pytest.raises(PermissionDenied, match="content manager"):
-        services.scorecard_invite(
+        scorecards.scorecard_invite(
             evaluation=evaluation, rater=panel.content, actor=getattr(world, inviter)
         )
     assert not Scorecard.objects.exists()
@@ -187,8 +188,8 @@ def test_a_member_of_the_producer_company_is_never_invited_even_as_a_platform_ra
     moonlighter = add_rater(world.platform, "moonlighter", "content")
     MembershipFactory(user=moonlighter, organisation=world.studio_a, role="org_admin")
 
-    with pytest.raises(services.ConflictOfInterest) as excinfo:
-        services.scorecard_invite(
+    with pytest.raises(scorecards.ConflictOfInterest) as excinfo:
+        scorecards.scorecard_invite(
             evaluation=evaluation, rater=moonlighter, actor=world.content_manager
         )
 
@@ -203,7 +204,7 @@ def test_only_raters_of_the_platform_can_be_invited(world, who):
     evaluation = submit_proposal(world)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.scorecard_invite(
+        scorecards.scorecard_invite(
             evaluation=evaluation, rater=getattr(world, who), actor=world.content_manager
         )
 
@@ -213,12 +214,14 @@ def test_only_raters_of_the_platform_can_be_invited(world, who):
 
 def test_a_second_invitation_of_the_same_rater_is_refused(world):
     evaluation = submit_proposal(world)
-    services.scorecard_invite(evaluation=evaluation, rater=world.rater, actor=world.content_manager)
+    scorecards.scorecard_invite(
+        evaluation=evaluation, rater=world.rater, actor=world.content_manager
+    )
 
     with pytest.raises(
-        services.AlreadyInvited, match="already invited to the evaluation of round 1"
+        scorecards.AlreadyInvited, match="already invited to the evaluation of round 1"
     ):
-        services.scorecard_invite(
+        scorecards.scorecard_invite(
             evaluation=evaluation, rater=world.rater, actor=world.content_manager
         )
 
@@ -238,15 +241,15 @@ def test_a_second_invitation_of_the_same_rater_is_refused(world):
 
 def test_a_rater_saves_a_draft_and_edits_it_until_submitted(world):
     evaluation = submit_proposal(world)
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     first, second, *_ = criteria(evaluation)
 
-    services.scorecard_save(
+    scorecards.scorecard_save(
         scorecard=card, actor=world.rater, scores={first.pk: 7, second.pk: 3}, comment=" Hmm "
     )
-    services.scorecard_save(
+    scorecards.scorecard_save(
         scorecard=card, actor=world.rater, scores={second.pk: None, first.pk: 9}
     )
 
@@ -259,13 +262,13 @@ def test_a_rater_saves_a_draft_and_edits_it_until_submitted(world):
 @pytest.mark.parametrize("value", [0, 11, -3, 7.5, "8", True])
 def test_scores_outside_one_to_ten_are_refused_and_nothing_is_saved(world, value):
     evaluation = submit_proposal(world)
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     first, second, *_ = criteria(evaluation)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.scorecard_save(
+        scorecards.scorecard_save(
             scorecard=card, actor=world.rater, scores={first.pk: 8, second.pk: value}
         )
 
@@ -275,25 +278,25 @@ def test_scores_outside_one_to_ten_are_refused_and_nothing_is_saved(world, value
 
 def test_a_criterion_of_another_rubric_is_refused(world):
     evaluation = submit_proposal(world)
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     foreign = Rubric.objects.create(platform=world.other_platform, name="Q", version=1)
     criterion = Criterion.objects.create(rubric=foreign, name="Other")
 
     with pytest.raises(ValidationError, match="is not a criterion of this rubric"):
-        services.scorecard_save(scorecard=card, actor=world.rater, scores={criterion.pk: 5})
+        scorecards.scorecard_save(scorecard=card, actor=world.rater, scores={criterion.pk: 5})
 
 
 def test_only_the_invited_rater_fills_in_the_scorecard(world, panel):
     evaluation = submit_proposal(world)
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
 
     for intruder in (panel.content, world.content_manager, world.producer_a):
         with pytest.raises(PermissionDenied):
-            services.scorecard_save(
+            scorecards.scorecard_save(
                 scorecard=card, actor=intruder, scores=scores(evaluation, [5] * 5)
             )
     assert not Score.objects.exists()
@@ -301,13 +304,13 @@ def test_only_the_invited_rater_fills_in_the_scorecard(world, panel):
 
 def test_submitting_needs_every_criterion_and_names_the_missing_ones(world):
     evaluation = submit_proposal(world)
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     first, *_ = criteria(evaluation)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.scorecard_submit(scorecard=card, actor=world.rater, scores={first.pk: 8})
+        scorecards.scorecard_submit(scorecard=card, actor=world.rater, scores={first.pk: 8})
 
     assert excinfo.value.message_dict["scores"] == [
         "Score every criterion before submitting; missing: Topic and trend fit, "
@@ -324,12 +327,12 @@ def test_a_submitted_scorecard_cannot_change(world):
     assert card.status == "submitted"
     assert card.submitted_at is not None
 
-    with pytest.raises(services.ScorecardSubmitted):
-        services.scorecard_save(
+    with pytest.raises(scorecards.ScorecardSubmitted):
+        scorecards.scorecard_save(
             scorecard=card, actor=world.rater, scores=scores(evaluation, [1] * 5)
         )
-    with pytest.raises(services.ScorecardSubmitted):
-        services.scorecard_submit(scorecard=card, actor=world.rater)
+    with pytest.raises(scorecards.ScorecardSubmitted):
+        scorecards.scorecard_submit(scorecard=card, actor=world.rater)
     assert set(Score.objects.values_list("value", flat=True)) == {7}
 
 
@@ -337,16 +340,16 @@ def test_scoring_and_inviting_after_the_decision_are_refused(world, panel):
     evaluation = submit_proposal(world)
     reach_quorum(world, panel, evaluation)
     late = add_rater(world.platform, "late_rater", "marketing")
-    services.scorecard_invite(evaluation=evaluation, rater=late, actor=world.content_manager)
+    scorecards.scorecard_invite(evaluation=evaluation, rater=late, actor=world.content_manager)
     greenlight(world, evaluation)
     card = Scorecard.objects.get(rater=late)
 
     with pytest.raises(services.EvaluationClosed, match="already decided"):
-        services.scorecard_save(scorecard=card, actor=late, scores=scores(evaluation, [5] * 5))
+        scorecards.scorecard_save(scorecard=card, actor=late, scores=scores(evaluation, [5] * 5))
     with pytest.raises(services.EvaluationClosed):
-        services.scorecard_submit(scorecard=card, actor=late, scores=scores(evaluation, [5] * 5))
+        scorecards.scorecard_submit(scorecard=card, actor=late, scores=scores(evaluation, [5] * 5))
     with pytest.raises(services.EvaluationClosed):
-        services.scorecard_invite(
+        scorecards.scorecard_invite(
             evaluation=evaluation,
             rater=add_rater(world.platform, "later", "content"),
             actor=world.content_manager,
@@ -356,7 +359,7 @@ def test_scoring_and_inviting_after_the_decision_are_refused(world, panel):
 
 def test_a_rater_who_left_the_platform_can_no_longer_score(world):
     evaluation = submit_proposal(world)
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     Membership.objects.filter(user=world.rater).delete()
@@ -364,7 +367,7 @@ def test_a_rater_who_left_the_platform_can_no_longer_score(world):
     rater = type(world.rater).objects.get(pk=world.rater.pk)  # no cached memberships
 
     with pytest.raises(PermissionDenied, match="no longer a rater of Platform P"):
-        services.scorecard_save(scorecard=card, actor=rater, scores=scores(evaluation, [5] * 5))
+        scorecards.scorecard_save(scorecard=card, actor=rater, scores=scores(evaluation, [5] * 5))
 
 
 # Aggregation (numbers worked by hand) ------------------------------------------------------------
@@ -389,12 +392,12 @@ def test_aggregate_numbers_worked_by_hand(world, panel):
     evaluation = submit_proposal(world)
     reach_quorum(world, panel, evaluation)
     # A draft that is not submitted does not count.
-    draft = services.scorecard_invite(
+    draft = scorecards.scorecard_invite(
         evaluation=evaluation,
         rater=add_rater(world.platform, "drafting", "content"),
         actor=world.content_manager,
     )
-    services.scorecard_save(
+    scorecards.scorecard_save(
         scorecard=draft, actor=draft.rater, scores=scores(evaluation, [1, 1, 1, 1, 1])
     )
 
@@ -474,7 +477,7 @@ def test_no_submitted_scorecards_no_aggregate(world):
 def test_deciding_without_quorum_names_what_is_missing_and_writes_nothing(world, panel):
     evaluation = submit_proposal(world)
     invite_and_submit(world, evaluation, panel.content, [8] * 5)
-    services.scorecard_invite(
+    scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.business, actor=world.content_manager
     )
 
@@ -729,7 +732,7 @@ def test_greenlight_without_a_decision_says_why(world, panel):
     evaluation = submit_proposal(world)
     invite_and_submit(world, evaluation, panel.content, [8] * 5)
     for rater in (panel.business, panel.marketing):
-        services.scorecard_invite(evaluation=evaluation, rater=rater, actor=world.content_manager)
+        scorecards.scorecard_invite(evaluation=evaluation, rater=rater, actor=world.content_manager)
 
     with pytest.raises(GuardsNotMet) as excinfo:
         project_transition(

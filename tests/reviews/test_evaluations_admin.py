@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from tests.reviews.evaluation_helpers import (
     criteria,
     invite_and_submit,
@@ -49,7 +50,7 @@ def evaluation(world):
 
 
 def test_rater_fills_in_saves_and_submits_the_scorecard(client, world, evaluation):
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     client.force_login(world.rater)
@@ -85,7 +86,7 @@ def test_rater_fills_in_saves_and_submits_the_scorecard(client, world, evaluatio
 
 
 def test_a_score_outside_one_to_ten_is_refused_by_the_form(client, world, evaluation):
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     client.force_login(world.rater)
@@ -101,7 +102,7 @@ def test_the_evaluation_page_is_blind_for_a_rater_until_they_submit(
     client, world, panel, evaluation
 ):
     invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5], comment="secret note")
-    mine = services.scorecard_invite(
+    mine = scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.business, actor=world.content_manager
     )
     client.force_login(panel.business)
@@ -115,7 +116,7 @@ def test_the_evaluation_page_is_blind_for_a_rater_until_they_submit(
     assert client.get(scorecard_url(other)).status_code == 404
     assert [c.pk for c in client.get(SCORECARDS).context["cl"].result_list] == [mine.pk]
 
-    services.scorecard_submit(
+    scorecards.scorecard_submit(
         scorecard=mine,
         actor=panel.business,
         scores={c.pk: v for c, v in zip(criteria(evaluation), [6, 5, 7, 6, 7], strict=True)},
@@ -130,10 +131,10 @@ def test_content_manager_sees_progress_and_aggregate_but_not_drafts(
     client, world, panel, evaluation
 ):
     invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5])
-    draft = services.scorecard_invite(
+    draft = scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.business, actor=world.content_manager
     )
-    services.scorecard_save(
+    scorecards.scorecard_save(
         scorecard=draft,
         actor=panel.business,
         scores={criteria(evaluation)[0].pk: 1},
@@ -207,7 +208,7 @@ def test_content_manager_invites_and_greenlights_on_the_page(client, world, pane
     assert "no quorum yet" in " ".join(messages_of(refused))
 
     for card in Scorecard.objects.filter(evaluation=evaluation):
-        services.scorecard_submit(
+        scorecards.scorecard_submit(
             scorecard=card, actor=card.rater, scores={c.pk: 8 for c in criteria(evaluation)}
         )
     page = client.get(evaluation_url(evaluation))
@@ -287,7 +288,7 @@ def test_changelists_cost_the_same_queries_for_2_and_12_evaluations(
             evaluation = submit_proposal(world)
             invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5])
             invite_and_submit(world, evaluation, panel.business, [6, 5, 7, 6, 7])
-            services.scorecard_invite(
+            scorecards.scorecard_invite(
                 evaluation=evaluation, rater=panel.marketing, actor=world.content_manager
             )
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reviews.models import Evaluation, FeedbackItem, Score, Scorecard
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from tests.factories import MembershipFactory
 from tests.reviews.evaluation_helpers import (
     add_rater,
@@ -49,10 +50,10 @@ def evaluation(world):
 
 def test_rater_sees_only_their_own_scorecard_until_they_submit(world, panel, api, evaluation):
     invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5], comment="Strong.")
-    mine = services.scorecard_invite(
+    mine = scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.business, actor=world.content_manager
     )
-    services.scorecard_save(
+    scorecards.scorecard_save(
         scorecard=mine, actor=panel.business, scores={criteria(evaluation)[0].pk: 3}
     )
     client = api(panel.business)
@@ -77,7 +78,7 @@ def test_rater_sees_every_submitted_scorecard_and_the_aggregate_after_submitting
     world, panel, api, evaluation
 ):
     first = invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5], comment="Strong.")
-    services.scorecard_invite(
+    scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.marketing, actor=world.content_manager
     )
     mine = invite_and_submit(world, evaluation, panel.business, [6, 5, 7, 6, 7])
@@ -100,10 +101,10 @@ def test_content_manager_sees_submitted_scorecards_progress_and_aggregate_never_
     world, panel, api, evaluation
 ):
     submitted = invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5])
-    draft = services.scorecard_invite(
+    draft = scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.business, actor=world.content_manager
     )
-    services.scorecard_save(
+    scorecards.scorecard_save(
         scorecard=draft, actor=panel.business, scores=scores(evaluation, [1] * 5), comment="secret"
     )
     client = api(world.content_manager)
@@ -210,7 +211,7 @@ def test_a_rater_who_joins_the_producer_company_gets_the_producers_view(
 
 def test_project_filter_and_pending_scorecards(world, panel, api, evaluation):
     other = submit_proposal(world)
-    services.scorecard_invite(
+    scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.content, actor=world.content_manager
     )
     done = invite_and_submit(world, other, panel.content, [7] * 5)
@@ -291,7 +292,7 @@ def test_invite_errors(world, panel, api, evaluation):
     )
     assert by_rater.status_code == 404  # not invited: the evaluation is outside their scope
     assert not Scorecard.objects.exists()
-    services.scorecard_invite(
+    scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.content, actor=world.content_manager
     )
     invited = api(panel.content).post(
@@ -305,7 +306,7 @@ def test_invite_errors(world, panel, api, evaluation):
 
 
 def test_rater_saves_then_submits_through_the_api(world, api, evaluation):
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     client = api(world.rater)
@@ -350,7 +351,7 @@ def test_rater_saves_then_submits_through_the_api(world, api, evaluation):
     ],
 )
 def test_bad_scores_are_refused_and_nothing_is_saved(world, api, evaluation, body, field):
-    card = services.scorecard_invite(
+    card = scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
     for score in body.get("scores", []):
@@ -365,7 +366,7 @@ def test_bad_scores_are_refused_and_nothing_is_saved(world, api, evaluation, bod
 
 def test_a_rater_cannot_score_someone_elses_card(world, panel, api, evaluation):
     invite_and_submit(world, evaluation, panel.content, [8] * 5)
-    theirs = services.scorecard_invite(
+    theirs = scorecards.scorecard_invite(
         evaluation=evaluation, rater=panel.business, actor=world.content_manager
     )
     # The content rater has submitted, but an unsubmitted card of another stays out of scope.
@@ -556,7 +557,7 @@ def _fill(world, panel, n):
         evaluation = submit_proposal(world)
         invite_and_submit(world, evaluation, panel.content, [8, 7, 9, 6, 5])
         invite_and_submit(world, evaluation, panel.business, [6, 5, 7, 6, 7])
-        services.scorecard_invite(
+        scorecards.scorecard_invite(
             evaluation=evaluation, rater=panel.marketing, actor=world.content_manager
         )
 

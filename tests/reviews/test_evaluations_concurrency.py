@@ -4,6 +4,7 @@ import pytest
 
 from reviews.models import Evaluation, Scorecard
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from tests.concurrency import race
 from tests.reviews.evaluation_helpers import (
     panel_fixture,  # noqa: F401 - the `panel` fixture
@@ -41,7 +42,7 @@ def test_concurrent_invitations_of_one_rater_make_one_scorecard(world, panel):
     evaluation = submit_proposal(world)
 
     def invite():
-        return services.scorecard_invite(
+        return scorecards.scorecard_invite(
             evaluation=evaluation, rater=panel.marketing, actor=world.content_manager
         )
 
@@ -49,5 +50,5 @@ def test_concurrent_invitations_of_one_rater_make_one_scorecard(world, panel):
 
     losers = [r for r in results if isinstance(r, Exception)]
     assert len(losers) == THREADS - 1
-    assert all(isinstance(r, services.AlreadyInvited) for r in losers), losers
+    assert all(isinstance(r, scorecards.AlreadyInvited) for r in losers), losers
     assert Scorecard.objects.filter(evaluation=evaluation).count() == 1

@@ -5,6 +5,7 @@ import pytest
 
 from reviews.models import Evaluation, FeedbackItem
 from reviews.services import evaluations as services
+from reviews.services import scorecards
 from tests.factories import MembershipFactory
 from tests.reviews.evaluation_helpers import (  # noqa: F401 (fixture)
     add_rater,
@@ -80,7 +81,7 @@ def test_a_content_manager_who_also_rates_is_blind_until_they_submit(world, api,
     )
     evaluation = submit_proposal(world)
     invite_and_submit(world, evaluation, panel.business, [9, 9, 9, 9, 9])
-    services.scorecard_invite(
+    scorecards.scorecard_invite(
         evaluation=evaluation, rater=world.content_manager, actor=world.content_manager
     )
 
@@ -91,7 +92,7 @@ def test_a_content_manager_who_also_rates_is_blind_until_they_submit(world, api,
     assert all(c["rater"]["username"] == world.content_manager.username for c in visible), visible
 
     card = evaluation.scorecards.get(rater=world.content_manager)
-    services.scorecard_submit(
+    scorecards.scorecard_submit(
         scorecard=card,
         actor=world.content_manager,
         scores={c.pk: 5 for c in evaluation.rubric.criteria.all()},

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contracts.models import Release
 from reviews.models import CutSubmission, FeedbackItem, RegulatoryReview
-from reviews.services import evaluations as evaluation_services
+from reviews.services import scorecards as scorecard_services
 from tests.factories import MembershipFactory, UserFactory
 from tests.reviews.evaluation_helpers import invite_and_submit, submit_proposal
 from workflow import services
@@ -157,7 +157,7 @@ def test_content_manager_sees_scoring_progress_scoped_to_their_platform(world):
         role=Membership.Role.RATER,
         rater_function="marketing",
     )
-    evaluation_services.scorecard_invite(
+    scorecard_services.scorecard_invite(
         evaluation=evaluation, rater=second, actor=world.content_manager
     )
     invite_and_submit(world, evaluation, world.rater, [7, 8, 6, 7, 8])
@@ -216,7 +216,7 @@ def test_rater_sees_pending_scorecards_and_scores_only_after_submitting(world):
         rater_function="content",
     )
     invite_and_submit(world, evaluation, other, [9, 9, 9, 9, 9])
-    card = evaluation_services.scorecard_invite(
+    card = scorecard_services.scorecard_invite(
         evaluation=evaluation, rater=world.rater, actor=world.content_manager
     )
 
@@ -228,7 +228,7 @@ def test_rater_sees_pending_scorecards_and_scores_only_after_submitting(world):
     # Blind: the other rater's nines are not counted while the rater's card is unsubmitted.
     assert "<title>9: 5</title>" not in section(html, "chart_scores")
 
-    evaluation_services.scorecard_submit(
+    scorecard_services.scorecard_submit(
         scorecard=card,
         actor=world.rater,
         scores={c.pk: 3 for c in evaluation.rubric.criteria.all()},
@@ -357,7 +357,7 @@ def add_rows(world, make_project, rater, n: int):
         rated = submit_proposal(
             world, title=f"Rated {index}", producer=world.studio_b, platform=world.other_platform
         )
-        evaluation_services.scorecard_invite(
+        scorecard_services.scorecard_invite(
             evaluation=rated, rater=rater, actor=world.other_content_manager
         )
         CutSubmission.objects.create(

@@ -48,7 +48,7 @@ from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Contract
 from contracts.services import agreements
 from contracts.services.releases import credits_confirm
 from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryReview, Scorecard
-from reviews.services import cuts, evaluations, feedback, filings, finals
+from reviews.services import cuts, evaluations, feedback, filings, finals, scorecards
 from tests.factories import ProjectFactory
 from tests.reviews.evaluation_helpers import add_rater
 from workflow.exceptions import DecisionRequired, TransitionNotAllowed
@@ -561,7 +561,7 @@ class ProjectLife(RuleBasedStateMachine):
             return
         self.perform(
             "invite",
-            lambda: evaluations.scorecard_invite(
+            lambda: scorecards.scorecard_invite(
                 evaluation=evaluation,
                 rater=self.actor("rater", rater),
                 actor=self.actor(role, right="content_manager"),
@@ -581,7 +581,7 @@ class ProjectLife(RuleBasedStateMachine):
         criteria = evaluation.rubric.criteria.values_list("pk", flat=True)
         self.perform(
             "scorecard",
-            lambda: evaluations.scorecard_submit(
+            lambda: scorecards.scorecard_submit(
                 scorecard=card,
                 actor=self.actor(role, rater, right="rater"),
                 scores=dict.fromkeys(criteria, value),
