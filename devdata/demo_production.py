@@ -184,8 +184,8 @@ class ProductionStage:
             feedback_item_respond(item=item, actor=producer, status="addressed", response=comment)
 
     def approve_cut(self, content_manager, comment) -> None:
+        from reviews.services.checklists import applicable_checklists, checklist_item_confirm
         from reviews.services.cuts import cut_episodes_mark
-        from reviews.services.finals import applicable_checklists, checklist_item_confirm
         from workflow import services
 
         producer = self._producer()

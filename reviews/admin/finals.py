@@ -28,6 +28,7 @@ from reviews.models import (
     RegulatoryReview,
 )
 from reviews.selectors import finals as selectors
+from reviews.services import checklists
 from reviews.services import finals as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text
 from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin, is_member
@@ -296,7 +297,7 @@ class ChecklistConfirmationAdmin(ScopedModelAdmin):
         if db_field.name == "project":
             kwargs["queryset"] = project_list_for(request.user).filter(
                 producer_id__in=self._producer_ids(request),
-                state__in=services.CHECKLIST_OPEN_STATES,
+                state__in=checklists.CHECKLIST_OPEN_STATES,
             )
         elif db_field.name == "item":
             kwargs["queryset"] = ChecklistItem.objects.filter(
@@ -310,7 +311,7 @@ class ChecklistConfirmationAdmin(ScopedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            saved = services.checklist_item_confirm(
+            saved = checklists.checklist_item_confirm(
                 project=obj.project, item=obj.item, actor=request.user, reference=obj.reference
             )
         except (DomainError, ValidationError) as exc:
@@ -327,7 +328,7 @@ class ChecklistConfirmationAdmin(ScopedModelAdmin):
 
     def delete_model(self, request, obj):
         try:
-            services.checklist_item_unconfirm(confirmation=obj, actor=request.user)
+            checklists.checklist_item_unconfirm(confirmation=obj, actor=request.user)
         except (DomainError, ValidationError) as exc:
             raise SaveRefused(error_text(exc)) from exc
 

@@ -15,9 +15,9 @@ from reviews.api.filings import ProjectRefSerializer
 from reviews.api.finals import (
     NOT_FOUND,
 )
-from reviews.models import ChecklistConfirmation, ChecklistItem
+from reviews.models import ChecklistConfirmation, ChecklistItem, ComplianceChecklist
 from reviews.selectors import finals as selectors
-from reviews.services import finals as services
+from reviews.services import checklists
 from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for
@@ -32,7 +32,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_label(self, obj) -> str:
-        return services.item_label(obj)
+        return checklists.item_label(obj)
 
 
 class ComplianceChecklistSerializer(serializers.Serializer):
@@ -54,7 +54,7 @@ class ChecklistFilter(django_filters.FilterSet):
     )
 
     class Meta:
-        model = services.ComplianceChecklist
+        model = ComplianceChecklist
         fields = ["authority", "is_active", "project"]
 
     def filter_project(self, queryset, name, value):
@@ -62,7 +62,7 @@ class ChecklistFilter(django_filters.FilterSet):
         if project is None:
             return queryset.none()
         return queryset.filter(
-            pk__in=[entry.checklist.pk for entry in services.applicable_checklists(project)]
+            pk__in=[entry.checklist.pk for entry in checklists.applicable_checklists(project)]
         )
 
 
@@ -125,7 +125,7 @@ class NewChecklistConfirmationSerializer(StrictSerializer):
     reference = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=services.REFERENCE_MAX_LENGTH,
+        max_length=checklists.REFERENCE_MAX_LENGTH,
         help_text="Where the document is (a URL or storage key), or a note.",
     )
 
@@ -198,7 +198,7 @@ class ChecklistConfirmationViewSet(
         body = NewChecklistConfirmationSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        confirmation = services.checklist_item_confirm(
+        confirmation = checklists.checklist_item_confirm(
             project=data["project"],
             item=data["item"],
             actor=request.user,
@@ -208,7 +208,7 @@ class ChecklistConfirmationViewSet(
         return Response(ChecklistConfirmationSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
-        services.checklist_item_unconfirm(confirmation=self.get_object(), actor=request.user)
+        checklists.checklist_item_unconfirm(confirmation=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -3,7 +3,7 @@
 from django.db import migrations
 
 # Version 1 of the default checklist, for authorities without their own. The labels are the
-# English msgids of reviews.services.finals.DEFAULT_CHECKLIST_ITEMS (translated when shown);
+# English msgids of reviews.services.checklists.DEFAULT_CHECKLIST_ITEMS (translated when shown);
 # copied here so that the migration does not depend on the code of a later day.
 ITEMS = (
     (

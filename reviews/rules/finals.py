@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from common.errors import DomainError
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.rules.feedback import must_fix_reasons
-from reviews.services import finals
+from reviews.services import checklists, finals
 from workflow.effects import after
 from workflow.guards import guard
 
@@ -32,14 +32,14 @@ def close_final_reviews(project, **context) -> None:
 
 
 def _label(item) -> str:
-    label = finals.item_label(item)
+    label = checklists.item_label(item)
     return label[:1].lower() + label[1:]
 
 
 def checklist_reasons(project) -> list[str]:
     """Which items of which authority's compliance checklist the producer has not confirmed."""
     try:
-        missing = finals.missing_items(project)
+        missing = checklists.missing_items(project)
     except DomainError as exc:
         return [exc.detail]
     return [

@@ -1,5 +1,5 @@
 """The finished-cut review (成片审查): routing by tier, the authority's decision, the loss of a
-rejected project, and the compliance checklist the producer confirms before it.
+rejected project (the compliance checklist the producer confirms before it: ``checklists``).
 
 Steps (``final_review_steps``), decided in sequence, each only once the earlier ones approved:
 
@@ -15,7 +15,6 @@ approved (approvals stand). The approval that completes the review records the t
 number and clears the project; a rejection rejects it and records the producer's loss.
 """
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget
@@ -31,9 +30,6 @@ from budgets.selectors import budget_totals
 from common.errors import DomainError, PermissionDenied
 from contracts.models import CLEARANCE_KIND_FOR_TIER
 from reviews.models import (
-    ChecklistConfirmation,
-    ChecklistItem,
-    ComplianceChecklist,
     FeedbackItem,
     ProjectLoss,
     RegulatoryReview,
@@ -44,7 +40,6 @@ from reviews.services.decisions import (
     Step,
     check_outcome,
     clean_decision,
-    clean_text,
     decline,
     lock_pending,
     national_administration,
@@ -55,8 +50,7 @@ from reviews.services.decisions import (
 from workflow import webhooks
 from workflow.keys import require_transition_scope
 from workflow.models import Membership, Organisation, Project, ProjectState
-from workflow.permissions import PRODUCER
-from workflow.services import project_lock, transition_fire
+from workflow.services import transition_fire
 from workflow.visibility import memberships_of
 
 Review = RegulatoryReview
@@ -77,15 +71,6 @@ class EarlierFinalStepPending(DomainError):
     status_code = 409
     code = "earlier_step_pending"
     default_detail = _("An earlier step of the finished-cut review has not been approved yet.")
-
-
-class ChecklistLocked(DomainError):
-    status_code = 409
-    code = "checklist_locked"
-    default_detail = _(
-        "The compliance checklist can be changed from production until the cut goes to the "
-        "finished-cut review, and while changes are being made after it."
-    )
 
 
 # Routing ----------------------------------------------------------------------------------------
@@ -397,197 +382,3 @@ def _approve(review, *, project, actor, now, number: str, expires_on: date | Non
         transition_fire(
             project=project, name="clear", actor=actor, comment=review.comment, decision=review
         )
-
-
-# The compliance checklist -------------------------------------------------------------------
-
-# The default checklist, for authorities without their own: migration 0004 creates version 1
-# with these items (translated when shown, see ``item_label``).
-DEFAULT_CHECKLIST_ITEMS = (
-    (
-        "cost-allocation-report",
-        gettext_noop("Cost-allocation report"),
-        gettext_noop("The production's costs by category, as in the approved budget."),
-    ),
-    (
-        "cast-fee-pledge",
-        gettext_noop("Cast-fee pledge"),
-        gettext_noop("The producer's pledge that cast fees stay within the allowed share."),
-    ),
-    (
-        "rights-statement",
-        gettext_noop("Rights statement and non-infringement pledge"),
-        gettext_noop("Who holds the rights to the script and the source; no infringement."),
-    ),
-    (
-        "content-self-check",
-        gettext_noop("Content self-check"),
-        gettext_noop("The producer's own check of the finished cut against the content rules."),
-    ),
-)
-
-# From production until the cut goes to the finished-cut review, and while changes are made.
-CHECKLIST_OPEN_STATES = frozenset(
-    {S.GREENLIT, S.IN_PRODUCTION, S.CUT_REVIEW, S.CUT_CHANGES, S.FINAL_CHANGES}
-)
-
-
-def default_checklist() -> ComplianceChecklist | None:
-    """The active default checklist (created by a migration), or None if an operator removed it:
-    then authorities without their own checklist have nothing to confirm."""
-    return ComplianceChecklist.objects.filter(authority=None, is_active=True).first()
-
-
-@dataclass
-class ApplicableChecklist:
-    checklist: ComplianceChecklist
-    authorities: list[Organisation]
-    items: list[ChecklistItem]
-
-
-def applicable_checklists(project: Project) -> list[ApplicableChecklist]:
-    """The checklist of each authority of the project's finished-cut review (its own active
-    version, else the default), each once, in step order. NoAuthority if a step has none."""
-    authorities: dict[int, Organisation] = {}
-    for step in final_review_steps(project):
-        authorities.setdefault(step.authority.pk, step.authority)
-    own = {
-        c.authority_id: c
-        for c in ComplianceChecklist.objects.filter(
-            authority_id__in=list(authorities), is_active=True
-        ).prefetch_related("items")
-    }
-    fallback = None
-    result: dict[int, ApplicableChecklist] = {}
-    for authority_id, authority in authorities.items():
-        checklist = own.get(authority_id)
-        if checklist is None:
-            fallback = fallback or default_checklist()
-            checklist = fallback
-        if checklist is None:
-            continue
-        if checklist.pk not in result:
-            items = (
-                list(checklist.items.all())
-                if checklist.authority_id
-                else list(checklist.items.order_by("position", "id"))
-            )
-            result[checklist.pk] = ApplicableChecklist(checklist, [], items)
-        result[checklist.pk].authorities.append(authority)
-    return list(result.values())
-
-
-def item_label(item: ChecklistItem) -> str:
-    """The item's label, translated when it is one of the default checklist's."""
-    return gettext(item.label)
-
-
-def missing_items(project: Project) -> list[tuple[ApplicableChecklist, list[ChecklistItem]]]:
-    applicable = applicable_checklists(project)
-    confirmed = set(
-        ChecklistConfirmation.objects.filter(
-            project_id=project.pk,
-            item_id__in=[item.pk for entry in applicable for item in entry.items],
-        ).values_list("item_id", flat=True)
-    )
-    return [
-        (entry, [item for item in entry.items if item.pk not in confirmed])
-        for entry in applicable
-        if any(item.pk not in confirmed for item in entry.items)
-    ]
-
-
-def _locked_project_for_checklist(project_id: int, actor) -> Project:
-    project = project_lock(project_id)
-    if not PRODUCER(project, actor):
-        raise PermissionDenied(
-            _("Only a producer of the project's company may confirm its compliance checklist.")
-        )
-    if project.state not in CHECKLIST_OPEN_STATES:
-        raise ChecklistLocked()
-    return project
-
-
-REFERENCE_MAX_LENGTH = ChecklistConfirmation._meta.get_field("reference").max_length
-
-
-@transaction.atomic
-def checklist_item_confirm(
-    *, project: Project, item: ChecklistItem, actor, reference: str = ""
-) -> ChecklistConfirmation:
-    """The producer confirms one item of a checklist that applies to the project.
-
-    Confirming an item again updates its reference (and who confirmed it, when).
-    """
-    reference = clean_text(reference, "reference", required=False, max_length=REFERENCE_MAX_LENGTH)
-    project = _locked_project_for_checklist(project.pk, actor)
-    applicable = {i.pk for entry in applicable_checklists(project) for i in entry.items}
-    if item.pk not in applicable:
-        raise ValidationError(
-            {"item": _("This item is not on a compliance checklist that applies to the project.")}
-        )
-    confirmation, _created = ChecklistConfirmation.objects.update_or_create(
-        project=project,
-        item=item,
-        defaults={"confirmed_by": actor, "confirmed_at": timezone.now(), "reference": reference},
-    )
-    return confirmation
-
-
-@transaction.atomic
-def checklist_item_unconfirm(*, confirmation: ChecklistConfirmation, actor) -> None:
-    _locked_project_for_checklist(confirmation.project_id, actor)
-    ChecklistConfirmation.objects.filter(pk=confirmation.pk).delete()
-
-
-def _may_publish(actor, authority: Organisation | None) -> bool:
-    if authority is None:
-        return actor.is_superuser
-    return actor.is_superuser or any(
-        m.organisation_id == authority.pk
-        and m.role in (Membership.Role.ORG_ADMIN, Membership.Role.REGULATOR_REVIEWER)
-        for m in memberships_of(actor)
-    )
-
-
-@transaction.atomic
-def compliance_checklist_publish(
-    *, authority: Organisation | None, actor, items: list[dict[str, str]]
-) -> ComplianceChecklist:
-    """A new version of the authority's checklist (``authority=None``: the default), in use at
-    once: the previous version is retired, and projects confirm the new version's items."""
-    if not _may_publish(actor, authority):
-        raise PermissionDenied(
-            _("Only an administrator or reviewer of the authority may publish its checklist.")
-        )
-    if not items:
-        raise ValidationError({"items": _("A checklist needs at least one item.")})
-    versions = ComplianceChecklist.objects.select_for_update().filter(authority=authority)
-    latest = versions.order_by("-version").first()
-    built, errors, codes = [], {}, set()
-    for index, data in enumerate(items):
-        item = ChecklistItem(
-            code=(data.get("code") or "").strip(),
-            label=(data.get("label") or "").strip(),
-            help_text=(data.get("help_text") or "").strip(),
-            position=index,
-        )
-        try:
-            item.full_clean(exclude=["checklist"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors[f"items.{index}.{field}"] = messages
-        if item.code in codes:
-            errors[f"items.{index}.code"] = [_("Each item needs its own code.")]
-        codes.add(item.code)
-        built.append(item)
-    if errors:
-        raise ValidationError(errors)
-    versions.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
-    checklist = ComplianceChecklist.objects.create(
-        authority=authority, version=(latest.version + 1) if latest else 1, is_active=True
-    )
-    for item in built:
-        item.checklist = checklist
-    ChecklistItem.objects.bulk_create(built)
-    return checklist

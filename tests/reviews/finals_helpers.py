@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from reviews.models import RegulatoryReview
-from reviews.services import finals
+from reviews.services import checklists, finals
 from workflow import services
 
 Review = RegulatoryReview
@@ -22,10 +22,10 @@ def licence(serial: str = "001", issuer: str = "沪") -> str:
 
 
 def confirm_checklist(project, actor, *, skip=()) -> None:
-    for entry in finals.applicable_checklists(project):
+    for entry in checklists.applicable_checklists(project):
         for item in entry.items:
             if item.code not in skip:
-                finals.checklist_item_confirm(project=project, item=item, actor=actor)
+                checklists.checklist_item_confirm(project=project, item=item, actor=actor)
 
 
 def to_final_review(world, make_project, *, tier="ORDINARY", **fields):

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from contracts.models import Clearance
 from reviews.models import ChecklistConfirmation, FeedbackItem, ProjectLoss
-from reviews.services import finals
+from reviews.services import checklists, finals
 from tests.reviews.finals_helpers import decide, registration, step_at, to_final_review
 from workflow.models import Project
 
@@ -139,7 +139,7 @@ def test_the_report_action_is_for_content_managers_only(client, world, make_proj
 
 def test_the_producer_confirms_an_item_in_the_admin(client, world, make_project):
     project = make_project("in_production")
-    item = finals.applicable_checklists(project)[0].items[0]
+    item = checklists.applicable_checklists(project)[0].items[0]
     client.force_login(world.producer_a)
 
     response = client.post(
@@ -161,12 +161,12 @@ def test_the_producer_confirms_an_item_in_the_admin(client, world, make_project)
 
 
 def test_a_refused_confirmation_is_a_message_not_a_500(client, world, make_project):
-    finals.compliance_checklist_publish(
+    checklists.compliance_checklist_publish(
         authority=world.zhejiang,
         actor=world.zhejiang_reviewer,
         items=[{"code": "zj-form", "label": "Zhejiang form"}],
     )
-    zhejiang_item = finals.applicable_checklists(
+    zhejiang_item = checklists.applicable_checklists(
         make_project("in_production", producer=world.studio_b)
     )[0].items[0]
     project = make_project("in_production")
@@ -229,7 +229,7 @@ def test_changelists_cost_the_same_queries_for_few_and_many(client, world, make_
 
 
 def test_a_checklists_items_are_listed_on_its_page(client, world):
-    from reviews.services.finals import default_checklist
+    from reviews.services.checklists import default_checklist
 
     checklist = default_checklist()
     client.force_login(world.producer_a)

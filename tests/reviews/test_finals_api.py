@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from contracts.models import Clearance
 from reviews.models import ChecklistConfirmation, FeedbackItem, ProjectLoss, RegulatoryReview
 from reviews.selectors.finals import platform_report
-from reviews.services import finals
+from reviews.services import checklists
 from tests.reviews.finals_helpers import (
     decide,
     licence,
@@ -334,7 +334,7 @@ def test_a_bad_period_is_400(world, api, params, field):
 
 def test_the_checklists_that_apply_to_a_project(world, make_project, api):
     project = make_project("in_production", tier="KEY", special_subject=True)
-    national = finals.compliance_checklist_publish(
+    national = checklists.compliance_checklist_publish(
         authority=world.nrta,
         actor=world.national_reviewer,
         items=[{"code": "joint-form", "label": "Joint review form"}],
@@ -355,7 +355,7 @@ def test_the_checklists_that_apply_to_a_project(world, make_project, api):
 
 def test_confirm_list_and_withdraw_through_the_api(world, make_project, api):
     project = make_project("in_production")
-    item = finals.applicable_checklists(project)[0].items[1]
+    item = checklists.applicable_checklists(project)[0].items[1]
     client = api(world.producer_a)
 
     created = client.post(
@@ -380,7 +380,7 @@ def test_confirm_list_and_withdraw_through_the_api(world, make_project, api):
 
 def test_confirmation_refusals(world, make_project, api):
     project = make_project("in_production")
-    item = finals.applicable_checklists(project)[0].items[0]
+    item = checklists.applicable_checklists(project)[0].items[0]
     body = {"project": project.pk, "item": item.pk}
 
     outside = api(world.producer_b).post(CONFIRMATIONS, body, format="json")
@@ -401,7 +401,7 @@ def test_confirmation_refusals(world, make_project, api):
     assert (response.status_code, response.json()["code"]) == (409, "checklist_locked")
     assert not ChecklistConfirmation.objects.exists()
 
-    mine = finals.checklist_item_confirm(project=project, item=item, actor=world.producer_a)
+    mine = checklists.checklist_item_confirm(project=project, item=item, actor=world.producer_a)
     assert api(world.producer_b).delete(f"{CONFIRMATIONS}{mine.pk}/").status_code == 404
     assert api(world.content_manager).delete(f"{CONFIRMATIONS}{mine.pk}/").status_code == 403
     assert ChecklistConfirmation.objects.filter(pk=mine.pk).exists()

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from common.errors import PermissionDenied
 from reviews.models import ChecklistConfirmation, ComplianceChecklist
 from reviews.rules.finals import checklist_reasons
-from reviews.services import finals
+from reviews.services import checklists
 from tests.reviews.finals_helpers import confirm_checklist
 from workflow import services
 from workflow.exceptions import GuardsNotMet
@@ -34,8 +34,8 @@ def refusal(world, project) -> list[str]:
 
 def test_the_default_checklist_has_the_four_items_and_exists_once(world, make_project):
     project = make_project("cut_review")
-    first = finals.applicable_checklists(project)
-    again = finals.applicable_checklists(make_project("cut_review", tier="KEY"))
+    first = checklists.applicable_checklists(project)
+    again = checklists.applicable_checklists(make_project("cut_review", tier="KEY"))
 
     assert [i.code for i in first[0].items] == [
         "cost-allocation-report",
@@ -75,7 +75,7 @@ def test_authorities_sharing_the_default_confirm_it_once(world, make_project):
 
 
 def test_an_authority_with_its_own_checklist_gets_its_own_items(world, make_project):
-    finals.compliance_checklist_publish(
+    checklists.compliance_checklist_publish(
         authority=world.nrta,
         actor=world.national_reviewer,
         items=[
@@ -92,7 +92,7 @@ def test_an_authority_with_its_own_checklist_gets_its_own_items(world, make_proj
 
 
 def test_a_new_version_needs_its_items_confirmed_again(world, make_project):
-    v1 = finals.compliance_checklist_publish(
+    v1 = checklists.compliance_checklist_publish(
         authority=world.shanghai,
         actor=world.shanghai_reviewer,
         items=[{"code": "self-check", "label": "Self-check"}],
@@ -101,7 +101,7 @@ def test_a_new_version_needs_its_items_confirmed_again(world, make_project):
     confirm_checklist(project, world.producer_a)
     assert checklist_reasons(project) == []
 
-    v2 = finals.compliance_checklist_publish(
+    v2 = checklists.compliance_checklist_publish(
         authority=world.shanghai,
         actor=world.shanghai_reviewer,
         items=[
@@ -121,13 +121,13 @@ def test_a_new_version_needs_its_items_confirmed_again(world, make_project):
 
 def test_publishing_is_for_the_authority_and_checks_the_items(world):
     with pytest.raises(PermissionDenied):
-        finals.compliance_checklist_publish(
+        checklists.compliance_checklist_publish(
             authority=world.shanghai,
             actor=world.zhejiang_reviewer,
             items=[{"code": "x", "label": "X"}],
         )
     with pytest.raises(ValidationError) as excinfo:
-        finals.compliance_checklist_publish(
+        checklists.compliance_checklist_publish(
             authority=world.shanghai,
             actor=world.shanghai_reviewer,
             items=[{"code": "same", "label": "A"}, {"code": "same", "label": "B"}],
@@ -140,7 +140,7 @@ def test_publishing_is_for_the_authority_and_checks_the_items(world):
 
 
 def _item(project, code="cast-fee-pledge"):
-    entry = finals.applicable_checklists(project)[0]
+    entry = checklists.applicable_checklists(project)[0]
     return next(i for i in entry.items if i.code == code)
 
 
@@ -148,10 +148,10 @@ def test_the_producer_confirms_with_a_reference_and_may_update_it(world, make_pr
     project = make_project("in_production")
     item = _item(project)
 
-    first = finals.checklist_item_confirm(
+    first = checklists.checklist_item_confirm(
         project=project, item=item, actor=world.producer_a, reference="oss://pledges/1.pdf"
     )
-    again = finals.checklist_item_confirm(
+    again = checklists.checklist_item_confirm(
         project=project, item=item, actor=world.producer_a, reference="oss://pledges/2.pdf"
     )
 
@@ -163,7 +163,7 @@ def test_the_producer_confirms_with_a_reference_and_may_update_it(world, make_pr
 def test_only_a_producer_of_the_company_confirms(world, make_project, user):
     project = make_project("in_production")
     with pytest.raises(PermissionDenied):
-        finals.checklist_item_confirm(
+        checklists.checklist_item_confirm(
             project=project, item=_item(project), actor=getattr(world, user)
         )
     assert not ChecklistConfirmation.objects.exists()
@@ -172,25 +172,29 @@ def test_only_a_producer_of_the_company_confirms(world, make_project, user):
 @pytest.mark.parametrize("state", ["submitted", "final_review", "cleared", "rejected"])
 def test_the_checklist_is_locked_outside_its_states(world, make_project, state):
     project = make_project(state)
-    with pytest.raises(finals.ChecklistLocked) as excinfo:
-        finals.checklist_item_confirm(project=project, item=_item(project), actor=world.producer_a)
+    with pytest.raises(checklists.ChecklistLocked) as excinfo:
+        checklists.checklist_item_confirm(
+            project=project, item=_item(project), actor=world.producer_a
+        )
     assert excinfo.value.status_code == 409
     assert not ChecklistConfirmation.objects.exists()
 
 
 def test_an_item_of_another_authoritys_checklist_is_refused(world, make_project):
-    finals.compliance_checklist_publish(
+    checklists.compliance_checklist_publish(
         authority=world.zhejiang,
         actor=world.zhejiang_reviewer,
         items=[{"code": "zj-form", "label": "Zhejiang form"}],
     )
-    zhejiang_item = finals.applicable_checklists(
+    zhejiang_item = checklists.applicable_checklists(
         make_project("in_production", producer=world.studio_b)
     )[0].items[0]
     project = make_project("in_production")
 
     with pytest.raises(ValidationError) as excinfo:
-        finals.checklist_item_confirm(project=project, item=zhejiang_item, actor=world.producer_a)
+        checklists.checklist_item_confirm(
+            project=project, item=zhejiang_item, actor=world.producer_a
+        )
 
     assert "item" in excinfo.value.message_dict
     assert not ChecklistConfirmation.objects.exists()
@@ -201,7 +205,7 @@ def test_unconfirming_brings_the_refusal_back(world, make_project):
     confirm_checklist(project, world.producer_a)
     confirmation = ChecklistConfirmation.objects.get(item__code="rights-statement")
 
-    finals.checklist_item_unconfirm(confirmation=confirmation, actor=world.producer_a)
+    checklists.checklist_item_unconfirm(confirmation=confirmation, actor=world.producer_a)
 
     assert refusal(world, project) == [
         "The compliance checklist of Shanghai bureau is missing: rights statement and "

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from reviews.models import ChecklistConfirmation, ChecklistItem, ComplianceChecklist
 from reviews.rules.finals import checklist_reasons
-from reviews.services import finals
+from reviews.services import checklists
 from tests.reviews.finals_helpers import confirm_checklist
 from workflow import services
 
@@ -35,13 +35,13 @@ def remove_the_default() -> None:
 
 
 def test_the_migration_created_version_1_with_the_four_items(db):
-    checklist = finals.default_checklist()
+    checklist = checklists.default_checklist()
     assert (checklist.authority, checklist.version, checklist.is_active) == (None, 1, True)
     assert [i.code for i in checklist.items.order_by("position")] == [
-        code for code, _label, _help in finals.DEFAULT_CHECKLIST_ITEMS
+        code for code, _label, _help in checklists.DEFAULT_CHECKLIST_ITEMS
     ]
     assert [i.label for i in checklist.items.order_by("position")] == [
-        label for _code, label, _help in finals.DEFAULT_CHECKLIST_ITEMS
+        label for _code, label, _help in checklists.DEFAULT_CHECKLIST_ITEMS
     ]
 
 
@@ -74,8 +74,8 @@ def test_without_the_default_there_is_nothing_to_confirm(world, make_project):
     remove_the_default()
     project = make_project("cut_review")
 
-    assert finals.default_checklist() is None
-    assert finals.applicable_checklists(project) == []
+    assert checklists.default_checklist() is None
+    assert checklists.applicable_checklists(project) == []
     assert checklist_reasons(project) == []
     project = services.project_transition(
         project=project, name="approve_cut", actor=world.content_manager
@@ -84,13 +84,13 @@ def test_without_the_default_there_is_nothing_to_confirm(world, make_project):
 
 
 def test_publishing_the_default_again_starts_at_the_next_version(world):
-    published = finals.compliance_checklist_publish(
+    published = checklists.compliance_checklist_publish(
         authority=None,
         actor=get_user_model().objects.create_superuser("root", "root@example.com", "x"),
         items=[{"code": "self-check", "label": "Self-check"}],
     )
     assert published.version == 2
-    assert finals.default_checklist() == published
+    assert checklists.default_checklist() == published
     assert ComplianceChecklist.objects.filter(authority=None).count() == 2
 
 

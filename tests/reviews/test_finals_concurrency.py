@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from contracts.models import Clearance
 from reviews.models import ChecklistConfirmation, ProjectLoss
-from reviews.services import finals
+from reviews.services import checklists
 from tests.concurrency import race
 from tests.reviews.finals_helpers import registration, step_at, to_final_review
 from workflow.models import Project, ProjectTransition
@@ -54,7 +54,7 @@ def test_concurrent_decisions_on_one_step(world, make_project):
 
 def test_concurrent_confirmations_of_one_item(world, make_project):
     project = make_project("in_production")
-    item = finals.applicable_checklists(project)[0].items[0]
+    item = checklists.applicable_checklists(project)[0].items[0]
 
     def confirm():
         client = APIClient()

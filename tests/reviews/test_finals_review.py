@@ -10,7 +10,7 @@ from budgets.models import Budget, BudgetLine
 from common.errors import PermissionDenied
 from contracts.models import Clearance
 from reviews.models import FeedbackItem, ProjectLoss
-from reviews.services import finals
+from reviews.services import checklists, finals
 from reviews.services.feedback import feedback_item_respond
 from reviews.services.filings import NoAuthority, ReviewNotPending
 from tests.reviews.finals_helpers import (
@@ -333,7 +333,7 @@ def test_resubmit_final_needs_the_checklist_still_complete(world, make_project):
         response="Blurred.",
     )
     confirmation = project.checklist_confirmations.get(item__code="cast-fee-pledge")
-    finals.checklist_item_unconfirm(confirmation=confirmation, actor=world.producer_a)
+    checklists.checklist_item_unconfirm(confirmation=confirmation, actor=world.producer_a)
 
     with pytest.raises(GuardsNotMet) as excinfo:
         services.project_transition(project=project, name="resubmit_final", actor=world.producer_a)
