@@ -50,12 +50,9 @@ def scorecard_invite(*, evaluation: Evaluation, rater, actor) -> Scorecard:
     if is_producer_member(rater, project):
         raise ConflictOfInterest(
             format_lazy(
-                _(
-                    "{rater} belongs to {producer}, the company that proposed this project, "
-                    "and cannot rate it (conflict of interest)."
-                ),
+                # Not where the person works: the content manager need not learn that.
+                _("{rater} cannot rate this proposal (conflict of interest)."),
                 rater=label,
-                producer=project.producer.name,
             )
         )
     membership = rater_membership(rater, project)
