@@ -1,11 +1,14 @@
 """The reminder sweep: offsets, escalation, the right people, once each (clock frozen by ``now=``)."""
 
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from tests.factories import MembershipFactory, UserFactory
 from workflow.models import Deadline, DeadlineKind, Membership, Notification, Reminder
@@ -226,3 +229,15 @@ def test_the_sweep_query_uses_the_partial_index(world, deadline_for, make_projec
     plan = due_deadlines(NOW, Schedule.from_settings()).explain()
 
     assert "deadline_sweep" in plan
+
+
+def test_the_sweep_runs_once_from_the_command_line(world, deadline_for):
+    deadline = deadline_for(timezone.now() + timedelta(hours=12))
+    first, again = StringIO(), StringIO()
+
+    call_command("sweep_reminders", stdout=first)
+    call_command("sweep_reminders", stdout=again)
+
+    assert first.getvalue() == "Reminders sent: 1.\n"
+    assert again.getvalue() == "Reminders sent: 0.\n"  # each reminder goes once
+    assert sent(deadline) == [("-1", "cm_p", False)]
