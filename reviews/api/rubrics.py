@@ -1,5 +1,6 @@
-"""Rubrics through the API: readable by every signed-in user (producers see what their proposal is
-scored on), published as a new version by the platform's content managers and admins."""
+"""Rubrics through the API: read by the platform's members and by the producers who proposed to it
+(``reviews.selectors.rubrics``; anyone else gets 404), published as a new version by the
+platform's content managers and admins."""
 
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from common.api import BoolFilter, IdFilter
 from common.schema import error_response
 from common.serializers import ScopedRelatedField, StrictSerializer
 from reviews.models import Criterion, Rubric
+from reviews.selectors.rubrics import rubric_list_for
 from reviews.services import rubrics as services
 from workflow.selectors import platform_list
 
@@ -80,7 +82,7 @@ class RubricViewSet(
     ordering = ["platform_id", "-version"]
 
     def get_queryset(self):
-        return Rubric.objects.select_related("platform").prefetch_related("criteria")
+        return rubric_list_for(self.request.user)
 
     def create(self, request, *args, **kwargs):
         body = RubricPublishSerializer(data=request.data)

@@ -41,7 +41,7 @@ def test_only_the_platforms_managers_publish(world):
     assert not Rubric.objects.exists()
 
 
-def test_api_publish_validates_and_lists(world, api):
+def test_api_publish_validates_and_lists(world, api, make_project):
     client = api(world.content_manager)
     bad = client.post(
         V1,
@@ -73,17 +73,37 @@ def test_api_publish_validates_and_lists(world, api):
         V1, {"platform": world.platform.pk, "name": "Theirs", "criteria": CRITERIA}, format="json"
     )
     assert forbidden.status_code == 403
-    # Producers read the criteria their proposals are scored on.
+    # Producers read the criteria their proposals are scored on (a draft is enough).
+    make_project("draft")
     listed = api(world.producer_a).get(V1, {"platform": world.platform.pk}).json()["results"]
     assert [r["name"] for r in listed] == ["Slate"]
 
 
-def test_rubric_list_queries_do_not_grow(world, api, django_assert_max_num_queries):
+def test_a_rubric_is_read_by_its_platform_and_the_producers_proposing_to_it(
+    world, api, make_project
+):
+    rubric = rubric_publish(
+        platform=world.platform, actor=world.content_manager, name="Slate", criteria=CRITERIA
+    )
+    make_project("submitted")  # studio A proposes to the platform; studio B does not
+    detail = f"{V1}{rubric.pk}/"
+
+    for reader in (world.content_manager, world.rater, world.producer_a):
+        assert api(reader).get(detail).status_code == 200, reader
+        assert [r["id"] for r in api(reader).get(V1).json()["results"]] == [rubric.pk]
+    for outsider in (world.other_content_manager, world.producer_b, world.shanghai_reviewer):
+        assert api(outsider).get(detail).status_code == 404, outsider
+        assert api(outsider).get(V1).json()["results"] == []
+
+
+def test_rubric_list_queries_do_not_grow(world, api, make_project, django_assert_max_num_queries):
+    make_project("submitted")
     client = api(world.producer_a)
     rubric_publish(
         platform=world.platform, actor=world.content_manager, name="A", criteria=CRITERIA
     )
-    with django_assert_max_num_queries(3):
+    # The caller's memberships, the count, the page and its criteria.
+    with django_assert_max_num_queries(4):
         client.get(V1)
     for index in range(10):
         rubric_publish(
@@ -92,7 +112,7 @@ def test_rubric_list_queries_do_not_grow(world, api, django_assert_max_num_queri
             name=f"v{index}",
             criteria=CRITERIA,
         )
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert len(client.get(V1).json()["results"]) == 11
 
 
