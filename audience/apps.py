@@ -6,16 +6,13 @@ class AudienceConfig(AppConfig):
     """Audience in the loop: episodes and test clips, audience signals, feedback views, quiet mode
     and the revision log (signal -> decision -> change -> measured outcome).
 
-    Depends on workflow (projects, scoping) and contracts (episode metrics); nothing depends on it.
+    Also the release metrics (their import, API and summary), which quiet mode hides from the
+    writing team. Depends on workflow (projects, scoping); contracts (residual statements) reads
+    the metrics.
     """
 
     name = "audience"
     verbose_name = _("Audience")
 
     def ready(self) -> None:
-        from workflow.visibility import register_metric_filter
-
         from . import dashboard  # noqa: F401  (the audience panel)
-        from .selectors.quiet import quiet_metric_filter
-
-        register_metric_filter(quiet_metric_filter)  # quiet mode hides locked episodes' metrics

@@ -40,8 +40,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from contracts.models import EpisodeMetric  # noqa: E402
-from contracts.services.metrics import COLUMNS  # noqa: E402
+from audience.models import EpisodeMetric  # noqa: E402
+from audience.services.metrics import COLUMNS  # noqa: E402
 from workflow.models import Organisation, Project  # noqa: E402
 
 SIZES = (10_000, 1_000_000)

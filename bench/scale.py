@@ -640,7 +640,7 @@ class Subject:
     def metrics_import(self) -> Op:
         from django.utils import timezone
 
-        from contracts.services import metrics as services
+        from audience.services import metrics as services
 
         first = timezone.localdate() - timedelta(days=30)
         out = io.StringIO()

@@ -286,8 +286,8 @@ class ProductionStage:
         )
 
     def metrics(self, actor, comment) -> None:
+        from audience.services.metrics import episode_metrics_upsert
         from contracts.models import Release
-        from contracts.services.metrics import episode_metrics_upsert
 
         today = timezone.localdate()
         went_live = today - timedelta(days=METRIC_DAYS)

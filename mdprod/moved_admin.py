@@ -11,6 +11,7 @@ from django.views.generic import RedirectView
 MOVED = {
     ("contracts", "budget"): "budgets",
     ("contracts", "tierpolicy"): "budgets",
+    ("contracts", "episodemetric"): "audience",
 }
 
 

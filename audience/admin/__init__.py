@@ -1,1 +1,1 @@
-from . import episodes, quiet, revisions, signals  # noqa: F401
+from . import episodes, metrics, quiet, revisions, signals  # noqa: F401

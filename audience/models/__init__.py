@@ -1,4 +1,5 @@
 from .episodes import Episode, ReleaseBatch, TestClip
+from .metrics import EpisodeMetric
 from .quiet import QuietReveal, QuietRule
 from .revisions import Revision, RevisionEvidence
 from .signals import AudienceSignal, SignalImport, SignalTerm
@@ -6,6 +7,7 @@ from .signals import AudienceSignal, SignalImport, SignalTerm
 __all__ = [
     "AudienceSignal",
     "Episode",
+    "EpisodeMetric",
     "QuietReveal",
     "QuietRule",
     "ReleaseBatch",

@@ -105,9 +105,11 @@ def quiet_locks_for(user, *, project_ids=None) -> QuietView:
     return QuietView(tuple(QuietLock(*row) for row in rows))
 
 
-def quiet_metric_filter(user, *, project_field: str, episode_field: str) -> Q | None:
-    """The ``workflow.visibility`` metric filter: the metrics of locked episodes are hidden."""
-    return quiet_locks_for(user).visible_q(project_field=project_field, episode_field=episode_field)
+def quiet_metric_q(user) -> Q:
+    """The release metrics ``user`` may see as far as quiet mode goes (all: ``Q()``): those of
+    locked episodes are hidden. Combine with the caller's own scope: this only takes rows away."""
+    visible = quiet_locks_for(user).visible_q(project_field="project_id", episode_field="episode")
+    return Q() if visible is None else visible
 
 
 def quiet_rule_list_for(user) -> QuerySet[QuietRule]:

@@ -39,11 +39,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models import AudienceSignal, Episode, Revision, RevisionEvidence
+from audience.models.metrics import EpisodeMetric
 from audience.selectors import PRODUCER_SIDE_ROLES, audience_projects_for
 from audience.selectors.quiet import QuietView, quiet_locks_for
 from audience.services.revisions import term_counts
 from common.values import RATE_PLACES
-from contracts.models.metrics import EpisodeMetric
 from workflow.models import Organisation, Project
 from workflow.visibility import memberships_of
 

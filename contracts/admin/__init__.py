@@ -1,5 +1,6 @@
 """The contracts app's model admins: contracts, payments, the clearance register, the release
-gate, release metrics and documents (budgets and tier policies: ``budgets.admin``).
+gate and documents (budgets and tier policies: ``budgets.admin``; release metrics:
+``audience.admin.metrics``).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,6 @@ from . import (  # noqa: F401  (register the model admins)
     agreements,  # noqa: F401, I001  (the contract admin)
     clearances,
     documents,
-    metrics,
     payments,  # noqa: F401, I001  (installments)
     releases,
     statements,
@@ -22,7 +22,6 @@ for label, changelist, order in (
     (_("Residual statements"), "admin:contracts_residualstatement_changelist", 105),
     (_("Clearances"), "admin:contracts_clearance_changelist", 80),
     (_("Release"), "admin:contracts_release_changelist", 90),
-    (_("Release metrics"), "admin:contracts_episodemetric_changelist", 100),
     (_("Documents"), "admin:contracts_document_changelist", 110),
 ):
     project_records(label, changelist, order=order)

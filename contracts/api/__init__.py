@@ -1,12 +1,12 @@
 """The contracts app's API: the routes of contracts, payments, the clearance register, the
-release gate, release metrics and documents (budgets and tier policies: ``budgets.api``).
+release gate and documents (budgets and tier policies: ``budgets.api``; release metrics:
+``audience.api.metrics``).
 """
 
 from . import (
     agreements,  # noqa: I001
     clearances,
     documents,
-    metrics,
     payments,  # noqa: I001
     releases,
     statements,
@@ -16,7 +16,6 @@ from . import (
 ROUTES: list = [
     *clearances.ROUTES,
     *releases.ROUTES,
-    *metrics.ROUTES,
     *documents.ROUTES,
     *agreements.ROUTES,
     *payments.ROUTES,

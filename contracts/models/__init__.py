@@ -138,8 +138,7 @@ class Release(TimeStampedModel):
         return str(_("Release of %(project)s") % {"project": self.project})
 
 
-# Contracts and release metrics live in their own modules; importing them registers them.
+# Contracts, payments and documents live in their own modules; importing them registers them.
 from contracts.models.agreements import Contract  # noqa: E402, F401
 from contracts.models.documents import Document  # noqa: E402, F401
-from contracts.models.metrics import EpisodeMetric  # noqa: E402, F401
 from contracts.models.payments import Installment, ResidualStatement, StatementLine  # noqa: E402, F401

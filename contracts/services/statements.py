@@ -10,9 +10,9 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audience.models import EpisodeMetric
 from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract, ResidualStatement, StatementLine
-from contracts.models.metrics import EpisodeMetric
 from contracts.services.agreements import contract_lock
 from contracts.services.payments import (
     HUNDRED,

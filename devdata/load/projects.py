@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Clearance, Contract, EpisodeMetric, Release
+from contracts.models import Clearance, Contract, Release
 from reviews.models import Evaluation, RegulatoryReview, Rubric, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 

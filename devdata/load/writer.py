@@ -8,8 +8,9 @@ from decimal import Decimal
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Clearance, Contract, EpisodeMetric, Release
+from contracts.models import Clearance, Contract, Release
 from reviews.models import Evaluation, RegulatoryReview, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 

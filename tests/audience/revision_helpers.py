@@ -5,8 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from audience.models import AudienceSignal, Episode, SignalImport, SignalTerm
-from contracts.models import EpisodeMetric
+from audience.models import AudienceSignal, Episode, EpisodeMetric, SignalImport, SignalTerm
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 POSTED = datetime(2026, 3, 3, 21, 0, tzinfo=SHANGHAI)

@@ -1,14 +1,13 @@
 """Quiet mode: the writing team locks episodes; each writer reveals for themselves; platform staff
-are never affected. Signals (feedback views) and release metrics (the contracts API) both obey."""
+are never affected. Signals (feedback views) and release metrics (their API) both obey."""
 
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from audience.models import QuietReveal, QuietRule
+from audience.models import EpisodeMetric, QuietReveal, QuietRule
 from audience.services.quiet import quiet_rule_create, quiet_rule_reveal
-from contracts.models import EpisodeMetric
 from tests.audience.feedback_helpers import Signals
 
 RULES = "/api/v1/quiet-rules/"
@@ -252,14 +251,3 @@ def test_rule_list_filters_and_query_count(
 
     assert response.data["count"] == 11
     assert client.get(RULES, {"active": "maybe"}).status_code == 400
-
-
-def test_the_metric_filter_is_registered_once_by_the_app():
-    from audience.selectors.quiet import quiet_metric_filter
-    from workflow import visibility
-
-    registered = list(visibility._metric_filters)
-    visibility.register_metric_filter(quiet_metric_filter)
-
-    assert registered.count(quiet_metric_filter) == 1
-    assert visibility._metric_filters == registered

@@ -496,7 +496,7 @@ def test_the_command_refuses_a_file_without_the_needed_columns(
     ],
 )
 def test_the_csv_header_is_checked_before_any_row(header, problem):
-    """The reader shared with the metrics import (``contracts.services.metrics.csv_dict_rows``):
+    """The reader shared with the metrics import (``audience.services.metrics.csv_dict_rows``):
     episode or clip is enough, names are case-insensitive."""
     with pytest.raises(ValidationError) as caught:
         signals_csv_rows(io.StringIO(header + "\n" if header else ""))

@@ -23,11 +23,12 @@ def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    # The state of every app at its applied leaf (budgets: none before the move).
-    nodes = {app: name for app, name in executor.loader.graph.leaf_nodes()}
-    nodes.update(dict(targets))
+    # The state of exactly the applied migrations (budgets: none before the move). An app's
+    # leaf would not do: a later move out of contracts depends on a contracts migration after
+    # the target, and would bring its state back in.
+    graph = executor.loader.graph
     return executor.loader.project_state(
-        [(app, name) for app, name in nodes.items() if name is not None]
+        [key for key in executor.loader.applied_migrations if key in graph.nodes]
     ).apps
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from contracts.models import Contract, EpisodeMetric, Installment
+from audience.models import EpisodeMetric
+from contracts.models import Contract, Installment
 
 D = Decimal
 

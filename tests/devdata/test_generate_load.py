@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Clearance, Contract, EpisodeMetric, Release
+from contracts.models import Clearance, Contract, Release
 from devdata import load
 from reviews.models import Evaluation, RegulatoryReview, Score, Scorecard
 from workflow.models import (

@@ -40,7 +40,7 @@ WATCHED = [
     "budgets.BudgetLine",
     "contracts.Clearance",
     "contracts.Release",
-    "contracts.EpisodeMetric",
+    "audience.EpisodeMetric",
     "audience.Episode",
     "audience.ReleaseBatch",
     "audience.TestClip",

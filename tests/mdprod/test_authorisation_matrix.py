@@ -36,7 +36,7 @@ OWNERSHIP = {
     "budget-line": ("budgets.BudgetLine", "budget__project__in"),
     "clearance": ("contracts.Clearance", "project__in"),
     "release": ("contracts.Release", "project__in"),
-    "episode-metric": ("contracts.EpisodeMetric", "project__in"),
+    "episode-metric": ("audience.EpisodeMetric", "project__in"),
     "contract": ("contracts.Contract", "project__in"),
     "payment-schedule": ("contracts.Contract", "project__in"),
     "installment": ("contracts.Installment", "project__in"),
@@ -223,8 +223,9 @@ def test_lists_hold_none_of_another_organisations_objects(demo, name):
 
 
 def test_a_body_naming_another_organisations_object_is_refused(demo):
+    from audience.models import EpisodeMetric
     from budgets.models import Budget
-    from contracts.models import Clearance, EpisodeMetric, Release
+    from contracts.models import Clearance, Release
     from reviews.models import ChecklistConfirmation, ChecklistItem, CutSubmission
     from workflow.models import Project
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from contracts.models import EpisodeMetric
-from contracts.services.metrics import COLUMNS, episode_metrics_import, metrics_csv_rows
+from audience.models import EpisodeMetric
+from audience.services.metrics import COLUMNS, episode_metrics_import, metrics_csv_rows
 
 DAY = date(2026, 3, 1)
 

@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contracts.models import EpisodeMetric
-from tests.contracts.test_metrics_api import DAY, metric
-from tests.contracts.test_metrics_services import csv_text, good_row
+from audience.models import EpisodeMetric
+from tests.audience.test_metrics_api import DAY, metric
+from tests.audience.test_metrics_services import csv_text, good_row
 
-CHANGELIST = reverse("admin:contracts_episodemetric_changelist")
-IMPORT = reverse("admin:contracts_episodemetric_import")
+CHANGELIST = reverse("admin:audience_episodemetric_changelist")
+IMPORT = reverse("admin:audience_episodemetric_import")
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_producer_and_platform_see_the_metrics_others_do_not(client, world, rele
         client.force_login(user)
         assert client.get(CHANGELIST).status_code == 403
         assert client.get(
-            reverse("admin:contracts_episodemetric_change", args=[ours.pk])
+            reverse("admin:audience_episodemetric_change", args=[ours.pk])
         ).status_code in (403, 404)
 
 
@@ -141,3 +141,40 @@ def test_only_content_managers_may_import(client, world, released):
     assert client.get(IMPORT).status_code == 403
     assert upload(client, csv_text([good_row(released)])).status_code == 403
     assert not EpisodeMetric.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/contracts/episodemetric/", "/admin/audience/episodemetric/"),
+        (
+            "/admin/contracts/episodemetric/?episode=1&project__id__exact=4",
+            "/admin/audience/episodemetric/?episode=1&project__id__exact=4",
+        ),
+        ("/admin/contracts/episodemetric/9/change/", "/admin/audience/episodemetric/9/change/"),
+        ("/admin/contracts/episodemetric/import/", "/admin/audience/episodemetric/import/"),
+    ],
+)
+def test_old_admin_addresses_of_metrics_redirect_permanently(client, old, new):
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_the_redirected_metrics_pages_open(client, world, released):
+    ours = metric(released, 1, DAY)
+    client.force_login(world.content_manager)
+
+    response = client.get(f"/admin/contracts/episodemetric/{ours.pk}/change/", follow=True)
+
+    assert response.redirect_chain == [
+        (reverse("admin:audience_episodemetric_change", args=[ours.pk]), 301)
+    ]
+    assert response.status_code == 200
+    assert response.context["original"] == ours
+    response = client.get("/admin/contracts/episodemetric/import/", follow=True)
+    assert response.redirect_chain == [(IMPORT, 301)]
+    assert response.status_code == 200
+    # The contracts app's own pages are where they were.
+    assert client.get(reverse("admin:contracts_contract_changelist")).status_code == 200

@@ -6,7 +6,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from contracts.services import metrics as services
+from audience.services import metrics as services
 
 EXIT_NOTHING_IMPORTED = 1
 EXIT_BAD_ROWS_SKIPPED = 2

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contracts.models import EpisodeMetric
+from audience.models import EpisodeMetric
 
 BULK = "/api/v1/metrics/bulk/"
 LIST = "/api/v1/metrics/"

@@ -23,10 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audience.models.metrics import COUNT_FIELDS, METRIC_FIELDS, MONEY_FIELDS, EpisodeMetric
 from common.errors import DomainError, PermissionDenied
 from common.spreadsheets import RowError, csv_dict_rows
 from common.values import parse_date, parse_money, parse_rate, parse_whole
-from contracts.models.metrics import COUNT_FIELDS, METRIC_FIELDS, MONEY_FIELDS, EpisodeMetric
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.services import project_lock

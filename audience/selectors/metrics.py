@@ -2,7 +2,8 @@
 
 Metrics are commercial figures between the producer and the commissioning platform: the
 producer company's members and the platform's content managers (and both organisations' admins)
-read them; raters and regulators do not see them at all.
+read them; raters and regulators do not see them at all. Quiet mode hides the metrics of locked
+episodes from the writing team (``audience.selectors.quiet``).
 """
 
 from dataclasses import dataclass
@@ -23,10 +24,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 
+from audience.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
+from audience.selectors.quiet import quiet_metric_q
 from common.values import RATE_PLACES
-from contracts.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
 from workflow.models import Membership, Project
-from workflow.visibility import metric_visibility_q, project_scope_q
+from workflow.visibility import project_scope_q
 
 R = Membership.Role
 PRODUCER_READERS = frozenset({R.PRODUCER, R.ORG_ADMIN})
@@ -52,7 +54,7 @@ def episode_metric_list_for(user) -> QuerySet[EpisodeMetric]:
     visible = metric_project_list_for(user).values("pk")
     return (
         EpisodeMetric.objects.filter(project__in=visible)
-        .filter(metric_visibility_q(user))
+        .filter(quiet_metric_q(user))
         .select_related("project")
         .order_by("-date", "project_id", "episode")
     )
@@ -91,12 +93,12 @@ def project_metrics_summary(
     """Totals over every row, and per episode the retention curve: two queries.
 
     The rates of an episode are averaged over its days weighted by plays, so a day with ten
-    times the audience counts ten times as much. With a ``viewer``, the rows other apps hide
-    from them (``workflow.visibility``, e.g. quiet mode) are left out of both.
+    times the audience counts ten times as much. With a ``viewer``, the rows quiet mode hides
+    from them are left out of both.
     """
     rows = EpisodeMetric.objects.filter(project=project)
     if viewer is not None:
-        rows = rows.filter(metric_visibility_q(viewer))
+        rows = rows.filter(quiet_metric_q(viewer))
     if date_from is not None:
         rows = rows.filter(date__gte=date_from)
     if date_to is not None:

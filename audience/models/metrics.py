@@ -73,6 +73,8 @@ class EpisodeMetric(TimeStampedModel):
     )
 
     class Meta:
+        # The table keeps the name it had when the model lived in contracts (no data moved).
+        db_table = "contracts_episodemetric"
         verbose_name = _("episode metric")
         verbose_name_plural = _("episode metrics")
         ordering = ["-date", "project_id", "episode"]

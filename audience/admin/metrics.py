@@ -1,6 +1,6 @@
 """Release metrics in the admin: a read-only scoped list, and a CSV upload for content managers.
 
-The upload runs ``contracts.services.metrics.episode_metrics_import`` (the command's service) as
+The upload runs ``audience.services.metrics.episode_metrics_import`` (the command's service) as
 the signed-in user, so it accepts rows only of projects their platform commissioned, and shows
 the row-numbered errors on the page.
 """
@@ -17,10 +17,11 @@ from django.template import engines
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models.metrics import EpisodeMetric
-from contracts.selectors import metrics as selectors
-from contracts.services import metrics as services
+from audience.models.metrics import EpisodeMetric
+from audience.selectors import metrics as selectors
+from audience.services import metrics as services
 from workflow.admin import ScopedModelAdmin, is_member
+from workflow.admin.common import project_records
 from workflow.models import Membership, Organisation
 from workflow.visibility import memberships_of
 
@@ -112,7 +113,7 @@ class EpisodeMetricAdmin(ScopedModelAdmin):
     list_select_related = ("project",)
     search_fields = ("project__title",)
     show_full_result_count = False
-    change_list_template = "admin/contracts/episodemetric/change_list.html"
+    change_list_template = "admin/audience/episodemetric/change_list.html"
 
     def get_queryset(self, request):
         return selectors.episode_metric_list_for(request.user)
@@ -147,7 +148,7 @@ class EpisodeMetricAdmin(ScopedModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {})}
         if sends_metrics(request.user):
-            extra_context["metrics_import_url"] = reverse("admin:contracts_episodemetric_import")
+            extra_context["metrics_import_url"] = reverse("admin:audience_episodemetric_import")
         return super().changelist_view(request, extra_context=extra_context)
 
     def get_urls(self):
@@ -155,7 +156,7 @@ class EpisodeMetricAdmin(ScopedModelAdmin):
             path(
                 "import/",
                 self.admin_site.admin_view(self.import_view),
-                name="contracts_episodemetric_import",
+                name="audience_episodemetric_import",
             ),
             *super().get_urls(),
         ]
@@ -234,3 +235,6 @@ class EpisodeMetricAdmin(ScopedModelAdmin):
             "more_errors": more,
         }
         return HttpResponse(IMPORT_PAGE.render(context, request))
+
+
+project_records(_("Release metrics"), "admin:audience_episodemetric_changelist", order=100)

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from contracts.management.commands.import_metrics import Command
-from contracts.models import EpisodeMetric
-from tests.contracts.test_metrics_services import csv_text, good_row
+from audience.management.commands.import_metrics import Command
+from audience.models import EpisodeMetric
+from tests.audience.test_metrics_services import csv_text, good_row
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Release metrics: the platform sends them in bulk; producer and platform read them.
 
 A project whose metrics the caller may not read is 404 (also in a bulk body); raters and
-regulators see none. Every write goes through ``contracts.services.metrics``.
+regulators see none. Every write goes through ``audience.services.metrics``.
 """
 
 import django_filters
@@ -16,12 +16,12 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from audience.models.metrics import EpisodeMetric
+from audience.selectors import metrics as selectors
+from audience.services import metrics as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
-from contracts.models.metrics import EpisodeMetric
-from contracts.selectors import metrics as selectors
-from contracts.services import metrics as services
 
 RATE = {"max_digits": 5, "decimal_places": 4}
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -283,5 +283,5 @@ class EpisodeMetricViewSet(
         return Response(MetricsSummarySerializer(summary).data)
 
 
-# (prefix, viewset, basename) triples registered under /api/v1/ by contracts/urls.py
+# (prefix, viewset, basename) triples registered under /api/v1/ by audience/urls.py
 ROUTES: list = [("metrics", EpisodeMetricViewSet, "episode-metric")]
