@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # A sum of many amounts (a budget's total, what is owed across installments): two more digits.
 MONEY_SUM = {"max_digits": 16, "decimal_places": 2}
+# A total over a title's life (revenue across every episode and day, residual bases): 20 digits.
+MONEY_TOTAL = {"max_digits": 20, "decimal_places": 2}
 RATE_PLACES = Decimal("0.0001")
 
 # ASCII digits only: int() and Decimal() would also read other scripts' digits, and "1_000".

@@ -22,10 +22,9 @@ from audience.services import metrics as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
 from common.serializers import StrictSerializer
+from common.values import MONEY, MONEY_TOTAL
 
 RATE = {"max_digits": 5, "decimal_places": 4}
-MONEY = {"max_digits": 16, "decimal_places": 2}
-TOTAL_MONEY = {"max_digits": 20, "decimal_places": 2}
 NOT_FOUND = {404: NOT_IN_SCOPE}
 INVALID = {400: INVALID_INPUT}
 
@@ -132,8 +131,8 @@ class MetricsTotalsSerializer(serializers.Serializer):
     comments = serializers.IntegerField()
     shares = serializers.IntegerField()
     paid_unlocks = serializers.IntegerField()
-    paid_revenue = serializers.DecimalField(**TOTAL_MONEY)
-    ad_revenue = serializers.DecimalField(**TOTAL_MONEY)
+    paid_revenue = serializers.DecimalField(**MONEY_TOTAL)
+    ad_revenue = serializers.DecimalField(**MONEY_TOTAL)
 
 
 class MetricsSummarySerializer(serializers.Serializer):

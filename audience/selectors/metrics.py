@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from audience.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
 from audience.selectors.quiet import quiet_metric_q
-from common.values import RATE_PLACES
+from common.values import MONEY_TOTAL, RATE_PLACES
 from workflow.models import Membership, Project
 from workflow.visibility import project_scope_q
 
@@ -34,7 +34,7 @@ R = Membership.Role
 PRODUCER_READERS = frozenset({R.PRODUCER, R.ORG_ADMIN})
 PLATFORM_READERS = frozenset({R.CONTENT_MANAGER, R.ORG_ADMIN})
 WEIGHTED = DecimalField(max_digits=30, decimal_places=4)
-MONEY_TOTAL = DecimalField(max_digits=16, decimal_places=2)
+MONEY_TOTAL_FIELD = DecimalField(**MONEY_TOTAL)
 
 
 def metric_projects_q(user) -> Q:
@@ -103,7 +103,7 @@ def project_metrics_summary(
         rows = rows.filter(date__gte=date_from)
     if date_to is not None:
         rows = rows.filter(date__lte=date_to)
-    zero_money = Value(Decimal("0"), output_field=MONEY_TOTAL)
+    zero_money = Value(Decimal("0"), output_field=MONEY_TOTAL_FIELD)
     totals = rows.aggregate(
         rows=Count("pk"),
         days=Count("date", distinct=True),
@@ -111,7 +111,8 @@ def project_metrics_summary(
         last_date=Max("date"),
         **{name: Coalesce(Sum(name), 0) for name in COUNT_FIELDS},
         **{
-            name: Coalesce(Sum(name, output_field=MONEY_TOTAL), zero_money) for name in MONEY_FIELDS
+            name: Coalesce(Sum(name, output_field=MONEY_TOTAL_FIELD), zero_money)
+            for name in MONEY_FIELDS
         },
     )
     # Annotations named apart from the fields: F("plays") inside the weights must be the column.

@@ -30,7 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from common.values import MONEY
+from common.values import MONEY, MONEY_TOTAL
 from workflow.models import Project, TimeStampedModel
 
 from .agreements import Contract
@@ -285,8 +285,7 @@ class StatementLine(models.Model):
     basis = models.CharField(_("basis"), max_length=20, choices=Contract.ResidualBasis.choices)
     quantity = models.DecimalField(
         _("quantity"),
-        max_digits=20,
-        decimal_places=2,
+        **MONEY_TOTAL,
         help_text=_("Valid plays, or revenue in CNY."),
     )
     rate = models.DecimalField(_("rate"), **RATE)
