@@ -48,7 +48,7 @@ from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Contract
 from contracts.services import agreements
 from contracts.services.releases import credits_confirm
 from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryReview, Scorecard
-from reviews.services import cuts, evaluations, feedback, filings, finals, scorecards
+from reviews.services import checklists, cuts, evaluations, feedback, filings, finals, scorecards
 from tests.factories import ProjectFactory
 from tests.reviews.evaluation_helpers import add_rater
 from workflow.exceptions import DecisionRequired, TransitionNotAllowed
@@ -716,14 +716,14 @@ class ProjectLife(RuleBasedStateMachine):
     def confirm_checklist(self, role: str) -> None:
         project = self.project()
         try:
-            entries = finals.applicable_checklists(project)
+            entries = checklists.applicable_checklists(project)
         except DomainError:
             return
         for entry in entries:
             for item in entry.items:
                 self.perform(
                     "checklist",
-                    lambda item=item: finals.checklist_item_confirm(
+                    lambda item=item: checklists.checklist_item_confirm(
                         project=self.project(), item=item, actor=self.actor(role)
                     ),
                 )
