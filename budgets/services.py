@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from budgets.models import Budget, BudgetLine
 from common.errors import DomainError, PermissionDenied
+from workflow.audit import record_status_change
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock, project_refresh_tier
@@ -257,7 +258,7 @@ def budget_submit(*, budget: Budget, actor) -> Budget:
         )
     if not locked.lines.exists():
         raise BudgetStatusConflict(_("Add at least one line before submitting the budget."))
-    locked.status = Budget.Status.SUBMITTED
+    _set_status(locked, Budget.Status.SUBMITTED, actor)
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
     return locked
@@ -280,7 +281,7 @@ def budget_approve(*, budget: Budget, actor) -> Budget:
             _("The budget cannot be approved while the project is %(state)s.")
             % {"state": project.get_state_display().lower()}
         )
-    locked.status = Budget.Status.APPROVED
+    _set_status(locked, Budget.Status.APPROVED, actor)
     locked.approved_at = timezone.now()
     locked.approved_by = actor
     locked.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
@@ -289,7 +290,8 @@ def budget_approve(*, budget: Budget, actor) -> Budget:
 
 @transaction.atomic
 def budget_reopen(*, budget: Budget, actor) -> Budget:
-    """Back to draft, so that the producer can change the lines; the approval is withdrawn."""
+    """Back to draft, so that the producer can change the lines; the approval is withdrawn (its
+    author and time stay on the budget and in its status log)."""
     locked = _lock_budget(budget)
     project = locked.project
     _require_producer(project, actor)
@@ -303,11 +305,14 @@ def budget_reopen(*, budget: Budget, actor) -> Budget:
             )
             % {"state": project.get_state_display().lower()}
         )
-    locked.status = Budget.Status.DRAFT
+    _set_status(locked, Budget.Status.DRAFT, actor)
     locked.submitted_at = None
-    locked.approved_at = None
-    locked.approved_by = None
-    locked.save(
-        update_fields=["status", "submitted_at", "approved_at", "approved_by", "updated_at"]
-    )
+    locked.save(update_fields=["status", "submitted_at", "updated_at"])
     return locked
+
+
+def _set_status(budget: Budget, status: str, actor) -> None:
+    record_status_change(
+        budget, from_status=budget.status, to_status=status, actor=actor, project=budget.project
+    )
+    budget.status = status

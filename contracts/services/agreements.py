@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract
 from workflow import webhooks
+from workflow.audit import record_status_change
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
 from workflow.services import project_lock
@@ -264,8 +265,17 @@ def _fire(contract: Contract, name: str, actor, **arguments) -> Contract:
         raise PermissionDenied(
             format_lazy(_("Only {who} may do this."), who=current.permission.label)
         )
+    source = contract.status
     method(**arguments)
     contract.save()
+    record_status_change(
+        contract,
+        from_status=source,
+        to_status=contract.status,
+        actor=actor,
+        reason=arguments.get("reason", ""),
+        project=contract.project,
+    )
     return contract
 
 

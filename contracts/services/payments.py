@@ -31,6 +31,7 @@ from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract, Installment
 from contracts.models.payments import MILESTONE_TRANSITIONS, Milestone
 from contracts.services.agreements import contract_lock
+from workflow.audit import record_status_change, record_status_changes
 from workflow.models import ProjectTransition
 from workflow.permissions import CONTENT_MANAGER
 
@@ -241,10 +242,17 @@ def installments_mark_due(contract: Contract, milestone: str, on: date) -> int:
     how many became due. Already due or paid installments are left alone, so it is idempotent.
     """
     now = timezone.now()
-    waiting = Installment.objects.filter(
-        contract=contract, status=Installment.Status.SCHEDULED, trigger=milestone
+    waiting = list(
+        Installment.objects.filter(
+            contract=contract, status=Installment.Status.SCHEDULED, trigger=milestone
+        ).only("pk", "project_id", "status")
     )
-    count = waiting.update(status=Installment.Status.DUE, due_on=on, updated_at=now)
+    count = 0
+    if waiting:
+        record_status_changes(waiting, to_status=Installment.Status.DUE, reason=milestone)
+        count = Installment.objects.filter(pk__in=[i.pk for i in waiting]).update(
+            status=Installment.Status.DUE, due_on=on, updated_at=now
+        )
     if milestone == Milestone.COUNTERSIGNED:
         for passed, day in milestone_dates(contract.project_id).items():
             count += installments_mark_due(contract, passed, day)
@@ -320,6 +328,14 @@ def installment_mark_paid(
     if errors:
         raise ValidationError(errors)
     locked.due_on = locked.due_on_as_of(today)
+    record_status_change(
+        locked,
+        from_status=locked.status,
+        to_status=Installment.Status.PAID,
+        actor=actor,
+        reason=reference,
+        project=contract.project,
+    )
     locked.status = Installment.Status.PAID
     locked.paid_on = paid_on
     locked.payment_reference = reference

@@ -20,6 +20,7 @@ from contracts.services.payments import (
     _status_label,
     money,
 )
+from workflow.audit import record_status_change
 from workflow.permissions import CONTENT_MANAGER
 
 B = Contract.ResidualBasis
@@ -181,6 +182,13 @@ def residual_statement_issue(
     )
     statement.full_clean(exclude=["contract", "project", "corrects", "issued_by"])
     if corrects is not None:
+        record_status_change(
+            corrects,
+            from_status=corrects.status,
+            to_status=ResidualStatement.Status.CORRECTED,
+            actor=actor,
+            project=locked.project,
+        )
         ResidualStatement.objects.filter(pk=corrects.pk).update(
             status=ResidualStatement.Status.CORRECTED, updated_at=timezone.now()
         )

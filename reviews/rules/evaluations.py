@@ -6,8 +6,11 @@ from django.utils.translation import gettext as _
 
 from reviews.models import Evaluation, Scorecard
 from reviews.services.evaluations import evaluation_open, evaluations_close_open
+from workflow import audit
 from workflow.effects import after
 from workflow.guards import guard
+from workflow.models import Membership
+from workflow.visibility import user_sees_project
 
 
 @after("submit", "resubmit", order=210)
@@ -59,3 +62,18 @@ def platform_evaluation_greenlit(project) -> list[str]:
             % {**values, "decision": evaluation.get_decision_display()}
         ]
     return [_("The platform evaluation of round %(round)d was closed without a decision.") % values]
+
+
+def _reads_scorecards(user, project) -> bool:
+    """Individual scorecards are the platform's own: its content managers and admins see when
+    each was submitted; the producer sees the evaluation's outcome, not who scored when."""
+    return user_sees_project(
+        user,
+        project,
+        producer_roles=(),
+        platform_roles={Membership.Role.CONTENT_MANAGER, Membership.Role.ORG_ADMIN},
+        regulators=False,
+    )
+
+
+audit.restrict_readers("reviews.scorecard", _reads_scorecards)

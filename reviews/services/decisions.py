@@ -19,6 +19,7 @@ from contracts.services import clearance_record
 from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_items_add
 from workflow import webhooks
+from workflow.audit import record_status_change, record_status_changes
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Organisation, Project
 from workflow.provinces import Province
@@ -104,8 +105,24 @@ def national_administration(*, review=None) -> Organisation:
     return national
 
 
+def set_review_status(review: RegulatoryReview, status: str, *, actor, project: Project) -> None:
+    """Decide a review (``review.comment`` is its reason): the status and its log entry, made
+    for the review's authority."""
+    record_status_change(
+        review,
+        from_status=review.status,
+        to_status=status,
+        actor=actor,
+        organisation=review.authority,
+        reason=review.comment,
+        project=project,
+    )
+    review.status = status
+
+
 def supersede(reviews: list[RegulatoryReview]) -> None:
     if reviews:
+        record_status_changes(reviews, to_status=Review.Status.SUPERSEDED)
         Review.objects.filter(pk__in=[r.pk for r in reviews]).update(
             status=Review.Status.SUPERSEDED, updated_at=timezone.now()
         )
@@ -222,10 +239,13 @@ def decline(
     feedback items and the transition. Returns the project after the transition."""
     name = changes_transition if outcome == Outcome.REQUEST_CHANGES else "reject"
     target = transition_target(project, name)
-    review.status = (
+    set_review_status(
+        review,
         Review.Status.CHANGES_REQUESTED
         if outcome == Outcome.REQUEST_CHANGES
-        else Review.Status.REJECTED
+        else Review.Status.REJECTED,
+        actor=actor,
+        project=project,
     )
     review.save(update_fields=["status", "comment", "decided_by", "decided_at", "updated_at"])
     webhooks.review_decided(review=review, project=project, state=target)

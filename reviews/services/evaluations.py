@@ -21,6 +21,7 @@ from common.errors import DomainError, PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Scorecard
 from reviews.services.feedback import feedback_items_add
 from workflow import webhooks
+from workflow.audit import record_status_change, record_status_changes
 from workflow.exceptions import GuardsNotMet
 from workflow.keys import require_transition_scope
 from workflow.models import Membership, Organisation, Project, ProjectState
@@ -192,9 +193,11 @@ def evaluation_open(*, project: Project) -> Evaluation:
     """
     first_round = project.review_round <= 1  # nothing earlier to close or to invite again
     if not first_round:
-        Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
-            round=project.review_round
-        ).update(status=Evaluation.Status.CLOSED, updated_at=timezone.now())
+        _close(
+            Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).exclude(
+                round=project.review_round
+            )
+        )
     evaluation, created = Evaluation.objects.get_or_create(
         project=project,
         round=project.review_round,
@@ -233,7 +236,15 @@ def _reinvite(*, evaluation: Evaluation, previous: Evaluation, project: Project)
 def evaluations_close_open(*, project: Project) -> int:
     """Close the project's open evaluation when the project leaves evaluation another way
     (a regulator's revision request or rejection, a withdrawal)."""
-    return Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN).update(
+    return _close(Evaluation.objects.filter(project=project, status=Evaluation.Status.OPEN))
+
+
+def _close(open_evaluations) -> int:
+    closing = list(open_evaluations.only("pk", "project_id", "status"))
+    if not closing:
+        return 0
+    record_status_changes(closing, to_status=Evaluation.Status.CLOSED)
+    return Evaluation.objects.filter(pk__in=[e.pk for e in closing]).update(
         status=Evaluation.Status.CLOSED, updated_at=timezone.now()
     )
 
@@ -387,6 +398,14 @@ def evaluation_decide(
     )
     for name, value in fields.items():
         setattr(locked, name, value)
+    record_status_change(
+        locked,
+        from_status=locked.status,
+        to_status=Evaluation.Status.DECIDED,
+        actor=actor,
+        reason=reason,
+        project=project,
+    )
     locked.status = Evaluation.Status.DECIDED
     locked.decision = decision
     locked.reason = reason

@@ -42,6 +42,7 @@ from reviews.services.decisions import (
     national_administration,
     provincial_bureau,
     record_clearance,
+    set_review_status,
     supersede,
 )
 from workflow import webhooks
@@ -225,7 +226,7 @@ def regulatory_review_decide(
         clearance = _record_filing_number(
             review, project=project, number=filing_number, actor=actor, now=review.decided_at
         )
-        review.status = Review.Status.APPROVED
+        set_review_status(review, Review.Status.APPROVED, actor=actor, project=project)
         review.filing_number = filing_number
         review.save(
             update_fields=[

@@ -45,6 +45,7 @@ from reviews.services.decisions import (
     national_administration,
     provincial_bureau,
     record_clearance,
+    set_review_status,
     supersede,
 )
 from workflow import webhooks
@@ -347,7 +348,7 @@ def _approve(review, *, project, actor, now, number: str, expires_on: date | Non
                 "%(steps)s still to decide."
             ) % {"steps": ", ".join(step_name(s.sequence, s.authority.name) for s in remaining)}
         raise ValidationError({field: message})
-    review.status = Review.Status.APPROVED
+    set_review_status(review, Review.Status.APPROVED, actor=actor, project=project)
     review.filing_number = number
     review.save(
         update_fields=[

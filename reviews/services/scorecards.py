@@ -19,6 +19,7 @@ from reviews.services.evaluations import (
     require_open,
     user_label,
 )
+from workflow.audit import record_status_change
 
 
 class ScorecardSubmitted(DomainError):
@@ -189,6 +190,13 @@ def scorecard_submit(
                 )
             }
         )
+    record_status_change(
+        locked,
+        from_status=locked.status,
+        to_status=Scorecard.Status.SUBMITTED,
+        actor=actor,
+        project=locked.evaluation.project,
+    )
     locked.status = Scorecard.Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])

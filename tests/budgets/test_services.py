@@ -13,7 +13,7 @@ from common.errors import PermissionDenied
 from workflow import effects, guards
 from workflow import services as workflow_services
 from workflow.exceptions import GuardsNotMet
-from workflow.models import Project
+from workflow.models import Project, StatusChange
 
 D = Decimal
 
@@ -187,7 +187,16 @@ def test_submit_approve_reopen(world, make_project, make_budget):
     budget = services.budget_reopen(budget=budget, actor=world.producer_a)
     budget = fresh(budget)
     assert budget.status == Budget.Status.DRAFT
-    assert (budget.submitted_at, budget.approved_at, budget.approved_by) == (None, None, None)
+    assert budget.submitted_at is None
+    # Nothing clears an approval's author: the approval stays on record, and the log has it all.
+    assert budget.approved_by == world.content_manager
+    log = StatusChange.objects.filter(project=budget.project).order_by("created_at", "id")
+    assert [(c.from_status, c.to_status, c.actor, c.organisation) for c in log] == [
+        ("draft", "submitted", world.producer_a, world.studio_a),
+        ("submitted", "approved", world.content_manager, world.platform),
+        ("approved", "draft", world.producer_a, world.studio_a),
+    ]
+    assert {c.record_id for c in log} == {budget.pk}
 
 
 def test_an_empty_budget_cannot_be_submitted(world, make_project, make_budget):

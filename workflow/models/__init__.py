@@ -443,7 +443,7 @@ from workflow.models.deadlines import (  # noqa: E402
     Reminder,
 )
 from workflow.models.keys import ApiKey, ApiKeyScope  # noqa: E402
-from workflow.models.transitions import ProjectTransition  # noqa: E402
+from workflow.models.transitions import ProjectTransition, StatusChange  # noqa: E402
 from workflow.models.webhooks import (  # noqa: E402
     WebhookDelivery,
     WebhookEventType,
@@ -467,6 +467,7 @@ __all__ = [
     "ProjectTransition",
     "Reminder",
     "ReviewTier",
+    "StatusChange",
     "TimeStampedModel",
     "WebhookDelivery",
     "WebhookEventType",

@@ -1,6 +1,7 @@
-"""The audit trail of the project state machine."""
+"""The audit trail: the project's transitions, and the status changes of its other records."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,3 +44,56 @@ class ProjectTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.source_state} → {self.target_state} ({self.name})"
+
+
+class StatusChange(models.Model):
+    """One row per status change of any other record of a project (a budget, an evaluation, a
+    scorecard, a regulatory review, a contract, an installment, a residual statement...), written
+    by ``workflow.audit.record_status_change`` only, in the transaction that makes the change.
+
+    ``reconstructed`` rows were derived, when this log was introduced, from the fields that already
+    held a change (``decided_at``, ``approved_by``...): their time and actor are as good as those
+    fields, and changes no field kept are missing.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="status_changes", verbose_name=_("project")
+    )
+    record_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("record type")
+    )
+    record_id = models.PositiveBigIntegerField(_("record id"))
+    field = models.CharField(_("field"), max_length=40, default="status")
+    from_status = models.CharField(_("from"), max_length=40, blank=True)
+    to_status = models.CharField(_("to"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("actor"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("acting for"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    reconstructed = models.BooleanField(_("reconstructed"), default=False)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["project", "created_at"], name="status_change_project_time"),
+            models.Index(fields=["record_type", "record_id"], name="status_change_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type_id}#{self.record_id}: {self.from_status} → {self.to_status}"
