@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from contracts.models import Contract
-from contracts.selectors.agreements import contract_financials_visible, contract_list_for
+from contracts.selectors.agreements import (
+    contract_actions_for,
+    contract_editable,
+    contract_financials_visible,
+    contract_list_for,
+)
 from contracts.services import agreements as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.models import Membership, Project
@@ -145,7 +150,7 @@ class ContractAdmin(ScopedModelAdmin):
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return False
-        return services.contract_editable(obj, request.user)
+        return contract_editable(obj, request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -169,7 +174,7 @@ class ContractAdmin(ScopedModelAdmin):
         if obj is None:
             return ()
         fields = self.get_fields(request, obj)
-        if services.contract_editable(obj, request.user):
+        if contract_editable(obj, request.user):
             return tuple(f for f in fields if f not in services.TERM_FIELDS)
         return fields
 
@@ -276,7 +281,7 @@ class ContractAdmin(ScopedModelAdmin):
         if obj is not None:
             context["contract_action_param"] = ACTION_PARAM
             context["contract_reason_param"] = REASON_PARAM
-            names = services.contract_actions_for(obj, request.user)
+            names = contract_actions_for(obj, request.user)
             context["contract_actions"] = [
                 {"name": name, "label": ACTION_LABELS[name]} for name in names
             ]

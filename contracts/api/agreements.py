@@ -26,7 +26,11 @@ from common.schema import error_response
 from common.serializers import ScopedIdField, StrictSerializer
 from common.values import MONEY
 from contracts.models import Contract
-from contracts.selectors.agreements import contract_financials_visible, contract_list_for
+from contracts.selectors.agreements import (
+    contract_actions_for,
+    contract_financials_visible,
+    contract_list_for,
+)
 from contracts.services import agreements as services
 from workflow.services import project_lock
 
@@ -175,7 +179,7 @@ class ContractDetailSerializer(ContractSerializer):
         + PARTIES_ONLY,
     )
     actions = _StringList(
-        lambda contract, context: services.contract_actions_for(contract, _user_of(context)),
+        lambda contract, context: contract_actions_for(contract, _user_of(context)),
         help_text="The lifecycle actions you may take now (send, sign, countersign, complete, "
         "terminate, decline, revise)." + PARTIES_ONLY,
     )

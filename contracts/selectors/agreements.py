@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 
 from contracts.models import Contract
 from workflow.models import Membership, Project
+from workflow.permissions import CONTENT_MANAGER
 from workflow.visibility import project_scope_q, user_sees_project
 
 OPEN_STATUSES = (
@@ -63,4 +64,31 @@ def contract_financials_visible(user, contract: Contract) -> bool:
     """
     return user_sees_project(
         user, contract.project, platform_roles=PARTY_PLATFORM_ROLES, regulators=False
+    )
+
+
+# What the user may do with a contract now (for pages and buttons) --------------------------
+
+
+ACTIONS = ("send", "sign", "countersign", "complete", "terminate", "decline", "revise")
+
+
+def contract_actions_for(contract: Contract, user) -> list[str]:
+    """The lifecycle actions the user could take on the contract now (for pages and buttons)."""
+    names = []
+    for name in ACTIONS:
+        method = getattr(contract, "supersede" if name == "revise" else name)
+        meta = method._django_fsm
+        if meta.has_transition(contract.status) and meta.get_transition(contract.status).has_perm(
+            contract, user
+        ):
+            names.append(name)
+    return names
+
+
+def contract_editable(contract: Contract, user) -> bool:
+    return (
+        contract.status == Contract.Status.DRAFT
+        and contract.project.submitted_at is not None
+        and CONTENT_MANAGER(contract.project, user)
     )

@@ -482,27 +482,3 @@ def contract_decline(*, contract: Contract, actor, reason: str) -> Contract:
     locked = contract_lock(contract)
     _fire(locked, "decline", actor, reason=reason)
     return locked
-
-
-ACTIONS = ("send", "sign", "countersign", "complete", "terminate", "decline", "revise")
-
-
-def contract_actions_for(contract: Contract, user) -> list[str]:
-    """The lifecycle actions the user could take on the contract now (for pages and buttons)."""
-    names = []
-    for name in ACTIONS:
-        method = getattr(contract, "supersede" if name == "revise" else name)
-        meta = method._django_fsm
-        if meta.has_transition(contract.status) and meta.get_transition(contract.status).has_perm(
-            contract, user
-        ):
-            names.append(name)
-    return names
-
-
-def contract_editable(contract: Contract, user) -> bool:
-    return (
-        contract.status == Contract.Status.DRAFT
-        and contract.project.submitted_at is not None
-        and CONTENT_MANAGER(contract.project, user)
-    )
