@@ -9,29 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_states import latest, migrate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [("contracts", "0005_move_budgets_to_budgets"), ("audience", "0001_initial")]
 MOVED = ("episodemetric",)
-
-
-def migrate(targets):
-    """Migrate to ``targets`` and return the historical apps of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    # The state of exactly the applied migrations.
-    graph = executor.loader.graph
-    return executor.loader.project_state(
-        [key for key in executor.loader.applied_migrations if key in graph.nodes]
-    ).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def fill(apps):

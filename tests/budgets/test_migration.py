@@ -9,31 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_states import latest, migrate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [("contracts", "0004_payments_statements_documents"), ("budgets", None)]
 MOVED = ("budget", "budgetline", "tierpolicy")
-
-
-def migrate(targets):
-    """Migrate to ``targets`` and return the historical apps of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    # The state of exactly the applied migrations (budgets: none before the move). An app's
-    # leaf would not do: a later move out of contracts depends on a contracts migration after
-    # the target, and would bring its state back in.
-    graph = executor.loader.graph
-    return executor.loader.project_state(
-        [key for key in executor.loader.applied_migrations if key in graph.nodes]
-    ).apps
-
-
-def latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def fill(apps):

@@ -4,8 +4,8 @@ already held their changes (marked reconstructed), and forgotten on the way back
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_states import latest, migrate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -19,16 +19,6 @@ AFTER = [
     ("reviews", "0006_reconstruct_status_history"),
 ]
 AT = [datetime(2026, 5, day, 9, 0, tzinfo=UTC) for day in range(1, 6)]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    graph = executor.loader.graph
-    return executor.loader.project_state(
-        [key for key in executor.loader.applied_migrations if key in graph.nodes]
-    ).apps
 
 
 def fill(apps):
@@ -120,4 +110,4 @@ def test_the_log_is_reconstructed_from_the_recorded_changes_and_forgotten_back()
     apps = migrate(BEFORE)
     # Back before the log: its table is gone, the records are untouched.
     assert apps.get_model("budgets", "Budget").objects.filter(status="approved").count() == 1
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    migrate(latest())
