@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import Clearance
+from reviews.models import Clearance
 from workflow.models import Project
 
 
@@ -32,9 +32,9 @@ def test_clearances_are_read_only_and_scoped(client, world, make_project):
     )
     client.force_login(world.producer_a)
 
-    assert listed(client, reverse("admin:contracts_clearance_changelist")) == {own.pk}
-    page = client.get(reverse("admin:contracts_clearance_change", args=[own.pk]))
+    assert listed(client, reverse("admin:reviews_clearance_changelist")) == {own.pk}
+    page = client.get(reverse("admin:reviews_clearance_change", args=[own.pk]))
     assert page.status_code == 200
     assert "reviewer_sh" in page.content.decode()
-    assert client.get(reverse("admin:contracts_clearance_add")).status_code == 403
+    assert client.get(reverse("admin:reviews_clearance_add")).status_code == 403
     assert Project.objects.count() == 2
