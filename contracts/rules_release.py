@@ -9,11 +9,12 @@ same for a clearance recorded after the latest take-down: the old one is what wa
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.effects import after
 from workflow.guards import guard
 from workflow.models import ProjectTransition
 
-from .models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
+from .models import Release
 from .services.releases import release_open, release_record_live
 
 

@@ -221,8 +221,8 @@ class ProductionStage:
         )
 
     def _clearance_number(self, authority: Organisation) -> str:
-        from contracts.clearance_numbers import PATTERNS, issuer_abbreviation
-        from contracts.models import CLEARANCE_KIND_FOR_TIER
+        from reviews.clearance_numbers import PATTERNS, issuer_abbreviation
+        from reviews.models import CLEARANCE_KIND_FOR_TIER
 
         kind = CLEARANCE_KIND_FOR_TIER[self.project.review_tier]
         year = timezone.localdate().year
@@ -264,8 +264,8 @@ class ProductionStage:
     # Release ------------------------------------------------------------------------------
 
     def credits(self, producer, comment) -> None:
-        from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance
         from contracts.services.releases import credits_confirm
+        from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 
         clearance = (
             Clearance.objects.filter(

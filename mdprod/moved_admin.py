@@ -12,6 +12,7 @@ MOVED = {
     ("contracts", "budget"): "budgets",
     ("contracts", "tierpolicy"): "budgets",
     ("contracts", "episodemetric"): "audience",
+    ("contracts", "clearance"): "reviews",
 }
 
 

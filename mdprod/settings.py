@@ -383,7 +383,7 @@ SPECTACULAR_SETTINGS = {
         "EpisodeAccessEnum": "audience.models.Episode.Access",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
         "BudgetLineCategoryEnum": "budgets.models.BudgetLine.Category",
-        "ClearanceKindEnum": "contracts.models.Clearance.Kind",
+        "ClearanceKindEnum": "reviews.models.Clearance.Kind",
         "DocumentKindEnum": "contracts.models.Document.Kind",
         "RegulatoryReviewStatusEnum": "reviews.models.RegulatoryReview.Status",
         "ReviewDecisionOutcomeEnum": "reviews.services.filings.Outcome.CHOICES",

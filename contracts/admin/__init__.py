@@ -1,6 +1,6 @@
-"""The contracts app's model admins: contracts, payments, the clearance register, the release
-gate and documents (budgets and tier policies: ``budgets.admin``; release metrics:
-``audience.admin.metrics``).
+"""The contracts app's model admins: contracts, payments, the release gate and documents
+(budgets and tier policies: ``budgets.admin``; release metrics: ``audience.admin.metrics``; the
+clearance register: ``reviews.admin.clearances``).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +9,6 @@ from workflow.admin.common import project_records
 
 from . import (  # noqa: F401  (register the model admins)
     agreements,  # noqa: F401, I001  (the contract admin)
-    clearances,
     documents,
     payments,  # noqa: F401, I001  (installments)
     releases,
@@ -20,7 +19,6 @@ for label, changelist, order in (
     (_("Contracts"), "admin:contracts_contract_changelist", 20),
     (_("Installments"), "admin:contracts_installment_changelist", 30),
     (_("Residual statements"), "admin:contracts_residualstatement_changelist", 105),
-    (_("Clearances"), "admin:contracts_clearance_changelist", 80),
     (_("Release"), "admin:contracts_release_changelist", 90),
     (_("Documents"), "admin:contracts_document_changelist", 110),
 ):

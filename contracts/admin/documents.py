@@ -16,8 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from contracts.models import Clearance, Contract, Document
-from contracts.selectors import clearance_list_for
+from contracts.models import Contract, Document
 from contracts.selectors.agreements import contract_list_for
 from contracts.selectors.documents import document_list_for
 from contracts.services.documents import (
@@ -25,6 +24,8 @@ from contracts.services.documents import (
     document_upload,
     size_limit_label,
 )
+from reviews.models import Clearance
+from reviews.selectors.clearances import clearance_list_for
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.models import Membership, Project
 from workflow.selectors import project_list_for

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
+from contracts.models import Release
 from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
+from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.admin import state_badge
 from workflow.admin.common import ReadOnlyScopedAdmin
 

@@ -1,11 +1,10 @@
-"""The contracts app's API: the routes of contracts, payments, the clearance register, the
-release gate and documents (budgets and tier policies: ``budgets.api``; release metrics:
-``audience.api.metrics``).
+"""The contracts app's API: the routes of contracts, payments, the release gate and documents
+(budgets and tier policies: ``budgets.api``; release metrics: ``audience.api.metrics``; the
+clearance register: ``reviews.api.clearances``).
 """
 
 from . import (
     agreements,  # noqa: I001
-    clearances,
     documents,
     payments,  # noqa: I001
     releases,
@@ -14,7 +13,6 @@ from . import (
 
 # (prefix, viewset, basename) triples registered under /api/v1/ by contracts/urls.py
 ROUTES: list = [
-    *clearances.ROUTES,
     *releases.ROUTES,
     *documents.ROUTES,
     *agreements.ROUTES,

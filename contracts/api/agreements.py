@@ -34,7 +34,7 @@ from contracts.selectors.agreements import (
 from contracts.services import agreements as services
 from workflow.services import project_lock
 
-from .clearances import ERRORS, scoped_project
+from .common import ERRORS, scoped_project
 
 CONFLICT = {
     409: error_response(

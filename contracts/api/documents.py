@@ -16,11 +16,12 @@ from rest_framework.response import Response
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import ScopedRelatedField, StrictSerializer
-from contracts.models import Clearance, Contract, Document
-from contracts.selectors import clearance_list_for
+from contracts.models import Contract, Document
 from contracts.selectors.agreements import contract_list_for
 from contracts.selectors.documents import document_list_for
 from contracts.services.documents import ALLOWED_TYPES, allowed_types_label, document_upload
+from reviews.models import Clearance
+from reviews.selectors.clearances import clearance_list_for
 from workflow.models import Project
 from workflow.selectors import project_list_for
 

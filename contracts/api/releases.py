@@ -17,12 +17,13 @@ from rest_framework.response import Response
 from common.api import IdFilter
 from common.schema import error_response
 from common.serializers import ScopedIdField, StrictSerializer
-from contracts.models import Clearance, Release
+from contracts.models import Release
 from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
+from reviews.models import Clearance
 from workflow.models import ProjectState
 
-from .clearances import ERRORS, scoped_project
+from .common import ERRORS, scoped_project
 
 CONFLICT = {
     409: error_response(

@@ -57,7 +57,7 @@ class Document(models.Model):
         verbose_name=_("contract"),
     )
     clearance = models.ForeignKey(
-        "contracts.Clearance",
+        "reviews.Clearance",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -11,12 +11,12 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contracts.models import Document
-from contracts.selectors import clearance_list_for
 from contracts.selectors.agreements import (
     PARTY_PLATFORM_ROLES,
     contract_financials_visible,
     contract_list_for,
 )
+from reviews.selectors.clearances import clearance_list_for
 from workflow.models import Project
 from workflow.selectors import project_list_for
 from workflow.visibility import project_scope_q

@@ -29,8 +29,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from contracts.models import Clearance, Contract
+from contracts.models import Contract
 from contracts.models.documents import Document
+from reviews.models import Clearance
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock

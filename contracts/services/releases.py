@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Release
+from contracts.models import Release
+from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.models import Project, ProjectState
 from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER

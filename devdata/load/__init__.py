@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from contracts.models import Clearance, Contract, Release
+from contracts.models import Contract, Release
+from reviews.models import Clearance
 from workflow.models import Project, ProjectTransition
 
 from .plan import (  # noqa: F401  (the generator's shape, for its callers and tests)

@@ -10,8 +10,8 @@ from django.db import connection, models, transaction
 
 from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Clearance, Contract, Release
-from reviews.models import Evaluation, RegulatoryReview, Score, Scorecard
+from contracts.models import Contract, Release
+from reviews.models import Clearance, Evaluation, RegulatoryReview, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 
 MODELS: tuple[type[models.Model], ...] = (

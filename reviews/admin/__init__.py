@@ -10,6 +10,7 @@ from workflow.admin.common import SectionTable, project_records, project_section
 from workflow.permissions import PRODUCER
 
 from . import (  # noqa: F401  (registers the model admins)
+    clearances,
     cuts,
     evaluations,
     feedback,
@@ -27,6 +28,7 @@ for label, changelist, order in (
     (_("Cut rounds"), "admin:reviews_cutsubmission_changelist", 50),
     (_("Compliance checklist"), "admin:reviews_checklistconfirmation_changelist", 60),
     (_("Finished-cut reviews"), "admin:reviews_finalreview_changelist", 70),
+    (_("Clearances"), "admin:reviews_clearance_changelist", 80),
     (_("Losses"), "admin:reviews_projectloss_changelist", 120),
 ):
     project_records(label, changelist, order=order)

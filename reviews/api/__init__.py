@@ -1,7 +1,17 @@
 """The reviews API: evaluations and scorecards, planning filings, feedback items, rubrics, cut
-rounds, the finished-cut review and its compliance checklists."""
+rounds, the finished-cut review and its compliance checklists, and the clearance register."""
 
-from . import checklists, cuts, evaluations, feedback, filings, finals, rubrics, scorecards
+from . import (
+    checklists,
+    clearances,
+    cuts,
+    evaluations,
+    feedback,
+    filings,
+    finals,
+    rubrics,
+    scorecards,
+)
 
 # (prefix, viewset, basename) triples registered under /api/v1/ by reviews/urls.py
 ROUTES: list = [
@@ -13,4 +23,5 @@ ROUTES: list = [
     *cuts.ROUTES,
     *finals.ROUTES,
     *checklists.ROUTES,
+    *clearances.ROUTES,
 ]

@@ -417,6 +417,7 @@ class FeedbackItem(TimeStampedModel):
         return self.text[:60]
 
 
+from reviews.models.clearances import CLEARANCE_KIND_FOR_TIER, Clearance  # noqa: E402, F401
 from reviews.models.cuts import CutEpisode, CutSubmission  # noqa: E402, F401
 from reviews.models.finals import (  # noqa: E402, F401
     ChecklistConfirmation,

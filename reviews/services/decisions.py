@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from contracts.models import Clearance
-from contracts.services import clearance_record
-from reviews.models import FeedbackItem, RegulatoryReview
+from reviews.models import Clearance, FeedbackItem, RegulatoryReview
+from reviews.services.clearances import clearance_record
 from reviews.services.feedback import feedback_items_add
 from workflow import webhooks
 from workflow.audit import record_status_change, record_status_changes

@@ -27,8 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from contracts.models import Clearance
-from reviews.models import FeedbackItem, RegulatoryReview
+from reviews.models import Clearance, FeedbackItem, RegulatoryReview
 from reviews.services.decisions import (
     FILING_NUMBER_MAX_LENGTH,
     NoAuthority,  # noqa: F401 - raised by the routing, caught by callers

@@ -28,8 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from budgets.models import Budget
 from budgets.selectors import budget_totals
 from common.errors import DomainError, PermissionDenied
-from contracts.models import CLEARANCE_KIND_FOR_TIER
 from reviews.models import (
+    CLEARANCE_KIND_FOR_TIER,
     FeedbackItem,
     ProjectLoss,
     RegulatoryReview,

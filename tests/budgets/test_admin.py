@@ -314,4 +314,4 @@ def test_the_redirected_budget_page_opens(client, world, make_project, make_budg
     assert response.status_code == 200
     assert response.context["original"] == budget
     # The contracts app's own pages are where they were.
-    assert client.get(reverse("admin:contracts_clearance_changelist")).status_code == 200
+    assert client.get(reverse("admin:reviews_clearance_changelist")).status_code == 200

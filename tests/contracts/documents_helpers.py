@@ -9,7 +9,8 @@ import zlib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from contracts.models import Clearance, Contract
+from contracts.models import Contract
+from reviews.models import Clearance
 
 DOCUMENTS = "/api/v1/documents/"
 _serials = itertools.count(1)

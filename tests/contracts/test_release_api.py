@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Release
-from contracts.services import clearance_record
 from contracts.services import releases as services
+from reviews.services.clearances import clearance_record
 
 RELEASES = "/api/v1/releases/"
 _serials = itertools.count(1)

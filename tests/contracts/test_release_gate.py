@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from common.errors import PermissionDenied
-from contracts.models import Clearance, Release
-from contracts.services import clearance_record
+from contracts.models import Release
 from contracts.services import releases as services
 from contracts.tasks import release_scheduled
+from reviews.models import Clearance
+from reviews.services.clearances import clearance_record
 from tests.conftest import fire_transition
 from workflow import guards
 from workflow.guards import unmet

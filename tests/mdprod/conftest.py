@@ -38,7 +38,7 @@ WATCHED = [
     "reviews.ProjectLoss",
     "budgets.Budget",
     "budgets.BudgetLine",
-    "contracts.Clearance",
+    "reviews.Clearance",
     "contracts.Release",
     "audience.EpisodeMetric",
     "audience.Episode",

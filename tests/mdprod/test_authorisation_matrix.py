@@ -34,7 +34,7 @@ OWNERSHIP = {
     "project-loss": ("reviews.ProjectLoss", "project__in"),
     "budget": ("budgets.Budget", "project__in"),
     "budget-line": ("budgets.BudgetLine", "budget__project__in"),
-    "clearance": ("contracts.Clearance", "project__in"),
+    "clearance": ("reviews.Clearance", "project__in"),
     "release": ("contracts.Release", "project__in"),
     "episode-metric": ("audience.EpisodeMetric", "project__in"),
     "contract": ("contracts.Contract", "project__in"),
@@ -225,8 +225,8 @@ def test_lists_hold_none_of_another_organisations_objects(demo, name):
 def test_a_body_naming_another_organisations_object_is_refused(demo):
     from audience.models import EpisodeMetric
     from budgets.models import Budget
-    from contracts.models import Clearance, Release
-    from reviews.models import ChecklistConfirmation, ChecklistItem, CutSubmission
+    from contracts.models import Release
+    from reviews.models import ChecklistConfirmation, ChecklistItem, Clearance, CutSubmission
     from workflow.models import Project
 
     client = demo.client(demo.users["galaxy_producer"])

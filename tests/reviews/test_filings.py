@@ -8,8 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.errors import PermissionDenied
-from contracts.models import Clearance
-from reviews.models import FeedbackItem, RegulatoryReview
+from reviews.models import Clearance, FeedbackItem, RegulatoryReview
 from reviews.rules.filings import planning_filing_reasons
 from reviews.services.filings import (
     EarlierStepPending,

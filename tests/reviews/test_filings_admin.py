@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contracts.models import Clearance
-from reviews.models import FeedbackItem, RegulatoryReview
+from reviews.models import Clearance, FeedbackItem, RegulatoryReview
 from reviews.services.feedback import feedback_item_respond, feedback_items_add
 from tests.conftest import fire_transition
 from tests.reviews.evaluation_helpers import put_decision

@@ -4,8 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contracts.models import Clearance
-from reviews.models import FeedbackItem, RegulatoryReview
+from reviews.models import Clearance, FeedbackItem, RegulatoryReview
 from workflow import services
 from workflow.models import Project
 

@@ -3,8 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from contracts.models import Clearance
-from reviews.models import RegulatoryReview
+from reviews.models import Clearance, RegulatoryReview
 from tests.concurrency import race
 from workflow import services
 from workflow.models import ProjectTransition

@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from contracts.models import Clearance
-from reviews.models import ChecklistConfirmation, FeedbackItem, ProjectLoss
+from reviews.models import ChecklistConfirmation, Clearance, FeedbackItem, ProjectLoss
 from reviews.services import checklists, finals
 from tests.reviews.finals_helpers import decide, registration, step_at, to_final_review
 from workflow.models import Project

@@ -10,8 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contracts.models import Clearance
-from reviews.models import ChecklistConfirmation, FeedbackItem, ProjectLoss, RegulatoryReview
+from reviews.models import (
+    ChecklistConfirmation,
+    Clearance,
+    FeedbackItem,
+    ProjectLoss,
+    RegulatoryReview,
+)
 from reviews.selectors.finals import platform_report
 from reviews.services import checklists
 from tests.reviews.finals_helpers import (

@@ -6,8 +6,7 @@ import pytest
 from django.apps import apps
 from rest_framework.test import APIClient
 
-from contracts.models import Clearance
-from reviews.models import ChecklistConfirmation, ProjectLoss
+from reviews.models import ChecklistConfirmation, Clearance, ProjectLoss
 from reviews.services import checklists
 from tests.concurrency import race
 from tests.reviews.finals_helpers import registration, step_at, to_final_review

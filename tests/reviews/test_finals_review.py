@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 
 from budgets.models import Budget, BudgetLine
 from common.errors import PermissionDenied
-from contracts.models import Clearance
-from reviews.models import FeedbackItem, ProjectLoss
+from reviews.models import Clearance, FeedbackItem, ProjectLoss
 from reviews.services import checklists, finals
 from reviews.services.feedback import feedback_item_respond
 from reviews.services.filings import NoAuthority, ReviewNotPending

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgets.models import TierPolicy
-from contracts.services import clearance_record
 from reviews.models import FeedbackItem
+from reviews.services.clearances import clearance_record
 from reviews.services.rubrics import rubric_publish
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from workflow import services
@@ -96,7 +96,7 @@ PAGES = [
     ("workflow", "deadline", "producer_a", projects_with_deadlines),
     ("reviews", "feedbackitem", "producer_a", feedback_items),
     ("workflow", "projecttransition", "producer_a", transitions),
-    ("contracts", "clearance", "producer_a", clearances),
+    ("reviews", "clearance", "producer_a", clearances),
     ("workflow", "membership", "admin_a", memberships),
     ("workflow", "organisation", "superuser", organisations),
     ("budgets", "tierpolicy", "superuser", tier_policies),

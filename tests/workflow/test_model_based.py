@@ -44,10 +44,18 @@ from hypothesis.stateful import (
 from budgets import services as budgets
 from budgets.models import Budget, BudgetLine
 from common.errors import DomainError, PermissionDenied
-from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance, Contract
+from contracts.models import Contract
 from contracts.services import agreements
 from contracts.services.releases import credits_confirm
-from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryReview, Scorecard
+from reviews.models import (
+    CLEARANCE_KIND_FOR_TIER,
+    Clearance,
+    CutSubmission,
+    Evaluation,
+    FeedbackItem,
+    RegulatoryReview,
+    Scorecard,
+)
 from reviews.services import checklists, cuts, evaluations, feedback, filings, finals, scorecards
 from tests.factories import ProjectFactory
 from tests.reviews.evaluation_helpers import add_rater

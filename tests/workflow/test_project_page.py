@@ -314,7 +314,7 @@ def test_deadline_csv_export_lists_the_selected_deadlines(client, world, make_pr
         "admin:workflow_deadline_changelist",
         "admin:reviews_feedbackitem_changelist",
         "admin:reviews_cutsubmission_changelist",
-        "admin:contracts_clearance_changelist",
+        "admin:reviews_clearance_changelist",
         "admin:contracts_installment_changelist",
     ],
 )

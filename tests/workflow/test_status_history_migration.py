@@ -16,7 +16,7 @@ BEFORE = [
 ]
 AFTER = [
     ("budgets", "0002_reconstruct_status_history"),
-    ("reviews", "0006_reconstruct_status_history"),
+    ("reviews", "0007_reconstruct_status_history"),
 ]
 AT = [datetime(2026, 5, day, 9, 0, tzinfo=UTC) for day in range(1, 6)]
 

@@ -740,7 +740,7 @@ def test_a_redelivery_that_fails_again_is_given_up_again(
 
 
 def test_a_recorded_clearance_is_announced(world, make_project, everyone):
-    from contracts.services import clearance_record
+    from reviews.services.clearances import clearance_record
 
     project = make_project("final_review", tier="ORDINARY")
     clearance = clearance_record(

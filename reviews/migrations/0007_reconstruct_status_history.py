@@ -84,7 +84,7 @@ def forget(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0005_evaluation_open_queue"),
+        ("reviews", "0006_move_clearances_from_contracts"),
         ("workflow", "0010_status_change"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

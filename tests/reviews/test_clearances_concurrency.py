@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from contracts import services
-from contracts.models import Clearance
+from reviews.models import Clearance
+from reviews.services import clearances as services
 from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

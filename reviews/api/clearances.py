@@ -2,8 +2,8 @@
 
 Whoever sees a project sees its clearances; one outside the caller's scope is 404. The
 finished-cut authority of a cleared or taken-down project records a new release clearance here
-(``contracts.services.clearance_issue``); the number must have its kind's shape
-(``contracts.clearance_numbers``).
+(``reviews.services.clearances.clearance_issue``); the number must have its kind's shape
+(``reviews.clearance_numbers``).
 """
 
 import django_filters
@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from common.api import IdFilter, in_scope
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import ScopedIdField, StrictSerializer
-from contracts import selectors, services
-from contracts.models import Clearance
+from reviews.models import Clearance
+from reviews.selectors import clearances as selectors
+from reviews.services import clearances as services
 from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Project
 from workflow.selectors import project_list_for

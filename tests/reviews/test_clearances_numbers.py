@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from contracts import clearance_numbers
-from contracts.models import Clearance
-from contracts.services import clearance_record
+from reviews import clearance_numbers
+from reviews.models import Clearance
+from reviews.services.clearances import clearance_record
 from tests.factories import OrganisationFactory
 from workflow.provinces import Province
 

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.clearance_numbers import issuer_abbreviation
-from contracts.models import Clearance
-from contracts.services import clearance_record
+from reviews.clearance_numbers import issuer_abbreviation
+from reviews.models import Clearance
+from reviews.services.clearances import clearance_record
 
 CLEARANCES = "/api/v1/clearances/"
 _serials = itertools.count(1)
@@ -241,7 +241,7 @@ def listed(client, url) -> set[int]:
 
 def test_the_admin_filters_by_expiry(client, world, register):
     client.force_login(world.producer_a)
-    url = reverse("admin:contracts_clearance_changelist")
+    url = reverse("admin:reviews_clearance_changelist")
 
     assert listed(client, f"{url}?expires=30") == {register["d10"].pk, register["d30"].pk}
     assert listed(client, f"{url}?expires=90") == {
@@ -257,7 +257,7 @@ def test_the_authority_adds_a_clearance_in_the_admin(client, world, make_project
     project = make_project("taken_down")
     make_project("released")  # not waiting for a clearance: not offered
     client.force_login(world.shanghai_reviewer)
-    add = reverse("admin:contracts_clearance_add")
+    add = reverse("admin:reviews_clearance_add")
 
     page = client.get(add)
     assert page.status_code == 200
@@ -279,7 +279,7 @@ def test_the_authority_adds_a_clearance_in_the_admin(client, world, make_project
 def test_an_invalid_number_in_the_admin_is_a_message_not_a_500(client, world, make_project):
     project = make_project("taken_down")
     client.force_login(world.shanghai_reviewer)
-    add = reverse("admin:contracts_clearance_add")
+    add = reverse("admin:reviews_clearance_add")
 
     response = client.post(
         add,
@@ -298,4 +298,4 @@ def test_an_invalid_number_in_the_admin_is_a_message_not_a_500(client, world, ma
 
 def test_producers_cannot_add_clearances_in_the_admin(client, world):
     client.force_login(world.producer_a)
-    assert client.get(reverse("admin:contracts_clearance_add")).status_code == 403
+    assert client.get(reverse("admin:reviews_clearance_add")).status_code == 403

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from contracts.models import Clearance
+from reviews.models import Clearance
 
 CLEARANCES = "/api/v1/clearances/"
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from common.errors import PermissionDenied
-from contracts import services
-from contracts.models import Clearance
+from reviews.models import Clearance
+from reviews.services import clearances as services
 
 # Clearance numbers (recorded by the review services when an authority approves)
 

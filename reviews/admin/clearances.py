@@ -2,7 +2,7 @@
 
 Whoever sees a project sees its clearances. The finished-cut authority of a cleared or
 taken-down project records a new release clearance here through
-``contracts.services.clearance_issue``; a refusal is shown as a message.
+``reviews.services.clearances.clearance_issue``; a refusal is shown as a message.
 """
 
 from django import forms
@@ -12,8 +12,9 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from contracts import selectors, services
-from contracts.models import CLEARANCE_KIND_FOR_TIER, Clearance
+from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
+from reviews.selectors import clearances as selectors
+from reviews.services import clearances as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
 from workflow.admin.common import CSVExportMixin
 from workflow.models import Membership, Organisation, Project

@@ -1,4 +1,5 @@
-"""The contracts endpoints are in the generated OpenAPI schema, without warnings of their own."""
+"""The clearance register's endpoints are in the generated OpenAPI schema, without warnings of
+their own."""
 
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -7,7 +8,7 @@ from drf_spectacular.validation import validate_schema
 OURS = ("clearance",)
 
 
-def test_contracts_paths_generate_without_warnings():
+def test_clearance_paths_generate_without_warnings():
     GENERATOR_STATS.reset()
 
     schema = SchemaGenerator().get_schema(request=None, public=True)

@@ -1,0 +1,194 @@
+"""Write paths for the clearance register: one transaction each, the project row locked first.
+
+(The release gate that reads the register: ``contracts.services.releases``.)
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import DomainError, PermissionDenied
+from reviews import clearance_numbers
+from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
+from workflow import webhooks
+from workflow.models import Organisation, Project, ProjectState
+from workflow.permissions import AUTHORITY
+from workflow.services import project_lock
+from workflow.visibility import memberships_of
+
+S = ProjectState
+
+
+class ClearanceNotOpen(DomainError):
+    """An authority records a release clearance only while the project waits for one."""
+
+    status_code = 409
+    code = "clearance_not_open"
+    default_detail = _("A clearance can be recorded here only for a cleared or taken-down project.")
+
+
+# Who issues each kind of number: a regulator, or the platform for its own approvals.
+ISSUER_KIND = {
+    Clearance.Kind.PLANNING_FILING: Organisation.Kind.REGULATOR,
+    Clearance.Kind.DISTRIBUTION_LICENCE: Organisation.Kind.REGULATOR,
+    Clearance.Kind.ONLINE_REGISTRATION: Organisation.Kind.REGULATOR,
+    Clearance.Kind.PLATFORM_APPROVAL: Organisation.Kind.PLATFORM,
+}
+# The project waits for a (new) release clearance: cleared (e.g. the first one expired before
+# release) or taken down (a reinstatement needs one issued after the take-down).
+CLEARANCE_OPEN_STATES = frozenset({S.CLEARED, S.TAKEN_DOWN})
+
+
+@transaction.atomic
+def clearance_record(
+    *,
+    project: Project,
+    kind: str,
+    number: str,
+    issued_by: Organisation,
+    actor,
+    issued_at: datetime | None = None,
+    expires_on: date | None = None,
+    announce: bool = True,
+) -> Clearance:
+    """Record a number an authority issued (planning filing, licence, registration, approval).
+
+    Called by the review services when a reviewer approves; the actor must belong to the issuing
+    organisation. The number must have its kind's shape (``reviews.clearance_numbers``: the
+    issuer's abbreviation and the year of issue for licences and registrations) and is stored
+    normalised. A number already in the register for this kind is refused on ``number``, also
+    when it is being recorded at the same moment. ``announce=False``: the caller sends the
+    ``clearance.issued`` event itself, after the decision that caused it.
+    """
+    if not any(m.organisation_id == issued_by.pk for m in memberships_of(actor)):
+        raise PermissionDenied(
+            _("Only a member of the issuing organisation can record its number.")
+        )
+    issued_at = issued_at or timezone.now()
+    issued_on = timezone.localdate(issued_at)
+    expected_issuer = ISSUER_KIND.get(kind)
+    if expected_issuer is not None and issued_by.kind != expected_issuer:
+        raise ValidationError(
+            {
+                "issued_by": _("A %(kind)s is issued by a %(issuer)s.")
+                % {
+                    "kind": str(Clearance.Kind(kind).label).lower(),
+                    "issuer": str(Organisation.Kind(expected_issuer).label).lower(),
+                }
+            }
+        )
+    if expected_issuer is not None:
+        number = clearance_numbers.validate(
+            kind=kind, number=number, issued_by=issued_by, issued_on=issued_on
+        )
+    if expires_on is not None and expires_on < issued_on:
+        raise ValidationError(
+            {
+                "expires_on": _("A clearance cannot expire before it is issued (%(date)s).")
+                % {"date": issued_on.isoformat()}
+            }
+        )
+    clearance = Clearance(
+        project=project,
+        kind=kind,
+        number=(number or "").strip(),
+        issued_by=issued_by,
+        issued_at=issued_at,
+        expires_on=expires_on,
+        recorded_by=actor,
+    )
+    try:
+        # The related rows are the caller's instances (the locked project, the authority, the
+        # acting user): checking that they exist would cost a query each.
+        clearance.full_clean(exclude=["project", "issued_by", "recorded_by"])
+    except ValidationError as exc:
+        if clearance.number:
+            taken = _already_issued(clearance)
+            if taken is not None:
+                raise taken from exc
+        raise
+    try:
+        with transaction.atomic():
+            clearance.save()
+    except IntegrityError as exc:  # the same number recorded concurrently
+        raise (_already_issued(clearance) or _duplicate(clearance, issued_by)) from exc
+    if announce:
+        webhooks.clearance_issued(clearance=clearance, project=project)
+    return clearance
+
+
+def _duplicate(clearance: Clearance, issuer: Organisation) -> ValidationError:
+    return ValidationError(
+        {
+            "number": _("%(authority)s has already issued the %(kind)s %(number)s.")
+            % {
+                "authority": issuer.name,
+                "kind": str(clearance.get_kind_display()).lower(),
+                "number": clearance.number,
+            }
+        }
+    )
+
+
+def _already_issued(clearance: Clearance) -> ValidationError | None:
+    """The register is one per kind: name whoever issued the number first."""
+    taken = (
+        Clearance.objects.filter(kind=clearance.kind, number=clearance.number)
+        .select_related("issued_by")
+        .first()
+    )
+    return None if taken is None else _duplicate(clearance, taken.issued_by)
+
+
+def clearance_issuer_for(project: Project, user) -> Organisation | None:
+    """The organisation the user issues the project's release clearance for, if an authority."""
+    return AUTHORITY.organisation_for(project, user)
+
+
+@transaction.atomic
+def clearance_issue(
+    *,
+    project: Project,
+    actor,
+    kind: str,
+    number: str,
+    expires_on: date | None = None,
+) -> Clearance:
+    """The finished-cut authority records a new release clearance for a project waiting for one.
+
+    The issuer is the authority the actor acts for (their regulator routed to the project, or
+    the platform for an OTHER project); the kind must be the one the project's tier releases
+    under.
+    """
+    locked = project_lock(project.pk)
+    issuer = clearance_issuer_for(locked, actor)
+    if issuer is None:
+        raise PermissionDenied(
+            _("Only the finished-cut authority of the project can record its clearance.")
+        )
+    if locked.state not in CLEARANCE_OPEN_STATES:
+        raise ClearanceNotOpen()
+    expected = CLEARANCE_KIND_FOR_TIER.get(locked.review_tier)
+    if kind != expected:
+        raise ValidationError(
+            {
+                "kind": _("A %(tier)s project is released under a %(kind)s.")
+                % {
+                    "tier": locked.review_tier,
+                    "kind": str(Clearance.Kind(expected).label).lower()
+                    if expected
+                    else _("clearance of its tier"),
+                }
+            }
+        )
+    return clearance_record(
+        project=locked,
+        kind=kind,
+        number=number,
+        issued_by=issuer,
+        actor=actor,
+        expires_on=expires_on,
+    )
