@@ -215,6 +215,8 @@ class Processes:
     def env(self, broker_url: str, **extra: str) -> dict[str, str]:
         env = {
             **os.environ,
+            # The processes run as deployed, not with the suite's settings (tests/settings.py).
+            "DJANGO_SETTINGS_MODULE": "mdprod.settings",
             "PYTHONPATH": str(ROOT),
             "DATABASE_URL": database_url_for_subprocesses(),
             "CELERY_BROKER_URL": broker_url,
