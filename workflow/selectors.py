@@ -6,6 +6,8 @@ from django.db.models import Q, QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.api import in_scope
+
 from . import guards
 from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
 from .visibility import memberships_of, project_scope_q, through
@@ -17,6 +19,12 @@ def project_list_for(user) -> QuerySet[Project]:
     else:
         queryset = Project.objects.filter(project_scope_q(user))
     return queryset.select_related("producer", "platform")
+
+
+def project_in_scope(user, project_id: int) -> Project:
+    """The project an id in a request body names, if ``user`` sees it; 404 (``NotInScope``)
+    otherwise, as for an id in the path."""
+    return in_scope(project_list_for(user), project_id, field="project")
 
 
 def related_project_scope_q(user, prefix: str = "project__") -> Q:

@@ -32,9 +32,10 @@ from contracts.selectors.agreements import (
     contract_list_for,
 )
 from contracts.services import agreements as services
+from workflow.selectors import project_in_scope
 from workflow.services import project_lock
 
-from .common import ERRORS, scoped_project
+from .common import ERRORS
 
 CONFLICT = {
     409: error_response(
@@ -346,7 +347,7 @@ class ContractViewSet(
         body = ContractOfferSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         terms = dict(body.validated_data)
-        project = scoped_project(request.user, terms.pop("project"))
+        project = project_in_scope(request.user, terms.pop("project"))
         contract = services.contract_offer(project=project, actor=request.user, **terms)
         return self._respond(contract, status.HTTP_201_CREATED)
 

@@ -22,8 +22,9 @@ from contracts.selectors.releases import release_list_for
 from contracts.services import releases as services
 from reviews.models import Clearance
 from workflow.models import ProjectState
+from workflow.selectors import project_in_scope
 
-from .common import ERRORS, scoped_project
+from .common import ERRORS
 
 CONFLICT = {
     409: error_response(
@@ -152,7 +153,7 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def confirm_credits(self, request):
         body = CreditsConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        project = scoped_project(request.user, body.validated_data["project"])
+        project = project_in_scope(request.user, body.validated_data["project"])
         clearance = Clearance.objects.filter(
             pk=body.validated_data["clearance"], project=project
         ).first()
@@ -175,7 +176,7 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def schedule(self, request):
         body = ReleaseScheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        project = scoped_project(request.user, body.validated_data["project"])
+        project = project_in_scope(request.user, body.validated_data["project"])
         gate = services.release_schedule(
             project=project, actor=request.user, on=body.validated_data["on"]
         )
@@ -191,7 +192,7 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def unschedule(self, request):
         body = ReleaseProjectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        project = scoped_project(request.user, body.validated_data["project"])
+        project = project_in_scope(request.user, body.validated_data["project"])
         gate = services.release_unschedule(project=project, actor=request.user)
         return self._respond(gate)
 

@@ -12,15 +12,14 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from common.api import IdFilter, in_scope
+from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import ScopedIdField, StrictSerializer
 from reviews.models import Clearance
 from reviews.selectors import clearances as selectors
 from reviews.services import clearances as services
 from workflow.api.directory import OrganisationRefSerializer
-from workflow.models import Project
-from workflow.selectors import project_list_for
+from workflow.selectors import project_in_scope
 
 ERRORS = {
     400: INVALID_INPUT,
@@ -28,11 +27,6 @@ ERRORS = {
     404: NOT_IN_SCOPE,
 }
 EXPIRY_WINDOW_MAX_DAYS = 366
-
-
-def scoped_project(user, project_id: int) -> Project:
-    """The project named in a body, if the caller may see it; 404 otherwise (as in a path)."""
-    return in_scope(project_list_for(user), project_id, field="project")
 
 
 class ClearanceSerializer(serializers.ModelSerializer):
@@ -154,7 +148,7 @@ class ClearanceViewSet(
         body.is_valid(raise_exception=True)
         data = body.validated_data
         clearance = services.clearance_issue(
-            project=scoped_project(request.user, data["project"]),
+            project=project_in_scope(request.user, data["project"]),
             actor=request.user,
             kind=data["kind"],
             number=data["number"],
