@@ -86,6 +86,11 @@ def transition_names() -> list[str]:
     return list(_transitions_by_name())
 
 
+def fireable_transition_names() -> list[str]:
+    """The transitions the generic endpoint fires: every one that no decision makes."""
+    return [name for name in transition_names() if not decided_by(name)]
+
+
 def decided_by(name: str) -> list:
     """How a decision-only transition is made (each way once, in order); empty for the
     transitions the generic endpoint fires."""

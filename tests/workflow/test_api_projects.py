@@ -396,3 +396,14 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_schema_offers_only_the_transitions_the_endpoint_fires(world, api):
+    schema = api(world.producer_a).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    operation = schema["paths"]["/api/v1/projects/{id}/transitions/{name}/"]["post"]
+    (name,) = [p for p in operation["parameters"] if p["name"] == "name"]
+    assert "submit" in name["schema"]["enum"]
+    for decided in ("clear", "reject", "request_revision", "request_final_changes"):
+        assert decided not in name["schema"]["enum"]
+        assert f"`{decided}`" in name["description"]

@@ -361,8 +361,18 @@ class ProjectViewSet(
                 "name",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
-                enum=selectors.transition_names(),
-                description="The transition; `GET .../transitions/` lists them with reasons.",
+                enum=selectors.fireable_transition_names(),
+                description=(
+                    "The transition; `GET .../transitions/` lists them with reasons. The "
+                    "transitions a decision makes ("
+                    + ", ".join(
+                        f"`{name}`"
+                        for name in selectors.transition_names()
+                        if selectors.decided_by(name)
+                    )
+                    + ") are not fired here: they answer 409 `decision_required`, naming the "
+                    "decide endpoint to use."
+                ),
             )
         ],
         request=TransitionRequestSerializer,
