@@ -208,6 +208,15 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+        # The schema states the bounds (drf-spectacular would guess "number" from the name).
+        # Imported here: this module loads while DRF is still importing, before drf-spectacular.
+        from drf_spectacular.drainage import set_override
+
+        set_override(
+            self,
+            "field",
+            {"type": "integer", "minimum": kwargs["min_value"], "maximum": kwargs["max_value"]},
+        )
 
     def get_max_validator(self):
         return None  # max_value bounds it already

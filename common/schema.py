@@ -6,9 +6,10 @@ pagination class), too early to import drf-spectacular's generator.
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework.serializers import ListSerializer
 
 from common.api import ErrorSerializer
-from common.serializers import scoped_id_fields
+from common.serializers import StrictSerializer, scoped_id_fields
 
 
 def error_response(description: str, *, examples=None) -> OpenApiResponse:
@@ -82,6 +83,18 @@ GENERAL_ERRORS = {
 }
 
 
+def lib_doc_excludes() -> list:
+    """Classes whose docstrings are not a description of the schema's components or
+    operations: drf-spectacular's (DRF's bases) and our own shared bases, whose docstrings
+    each subclass without one would otherwise inherit."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from common.conditional import ConditionalUpdateMixin
+    from common.serializers import PlainFieldsMixin
+
+    return [*get_lib_doc_excludes(), StrictSerializer, PlainFieldsMixin, ConditionalUpdateMixin]
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus the If-Match/ETag headers and 412/428 of conditional edits."""
 
@@ -98,6 +111,22 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("GET", "PUT", "PATCH") and self._action_in("etag_actions"):
             parameters.append(ETAG_HEADER)
         return parameters
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False  # it answers 400 for a key it does not take
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, ListSerializer) and schema and schema.get("type") == "array":
+            # drf-spectacular states a ListField's bounds but not a nested list's.
+            if field.min_length is not None or not field.allow_empty:
+                schema["minItems"] = max(field.min_length or 0, 0 if field.allow_empty else 1)
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
 
     def _scoped_body_ids(self) -> list[str]:
         if self.method not in ("POST", "PUT", "PATCH"):
