@@ -8,6 +8,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from common.api import ErrorSerializer
+from common.routers import ID_PATTERN
 from common.serializers import scoped_id_fields
 
 
@@ -98,6 +99,16 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("GET", "PUT", "PATCH") and self._action_in("etag_actions"):
             parameters.append(ETAG_HEADER)
         return parameters
+
+    def _resolve_path_parameters(self, variables):
+        # The id routes' pattern (common.routers) only narrows the model's integer key: the model
+        # types the parameter, as with DRF's catch-all pattern, rather than a patterned string.
+        original = self.path_regex
+        self.path_regex = original.replace(f">{ID_PATTERN})", ">[^/.]+)")
+        try:
+            return super()._resolve_path_parameters(variables)
+        finally:
+            self.path_regex = original
 
     def _scoped_body_ids(self) -> list[str]:
         if self.method not in ("POST", "PUT", "PATCH"):

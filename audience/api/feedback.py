@@ -24,6 +24,7 @@ from audience.selectors import audience_projects_for
 from audience.selectors import feedback as selectors
 from audience.selectors.quiet import QuietLock, quiet_locks_for
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
+from common.serializers import IdField
 
 SHARE = {"max_digits": 5, "decimal_places": 4}
 MAX_WINDOW_HOURS = 24 * 60
@@ -38,7 +39,7 @@ ENDED = {409: error_response("`quiet_rule_ended`: the rule has ended.")}
 
 
 class FeedbackQuerySerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    project = IdField()
     episode = serializers.IntegerField(min_value=1, max_value=32767, required=False)
     batch = serializers.IntegerField(min_value=1, max_value=32767, required=False)
     clips = serializers.BooleanField(required=False, default=False)

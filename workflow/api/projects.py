@@ -21,7 +21,7 @@ from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
-from common.serializers import PlainFieldsMixin, StrictSerializer
+from common.serializers import IdRelatedField, PlainFieldsMixin, StrictSerializer
 from common.values import MONEY
 from workflow import selectors, services
 from workflow.audit import project_activity
@@ -66,7 +66,7 @@ class ProjectSerializer(PlainFieldsMixin, StrictSerializer, serializers.ModelSer
         required=False,
         help_text="Planned budget in CNY, as a decimal string.",
     )
-    platform = serializers.PrimaryKeyRelatedField(queryset=selectors.platform_list())
+    platform = IdRelatedField(queryset=selectors.platform_list())
     producer = OrganisationRefSerializer(read_only=True)
     # Blank until the proposal is submitted: the schema's enum must allow it.
     review_tier = serializers.ChoiceField(
