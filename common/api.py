@@ -195,14 +195,22 @@ def in_scope(queryset, pk: int, *, field: str):
     return found
 
 
+class _AsciiIntegerField(forms.IntegerField):
+    def to_python(self, value):
+        # Django reads full-width digits ("１") as the number; an id is written in ASCII ones.
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IdFilter(django_filters.NumberFilter):
     """A whole number from 1 to the largest database integer: an id, or a round number.
 
     NumberFilter reads a decimal, so ``1.5`` matched id 1 and a number past 64 bits crashed
-    SQLite; this answers both with a 400 naming the parameter.
+    SQLite; this answers both with a 400 naming the parameter, as a full-width "１".
     """
 
-    field_class = forms.IntegerField
+    field_class = _AsciiIntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

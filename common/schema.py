@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.serializers import ListSerializer
 
 from common.api import ErrorSerializer
+from common.routers import ID_PATTERN
 from common.serializers import StrictSerializer, scoped_id_fields
 
 
@@ -127,6 +128,16 @@ class AutoSchema(SpectacularAutoSchema):
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
         return schema
+
+    def _resolve_path_parameters(self, variables):
+        # The id routes' pattern (common.routers) only narrows the model's integer key: the model
+        # types the parameter, as with DRF's catch-all pattern, rather than a patterned string.
+        original = self.path_regex
+        self.path_regex = original.replace(f">{ID_PATTERN})", ">[^/.]+)")
+        try:
+            return super()._resolve_path_parameters(variables)
+        finally:
+            self.path_regex = original
 
     def _scoped_body_ids(self) -> list[str]:
         if self.method not in ("POST", "PUT", "PATCH"):

@@ -23,6 +23,7 @@ from audience.selectors import audience_projects_for
 from audience.selectors import feedback as selectors
 from audience.selectors.quiet import QuietLock, quiet_locks_for
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
+from common.serializers import IdField
 
 SHARE = {"max_digits": 5, "decimal_places": 4}
 MAX_WINDOW_HOURS = 24 * 60
@@ -39,7 +40,7 @@ ENDED = {409: error_response("`quiet_rule_ended`: the rule has ended.")}
 class FeedbackQuerySerializer(serializers.Serializer):
     """The filters every feedback view reads; the views' schemas are these serializers."""
 
-    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The project.")
+    project = IdField(help_text="The project.")
     batch = serializers.IntegerField(
         min_value=1, max_value=32767, required=False, help_text="The release batch (number)."
     )

@@ -20,7 +20,7 @@ from audience.selectors import metrics as selectors
 from audience.services import metrics as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from common.values import MONEY, MONEY_TOTAL
 
 RATE = {"max_digits": 5, "decimal_places": 4}
@@ -84,9 +84,7 @@ class MetricRowSerializer(StrictSerializer):
 class MetricsBulkBodySerializer(StrictSerializer):
     """What the bulk endpoint validates; the rows are then checked by the import service."""
 
-    project = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The released project."
-    )
+    project = IdField(help_text="The released project.")
     rows = serializers.ListField(
         child=serializers.DictField(),
         min_length=1,
@@ -99,9 +97,7 @@ class MetricsBulkBodySerializer(StrictSerializer):
 
 
 class MetricsBulkSerializer(StrictSerializer):
-    project = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The released project."
-    )
+    project = IdField(help_text="The released project.")
     rows = MetricRowSerializer(
         many=True,
         min_length=1,
@@ -172,7 +168,7 @@ class EpisodeMetricFilter(django_filters.FilterSet):
 
 
 class SummaryQuerySerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The project.")
+    project = IdField(help_text="The project.")
     date_from = serializers.DateField(required=False, help_text="From this day.")
     date_to = serializers.DateField(required=False, help_text="Up to this day.")
 

@@ -23,7 +23,7 @@ from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import ScopedRelatedField, StrictSerializer
+from common.serializers import IdField, ScopedRelatedField, StrictSerializer
 from workflow.models import Project
 
 ERRORS = {
@@ -247,7 +247,7 @@ class RevisionRecordSerializer(StrictSerializer):
         help_text="Numbers of the affected episodes (they must exist).",
     )
     signals = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=IdField(),
         required=False,
         default=list,
         max_length=services.MAX_SIGNALS,

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from common.api import IdFilter
 from common.errors import PermissionDenied
 from common.schema import error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from common.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.api.filings import ProjectRefSerializer
@@ -141,7 +141,7 @@ class PlatformReportQuerySerializer(StrictSerializer):
     # "from" is a keyword: the fields are declared under other names and renamed below.
     date_from = serializers.DateField(validators=[selectors.validate_report_day])
     date_to = serializers.DateField(validators=[selectors.validate_report_day])
-    platform = serializers.IntegerField(required=False, min_value=1)
+    platform = IdField(required=False)
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
 
     def to_internal_value(self, data):
