@@ -46,7 +46,9 @@ ETAG_HEADER = OpenApiParameter(
 )
 PRECONDITION_RESPONSES = {
     412: error_response(
-        "`precondition_failed`: If-Match does not match the current ETag.",
+        "`precondition_failed`: If-Match does not match the current ETag. Checked before the "
+        "body is read (RFC 9110, 13.2.1), so a stale If-Match is a 412 even for a body that "
+        "would be a 400.",
         examples=[
             OpenApiExample(
                 "Changed since you read it",
