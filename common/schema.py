@@ -7,6 +7,7 @@ pagination class), too early to import drf-spectacular's generator.
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework.serializers import ListSerializer
+from rest_framework.settings import api_settings
 
 from common.api import ErrorSerializer
 from common.routers import ID_PATTERN
@@ -114,6 +115,14 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("GET", "PUT", "PATCH") and self._action_in("etag_actions"):
             parameters.append(ETAG_HEADER)
         return parameters
+
+    def map_parsers(self):
+        # The API's bodies are JSON; its views also read form encodings (as DRF's do), which
+        # cannot tell null from the text "null", so the schema offers them only where a view
+        # chose its parsers itself (the uploads).
+        if self.view.parser_classes is api_settings.DEFAULT_PARSER_CLASSES:
+            return ["application/json"]
+        return super().map_parsers()
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)

@@ -4,6 +4,7 @@ import copy
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -116,6 +117,11 @@ class ScopedIdField(IdField):
     404 when it names nothing there. Declaring it so puts that 404 in the schema."""
 
 
+# The ids ``whole_id`` takes, as the schema states them.
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+@extend_schema_field(ID_SCHEMA)
 class IdRelatedField(serializers.PrimaryKeyRelatedField):
     """An object named by its id in a body (a 400 when there is no such object), the id written
     as a whole number (``whole_id``). Every writable related field of the API is one of these

@@ -83,10 +83,15 @@ class FeedbackQuerySerializer(serializers.Serializer):
 
 class PerEpisodeQuery(serializers.Serializer):
     episode = serializers.IntegerField(
-        min_value=1, max_value=32767, required=False, help_text="Only this episode (number)."
+        min_value=1,
+        max_value=32767,
+        required=False,
+        help_text="Only this episode (number, at most the project's episode count).",
     )
     clips = serializers.BooleanField(
-        required=False, default=False, help_text="The test clips' signals instead of the episodes'."
+        required=False,
+        default=False,
+        help_text="The test clips' signals instead of the episodes' (not with `episode` or `batch`).",
     )
 
 
@@ -111,7 +116,10 @@ class RisingQuerySerializer(LimitQuery, FeedbackQuerySerializer):
     batch = serializers.IntegerField(
         min_value=2,
         max_value=32767,
-        help_text="The release batch (number), compared with the one before it.",
+        help_text=(
+            "The release batch (number), compared with the one before it; both must exist, "
+            "or it is a 400 naming `batch`."
+        ),
     )
     min_authors = serializers.IntegerField(
         min_value=1,
