@@ -3,9 +3,9 @@
 Thresholds are data that differ by jurisdiction and change over time: the row of ``TierPolicy``
 in force decides them. A migration seeds the national row (from the ``MDPROD_*_TIER_THRESHOLD``
 settings, which seed it and nothing more), and ``budgets.services.tier_policy_delete`` keeps one
-national row. Should none be in force all the same (rows removed outside mdprod, such as by
-``manage.py flush``), the seed values apply and a warning is logged: a project is never left
-without a tier. ``BudgetsConfig.ready()`` installs ``resolve_tier`` as the workflow's resolver
+national row. Where none is in force on a date all the same (before the earliest national row
+left, or rows removed outside mdprod, such as by ``manage.py flush``), the seed values apply
+and a warning is logged: a project is never left without a tier. ``BudgetsConfig.ready()`` installs ``resolve_tier`` as the workflow's resolver
 (``workflow.tiers``).
 """
 
