@@ -21,7 +21,7 @@ from reviews.selectors import finals as selectors
 from reviews.services import checklists
 from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Organisation, Project
-from workflow.selectors import project_list_for
+from workflow.selectors import organisations_of, project_list_for
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -89,9 +89,14 @@ class ChecklistPublishSerializer(StrictSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["authority"].queryset = Organisation.objects.filter(
-                pk__in=[o.pk for o in checklists.checklist_authorities_of(request.user)]
-            )
+            # The authorities the caller belongs to (any role: the service says 403 to a member
+            # who may not publish); others are 404.
+            authorities = Organisation.objects.filter(kind__in=checklists.AUTHORITY_KINDS)
+            if not request.user.is_superuser:
+                authorities = authorities.filter(
+                    pk__in=[o.pk for o in organisations_of(request.user)]
+                )
+            self.fields["authority"].queryset = authorities
 
 
 @extend_schema_view(
@@ -118,10 +123,10 @@ class ChecklistPublishSerializer(StrictSerializer):
                 "items with one code (`items.N.code`)."
             ),
             403: error_response(
-                "Not an administrator or reviewer of the authority (or, for the default "
-                "checklist, not a superuser)."
+                "A member of the authority who is neither its administrator nor a reviewer (or, "
+                "for the default checklist, not a superuser)."
             ),
-            404: error_response("The authority is not one whose checklist you may publish."),
+            404: error_response("An authority you do not belong to, or not an authority."),
         },
     ),
 )

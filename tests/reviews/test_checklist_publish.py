@@ -64,12 +64,23 @@ def test_another_authority_is_not_found(world, api):
 
 
 @pytest.mark.parametrize("user", ["producer_a", "content_manager", "outsider"])
-def test_who_is_not_an_authority_s_publisher_gets_404_for_it(world, api, user):
+def test_who_does_not_belong_to_the_authority_gets_404_for_it(world, api, user):
     response = api(getattr(world, user)).post(
         CHECKLISTS, {"authority": world.shanghai.pk, "items": ITEMS}, format="json"
     )
 
     assert response.status_code == 404
+
+
+def test_a_member_of_the_authority_in_another_role_is_403(world, api):
+    # The platform reviews OTHER-tier cuts; its content manager is not one who publishes.
+    response = api(world.content_manager).post(
+        CHECKLISTS, {"authority": world.platform.pk, "items": ITEMS}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not ComplianceChecklist.objects.filter(authority=world.platform).exists()
 
 
 def test_the_default_checklist_is_published_by_superusers_only(world, api):
