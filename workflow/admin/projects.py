@@ -39,6 +39,7 @@ from workflow.statechart import statechart_svg
 from workflow.templatetags.money import cny
 
 from .common import (
+    SaveRefused,
     ScopedModelAdmin,
     error_text,
     is_member,
@@ -53,14 +54,6 @@ from .forms import ProjectForm, TransitionCommentForm
 S = ProjectState
 
 # Project --------------------------------------------------------------------------------------
-
-
-class SaveRefused(Exception):
-    """A service refused the change form's save; the admin reports it instead of a 500."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 WORKFLOW_FIELDS = (
