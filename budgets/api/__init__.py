@@ -27,6 +27,7 @@ from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_respo
 from common.serializers import ScopedRelatedField, StrictSerializer
 from common.values import MONEY, MONEY_SUM
 from workflow.models import Project, ReviewTier
+from workflow.provinces import Province
 from workflow.selectors import project_list_for
 from workflow.services import project_lock
 
@@ -201,6 +202,14 @@ class CostAllocationReportSerializer(serializers.Serializer):
 
 
 class TierPolicySerializer(serializers.ModelSerializer):
+    # Blank for the national row: the schema's enum must allow it.
+    province = serializers.ChoiceField(
+        choices=Province.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The province whose row this is; blank for the national default.",
+    )
+
     class Meta:
         model = TierPolicy
         fields = [
