@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "workflow.ratelimits.RateLimitHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "mdprod.urls"
@@ -309,8 +310,8 @@ AUDIENCE_AUTOMATION_WINDOW_MINUTES = int(
 )
 AUDIENCE_AUTOMATION_MIN_LENGTH = int(os.environ.get("MDPROD_AUDIENCE_AUTOMATION_MIN_LENGTH", "8"))
 
-# The cache also holds the API throttles' counters: with several web processes they must share
-# it (Redis) for the limits to be exact; without CACHE_URL/REDIS_URL each process counts alone.
+# The cache (dashboards) and, by default, the API's rate-limit counters: with several web
+# processes they must share Redis for the limits to be exact.
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 CACHES = {
     "default": (
@@ -319,6 +320,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The API's rate-limit counters (workflow.ratelimits): atomic in Redis, shared by every process.
+# Without Redis, each process counts in its memory.
+MDPROD_RATELIMIT_STORAGE_URL = os.environ.get("MDPROD_RATELIMIT_STORAGE_URL") or (
+    _cache_url if _cache_url and _cache_url.startswith(("redis://", "rediss://")) else "memory://"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
