@@ -6,14 +6,14 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from axes.models import AccessAttempt
+from django.db.models import F
 from django.urls import reverse
 from rest_framework.test import APIClient
-
-from workflow import lockout
 
 LOGIN = reverse("admin:login")
 TOKEN = "/api/v1/auth/token/"
@@ -22,25 +22,24 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts(settings):
-    # The lockout counts in the cache, which outlives a test; and the token endpoint's own
-    # per-address throttle must not answer 429 before the lockout does.
+def _no_throttles(settings):
+    # The token endpoint's own per-address throttle must not answer 429 before the lockout does.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api_key": None, "user": None, "anon": None},
     }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
-def later(monkeypatch):
-    """Move the lockout's clock forward by some seconds (no sleeping)."""
+def later():
+    """As if some seconds had passed since the test began: the failures recorded so far move
+    that far into the past (no sleeping)."""
+    moved = [0.0]
 
     def move(seconds: float) -> None:
-        start = lockout.clock()
-        monkeypatch.setattr(lockout, "clock", lambda: start + seconds)
+        step = timedelta(seconds=seconds - moved[0])
+        AccessAttempt.objects.update(attempt_time=F("attempt_time") - step)
+        moved[0] = seconds
 
     return move
 
@@ -183,6 +182,7 @@ PRODUCTION_PROBE = textwrap.dedent(
 
     call_command("migrate", "auth", verbosity=0)
     call_command("migrate", "sessions", verbosity=0)
+    call_command("migrate", "axes", verbosity=0)
     get_user_model().objects.create_user("probe", password="probe pass 1234", is_staff=True)
 
     # No template pages: production serves static files from the collected manifest, which a
