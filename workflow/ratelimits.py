@@ -1,10 +1,11 @@
 """API rate limits on an atomic counter shared by every web process.
 
-Each limit is a fixed window counted by the ``limits`` library: with Redis
-(``MDPROD_RATELIMIT_STORAGE_URL``, by default the ``CACHE_URL``/``REDIS_URL`` Redis) one Lua script
-increments a counter and sets its expiry, so parallel requests from any number of processes
-never let more than the limit through; without Redis the counter lives in the process's memory
-behind a lock (exact within one process, each process counting alone).
+Each limit is a fixed window (it starts with the first request counted) on a counter of the
+``limits`` library. With Redis (``MDPROD_RATELIMIT_STORAGE_URL``, by default the
+``CACHE_URL``/``REDIS_URL`` Redis) one Lua script increments the counter and sets its expiry, so
+parallel requests from any number of processes never let more than the limit through; without
+Redis the counter lives in the process's memory behind a lock (exact within one process, each
+process counting alone).
 
 The counted request carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
 (seconds until the window ends) on its answer, 429 included (``RateLimitHeadersMiddleware``).
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
@@ -65,15 +65,16 @@ def hit(rate: str, *identifiers: str) -> Usage | None:
     """Count one request against ``rate`` for ``identifiers``; None when the counter cannot be
     reached (the request goes through: an unreachable Redis must not take the API down)."""
     item = parse_rate(rate)
+    key = item.key_for(*identifiers)
     try:
-        limiter = FixedWindowRateLimiter(storage())
-        allowed = limiter.hit(item, *identifiers)
-        stats = limiter.get_window_stats(item, *identifiers)
+        counters = storage()
+        # The count this request made, from the increment itself: exact under concurrency.
+        count = counters.incr(key, item.get_expiry())
+        reset = max(1, math.ceil(counters.get_expiry(key) - time.time()))
     except Exception:  # noqa: BLE001 - any storage failure: count nothing, serve the request
         logger.warning("Rate limit storage unreachable; request not counted", exc_info=True)
         return None
-    reset = max(1, math.ceil(stats.reset_time - time.time()))
-    return Usage(allowed, item.amount, stats.remaining, reset)
+    return Usage(count <= item.amount, item.amount, max(0, item.amount - count), reset)
 
 
 class AtomicRateThrottle(BaseThrottle):
