@@ -435,4 +435,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MDPROD_LOG_LEVEL", "INFO")},
+    # axes tells of every sign-in at INFO; its warnings (each failure, each lock) are enough.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,0 +1,63 @@
+"""The sign-in lockout under real concurrency (PostgreSQL): 30 wrong passwords sent at once for
+one username get 5 answers and 25 refusals, on the token endpoint and on the admin sign-in
+form; 30 at once over 30 usernames from one address get the address's 20."""
+
+from collections import Counter
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.concurrency import race
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+GUESSES = 30
+TOKEN = "/api/v1/auth/token/"
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
+WRONG = "wrong"
+
+
+@pytest.fixture(autouse=True)
+def _no_throttles(settings):
+    # The per-address request throttle must not answer before the lockout does.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_key": None, "user": None, "anon": None},
+    }
+
+
+def token_guess(username="producer_a", password=WRONG):
+    client = APIClient(REMOTE_ADDR="203.0.113.80")
+    return client.post(TOKEN, {"username": username, "password": password}, format="json")
+
+
+def admin_guess(username="producer_a", password=WRONG):
+    client = Client(REMOTE_ADDR="203.0.113.80")
+    return client.post(reverse("admin:login"), {"username": username, "password": password})
+
+
+@pytest.mark.parametrize(("guess", "wrong"), [(token_guess, 400), (admin_guess, 200)])
+def test_thirty_parallel_wrong_passwords_get_five_answers(world, guess, wrong):
+    statuses = Counter(answer.status_code for answer in race(guess, threads=GUESSES))
+
+    assert statuses == {wrong: 5, 429: GUESSES - 5}
+    assert guess(password=PASSWORD).status_code == 429  # locked, even for the right one
+
+
+def test_thirty_parallel_guesses_over_many_usernames_get_the_addresss_twenty(world):
+    def guess(index):
+        return token_guess(username=f"someone{index}")
+
+    statuses = Counter(answer.status_code for answer in race(guess, threads=GUESSES, indexed=True))
+
+    assert statuses == {400: 20, 429: GUESSES - 20}
+
+
+def test_parallel_right_passwords_all_sign_in(world):
+    statuses = Counter(
+        answer.status_code for answer in race(lambda: token_guess(password=PASSWORD), threads=10)
+    )
+
+    assert statuses == {200: 10}
