@@ -2,6 +2,7 @@
 Retry-After in the one error format. Rates are set low here and requests counted."""
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from workflow import keys
@@ -131,3 +132,14 @@ def test_an_unreachable_counter_store_lets_requests_through(world, rates, api, s
     statuses = [producer.get(PROJECTS).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 200]
+
+
+def test_the_schema_documents_the_rate_limit_headers():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    answer = schema["paths"]["/api/v1/projects/"]["get"]["responses"]["200"]
+    throttled = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["429"]
+
+    for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
+        assert answer["headers"][name]["schema"]["type"] == "integer"
+        assert name in throttled["headers"]
