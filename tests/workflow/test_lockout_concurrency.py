@@ -1,15 +1,18 @@
 """The sign-in lockout under real concurrency (PostgreSQL): 30 wrong passwords sent at once for
 one username get 5 answers and 25 refusals, on the token endpoint and on the admin sign-in
-form; 30 at once over 30 usernames from one address get the address's 20."""
+form; 30 at once over 30 usernames from one address get the address's 20; an attempt that waits
+too long for its turn is refused (429), not failed."""
 
 from collections import Counter
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests.concurrency import race
+from workflow import lockout
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +64,24 @@ def test_parallel_right_passwords_all_sign_in(world):
     )
 
     assert statuses == {200: 10}
+
+
+def test_an_attempt_that_waits_too_long_for_the_others_is_refused(world, monkeypatch):
+    # Given another sign-in for the same username holding its turn (a transaction elsewhere).
+    monkeypatch.setattr(lockout, "LOCK_WAIT", "200ms")
+    other = connections.create_connection("default")
+    other.set_autocommit(False)
+    try:
+        with other.cursor() as cursor:
+            key = lockout._advisory_key("sign-in username producer_a")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+        response = token_guess(password=PASSWORD)
+    finally:
+        other.rollback()
+        other.close()
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "login_locked"
+    assert response["Retry-After"] == str(lockout.BUSY_RETRY_AFTER)
+    assert token_guess(password=PASSWORD).status_code == 200  # its turn freed, it signs in
