@@ -45,6 +45,21 @@ ETAG_HEADER = OpenApiParameter(
     description="The version of this object; send it back as `If-Match` when you change it.",
     response=[200],
 )
+# On the answers of requests a rate limit counted (see the README's Throttling).
+RATE_LIMIT_HEADERS = [
+    OpenApiParameter(
+        name,
+        int,
+        OpenApiParameter.HEADER,
+        description=description + " Sent when a rate limit counted this request.",
+        response=True,
+    )
+    for name, description in (
+        ("RateLimit-Limit", "Requests allowed in the current window."),
+        ("RateLimit-Remaining", "Requests left in the current window."),
+        ("RateLimit-Reset", "Seconds until the current window ends."),
+    )
+]
 PRECONDITION_RESPONSES = {
     412: error_response(
         "`precondition_failed`: If-Match does not match the current ETag. Checked before the "
@@ -83,7 +98,7 @@ PRECONDITION_RESPONSES = {
 GENERAL_ERRORS = {
     401: error_response("No valid credentials (token, session or API key)."),
     403: error_response("You (or your key's scopes) may not do this."),
-    429: error_response("Too many requests; see Retry-After."),
+    429: error_response("Too many requests; see Retry-After (and RateLimit-Reset)."),
 }
 
 
@@ -100,7 +115,8 @@ def lib_doc_excludes() -> list:
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's schema, plus the If-Match/ETag headers and 412/428 of conditional edits."""
+    """drf-spectacular's schema, plus the If-Match/ETag headers and 412/428 of conditional edits,
+    and the RateLimit headers of throttled operations."""
 
     def _action_in(self, attribute: str) -> bool:
         return getattr(self.view, "action", None) in getattr(self.view, attribute, ())
@@ -114,6 +130,8 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(IF_MATCH_PARAM)
         if self.method in ("GET", "PUT", "PATCH") and self._action_in("etag_actions"):
             parameters.append(ETAG_HEADER)
+        if getattr(self.view, "throttle_classes", None):
+            parameters += RATE_LIMIT_HEADERS
         return parameters
 
     def map_parsers(self):

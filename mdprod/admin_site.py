@@ -19,9 +19,9 @@ class MemberAuthenticationForm(AdminAuthenticationForm):
     Django's admin form refuses anyone without ``is_staff``; here membership is what grants
     access (see ``MdprodAdminSite.has_permission``), so the form must agree with it.
 
-    It also keeps the sign-in lockout (``workflow.lockout``): a locked username and address is
-    refused before the password is checked (``retry_after`` tells the view to answer 429), a
-    failure is counted and a success clears the count.
+    It also keeps the sign-in lockout (``workflow.lockout``): a refused attempt is answered
+    before the password is checked (``retry_after`` tells the view to answer 429), a failure is
+    counted with the check, and a success clears its count (axes, on ``user_logged_in``).
     """
 
     retry_after = 0
@@ -31,16 +31,12 @@ class MemberAuthenticationForm(AdminAuthenticationForm):
         password = self.cleaned_data.get("password")
         if not (username and password and self.request is not None):
             return super().clean()
-        self.retry_after = lockout.retry_after(username, self.request)
-        if self.retry_after:
-            raise ValidationError(lockout.locked_message(self.retry_after), code="login_locked")
         try:
-            cleaned = super().clean()
-        except ValidationError:
-            lockout.record_failure(username, self.request)
-            raise
-        lockout.clear(username, self.request)
-        return cleaned
+            with lockout.sign_in_attempt(username, self.request):
+                return super().clean()
+        except lockout.LoginLocked as locked:
+            self.retry_after = locked.wait
+            raise ValidationError(locked.refusal.message(), code="login_locked") from locked
 
     def confirm_login_allowed(self, user):
         AuthenticationForm.confirm_login_allowed(self, user)

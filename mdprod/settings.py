@@ -8,6 +8,7 @@ once into var/. Production sets the variables documented in the README.
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc from our static files, no CDN
     "django_fsm",
+    "axes",  # sign-in failures and lockouts (workflow.lockout)
     "workflow",
     "budgets",
     "reviews",
@@ -78,6 +80,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "workflow.ratelimits.RateLimitHeadersMiddleware",
+    # Keeps our answers: the refusal itself is workflow.lockout's (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mdprod.urls"
@@ -206,11 +211,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Sign-in lockout (workflow.lockout), for the admin and the token endpoint: this many failed
-# sign-ins for one username from one address within the window lock that pair out for a while.
+# Sign-in lockout (workflow.lockout, on django-axes' records), for the admin and the token
+# endpoint. Failures count while each comes within MDPROD_LOGIN_LOCKOUT_SECONDS of the one before:
+# - one username from one address: the pair is locked after FAILURE_LIMIT, for LOCKOUT_SECONDS;
+# - one address, any usernames: the address is locked after ADDRESS_FAILURE_LIMIT;
+# - one username, any addresses: after ACCOUNT_DELAY_AFTER failures each further attempt waits
+#   2, 4, 8... seconds after the last failure, at most ACCOUNT_MAX_DELAY (a delay, never a lock,
+#   so that nobody can lock an owner out of their account).
 MDPROD_LOGIN_FAILURE_LIMIT = int(os.environ.get("MDPROD_LOGIN_FAILURE_LIMIT", "5"))
-MDPROD_LOGIN_FAILURE_WINDOW = int(os.environ.get("MDPROD_LOGIN_FAILURE_WINDOW", "900"))
 MDPROD_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MDPROD_LOGIN_LOCKOUT_SECONDS", "900"))
+MDPROD_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("MDPROD_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+MDPROD_LOGIN_ACCOUNT_DELAY_AFTER = int(os.environ.get("MDPROD_LOGIN_ACCOUNT_DELAY_AFTER", "10"))
+MDPROD_LOGIN_ACCOUNT_MAX_DELAY = int(os.environ.get("MDPROD_LOGIN_ACCOUNT_MAX_DELAY", "60"))
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked sign-in before any password is checked, wherever authenticate() is called.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "workflow.lockout.SignInHandler"
+AXES_FAILURE_LIMIT = MDPROD_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=MDPROD_LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "workflow.lockout.axes_username"
+AXES_CLIENT_IP_CALLABLE = "workflow.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "workflow.lockout.keep_response"
+AXES_VERBOSE = False
 
 # Embedded default: a line per message in the log, the message itself in var/log/mail.log.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "common.mail.LogEmailBackend")
@@ -309,8 +336,8 @@ AUDIENCE_AUTOMATION_WINDOW_MINUTES = int(
 )
 AUDIENCE_AUTOMATION_MIN_LENGTH = int(os.environ.get("MDPROD_AUDIENCE_AUTOMATION_MIN_LENGTH", "8"))
 
-# The cache also holds the API throttles' counters: with several web processes they must share
-# it (Redis) for the limits to be exact; without CACHE_URL/REDIS_URL each process counts alone.
+# The cache (dashboards) and, by default, the API's rate-limit counters: with several web
+# processes they must share Redis for the limits to be exact.
 _cache_url = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
 CACHES = {
     "default": (
@@ -319,6 +346,11 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# The API's rate-limit counters (workflow.ratelimits): atomic in Redis, shared by every process.
+# Without Redis, each process counts in its memory.
+MDPROD_RATELIMIT_STORAGE_URL = os.environ.get("MDPROD_RATELIMIT_STORAGE_URL") or (
+    _cache_url if _cache_url and _cache_url.startswith(("redis://", "rediss://")) else "memory://"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -404,4 +436,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MDPROD_LOG_LEVEL", "INFO")},
+    # axes tells of every sign-in at INFO; its warnings (each failure, each lock) are enough.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

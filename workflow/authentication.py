@@ -11,13 +11,13 @@ through the state machine, now or on a scheduled date (``TRANSITION_ENDPOINTS``)
 anything (``keys.require_transition_scope``).
 """
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+
+from .ratelimits import AtomicRateThrottle
 
 KEYWORD = "Bearer"
 
@@ -99,40 +99,39 @@ class ApiKeyScopes(BasePermission):
         return True
 
 
-class _LiveRateMixin:
-    # DRF binds the rates once at import; throttles are built per request, so reading the
-    # setting here lets an override (and a test) change them.
-    def get_rate(self):
-        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope)
-
-
-class ApiKeyRateThrottle(_LiveRateMixin, SimpleRateThrottle):
+class ApiKeyRateThrottle(AtomicRateThrottle):
     """Per key, whichever service user it acts as."""
 
     scope = "api_key"
 
-    def get_cache_key(self, request, view):
-        if not is_key_request(request):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
+    def ident(self, request):
+        return request.auth.prefix if is_key_request(request) else None
 
 
-class PersonRateThrottle(_LiveRateMixin, SimpleRateThrottle):
+class PersonRateThrottle(AtomicRateThrottle):
     """Per person (token or session), not per key."""
 
     scope = "user"
 
-    def get_cache_key(self, request, view):
+    def ident(self, request):
         user = request.user
         if not (user and user.is_authenticated) or is_key_request(request):
             return None
         # With the join time, a reused id (a deleted user, a rolled-back test) counts afresh.
         joined = int(user.date_joined.timestamp() * 1_000_000) if user.date_joined else 0
-        return self.cache_format % {"scope": self.scope, "ident": f"{user.pk}.{joined}"}
+        return f"{user.pk}.{joined}"
 
 
-class AnonymousRateThrottle(_LiveRateMixin, AnonRateThrottle):
+class AnonymousRateThrottle(AtomicRateThrottle):
     """Per client address, for requests without credentials."""
+
+    scope = "anon"
+
+    def ident(self, request):
+        user = request.user
+        if user and user.is_authenticated:
+            return None
+        return self.get_ident(request)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

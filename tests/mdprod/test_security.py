@@ -6,14 +6,15 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from axes.models import AccessAttempt
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
-
-from workflow import lockout
 
 LOGIN = reverse("admin:login")
 TOKEN = "/api/v1/auth/token/"
@@ -22,25 +23,24 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_counts(settings):
-    # The lockout counts in the cache, which outlives a test; and the token endpoint's own
-    # per-address throttle must not answer 429 before the lockout does.
+def _no_throttles(settings):
+    # The token endpoint's own per-address throttle must not answer 429 before the lockout does.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api_key": None, "user": None, "anon": None},
     }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
-def later(monkeypatch):
-    """Move the lockout's clock forward by some seconds (no sleeping)."""
+def later():
+    """As if some seconds had passed since the test began: the failures recorded so far move
+    that far into the past (no sleeping)."""
+    moved = [0.0]
 
     def move(seconds: float) -> None:
-        start = lockout.clock()
-        monkeypatch.setattr(lockout, "clock", lambda: start + seconds)
+        step = timedelta(seconds=seconds - moved[0])
+        AccessAttempt.objects.update(attempt_time=F("attempt_time") - step)
+        moved[0] = seconds
 
     return move
 
@@ -167,6 +167,84 @@ def test_malformed_token_requests_are_not_failures(world):
     assert token_for(client, "producer_a").status_code == 200
 
 
+# One address, many usernames; one username, many addresses ------------------------------------
+
+
+def test_an_address_is_locked_after_twenty_failures_over_any_usernames(client, world):
+    guesser = APIClient(REMOTE_ADDR="203.0.113.60")
+    statuses = [token_for(guesser, f"someone{n}", "wrong").status_code for n in range(20)]
+
+    token = token_for(guesser, "producer_a")
+    admin = admin_sign_in(type(client)(REMOTE_ADDR="203.0.113.60"), "cm_p")
+    elsewhere = token_for(APIClient(REMOTE_ADDR="203.0.113.61"), "producer_a")
+
+    assert statuses == [400] * 20
+    assert token.status_code == 429
+    assert token.json()["detail"].startswith("Too many failed sign-ins from your address.")
+    assert int(token["Retry-After"]) == 15 * 60
+    assert admin.status_code == 429
+    assert elsewhere.status_code == 200
+
+
+def test_a_username_guessed_from_many_addresses_gets_a_growing_delay(world, later):
+    for address, failures in (("198.51.100.1", 4), ("198.51.100.2", 4), ("198.51.100.3", 2)):
+        client = APIClient(REMOTE_ADDR=address)
+        assert [token_for(client, "producer_a", "x").status_code for _ in range(failures)] == [
+            400
+        ] * failures
+    owner = APIClient(REMOTE_ADDR="192.0.2.10")
+
+    delayed = token_for(owner, "producer_a")
+    later(2)
+    eleventh = token_for(APIClient(REMOTE_ADDR="198.51.100.4"), "producer_a", "x")
+    delayed_longer = token_for(owner, "producer_a")
+
+    assert delayed.status_code == 429
+    assert delayed.json()["detail"] == (
+        "Too many failed sign-ins for this username. Try again in 2 seconds."
+    )
+    assert delayed["Retry-After"] == "2"
+    assert eleventh.status_code == 400  # checked: the delay had passed
+    assert delayed_longer.status_code == 429
+    assert delayed_longer["Retry-After"] == "4"
+
+
+def test_no_amount_of_guessing_locks_the_owner_out_for_more_than_a_minute(world, later):
+    # Given 300 recent failures for the username, from 60 addresses.
+    AccessAttempt.objects.bulk_create(
+        AccessAttempt(
+            username="producer_a",
+            ip_address=f"198.51.100.{n}",
+            user_agent="guesser",
+            failures_since_start=5,
+            attempt_time=timezone.now(),
+            http_accept="*/*",
+            path_info=TOKEN,
+        )
+        for n in range(60)
+    )
+    owner = APIClient(REMOTE_ADDR="192.0.2.10")
+
+    waiting = token_for(owner, "producer_a")
+    later(60)
+    signed_in = token_for(owner, "producer_a")
+
+    assert waiting.status_code == 429
+    assert int(waiting["Retry-After"]) == 60
+    assert signed_in.status_code == 200
+    assert "token" in signed_in.json()
+
+
+def test_a_forwarded_address_that_is_no_address_counts_as_the_peer(world, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = APIClient(REMOTE_ADDR="203.0.113.70", HTTP_X_FORWARDED_FOR="not-an-address")
+
+    statuses = [token_for(client, "producer_a", "wrong").status_code for _ in range(5)]
+
+    assert statuses == [400] * 5
+    assert token_for(APIClient(REMOTE_ADDR="203.0.113.70"), "producer_a").status_code == 429
+
+
 # Production headers and cookies -----------------------------------------------------------------
 
 PRODUCTION_PROBE = textwrap.dedent(
@@ -183,6 +261,7 @@ PRODUCTION_PROBE = textwrap.dedent(
 
     call_command("migrate", "auth", verbosity=0)
     call_command("migrate", "sessions", verbosity=0)
+    call_command("migrate", "axes", verbosity=0)
     get_user_model().objects.create_user("probe", password="probe pass 1234", is_staff=True)
 
     # No template pages: production serves static files from the collected manifest, which a
