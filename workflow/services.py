@@ -3,8 +3,9 @@
 from typing import Any
 
 import django_fsm
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -57,19 +58,43 @@ PROPOSAL_FIELDS = (
 
 
 def project_lock(project_id: int) -> Project:
-    """Lock the project row for this transaction; a row already locked is a conflict.
+    """Lock the project row for this transaction, waiting a bounded time for another writer.
 
     Every service that changes a project, or anything whose rules read its state, takes this
-    lock first, so that two writers meet here rather than deadlock on later rows.
+    lock first, so that two writers meet here rather than deadlock on later rows. The lock is
+    ``FOR NO KEY UPDATE``: the rows the system inserts that reference the project
+    (notifications, webhook deliveries, audit rows) take a key-share lock on it, which this one
+    does not wait for. Another writer's lock is waited for up to ``MDPROD_LOCK_TIMEOUT_MS``;
+    then the caller gets ``ConcurrentUpdate``. After the wait the row is read as the other
+    writer left it, so a transition whose source state went away is refused by its rules.
     """
+    bound_lock_wait()
     try:
         return (
-            Project.objects.select_for_update(nowait=True, of=("self",))
+            Project.objects.select_for_update(no_key=True, of=("self",))
             .select_related("producer", "platform")
             .get(pk=project_id)
         )
-    except DatabaseError as exc:
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
         raise ConcurrentUpdate() from exc
+
+
+def bound_lock_wait() -> None:
+    """Wait at most ``MDPROD_LOCK_TIMEOUT_MS`` for row locks until this transaction ends
+    (PostgreSQL; SQLite serialises writers and has no row locks)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{int(settings.MDPROD_LOCK_TIMEOUT_MS)}ms"],
+            )
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    # 55P03 lock_not_available: lock_timeout expired (or NOWAIT).
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03"
 
 
 def _check_proposal(data: dict[str, Any]) -> None:

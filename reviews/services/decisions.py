@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,13 @@ from workflow.audit import record_status_change, record_status_changes
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Organisation, Project
 from workflow.provinces import Province
-from workflow.services import COMMENT_MAX_LENGTH, project_lock, transition_fire, transition_target
+from workflow.services import (
+    COMMENT_MAX_LENGTH,
+    is_lock_timeout,
+    project_lock,
+    transition_fire,
+    transition_target,
+)
 
 Review = RegulatoryReview
 
@@ -198,13 +204,17 @@ def clean_decision(
 
 
 def lock_review(review_id: int) -> RegulatoryReview:
+    """Lock the review (after its project: ``lock_pending``), waiting as long as the project's
+    lock does for another decision on it."""
     try:
         return (
-            Review.objects.select_for_update(nowait=True, of=("self",))
+            Review.objects.select_for_update(no_key=True, of=("self",))
             .select_related("authority")
             .get(pk=review_id)
         )
-    except DatabaseError as exc:
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
         raise ConcurrentUpdate(
             _("Someone else is deciding this review at the same time; reload and retry.")
         ) from exc
