@@ -36,7 +36,7 @@ from .models import (
     ProjectState,
     ReviewTier,
 )
-from .selectors import related_project_scope_q, transition_names
+from .selectors import regulators_for, related_project_scope_q, transition_names
 from .visibility import memberships_of
 
 K = DeadlineKind
@@ -101,15 +101,7 @@ def sla_list() -> list[dict]:
 
 
 def provincial_bureau_of(project: Project) -> Organisation | None:
-    return (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR,
-            level=Organisation.Level.PROVINCIAL,
-            province=project.producer.province,
-        )
-        .order_by("pk")
-        .first()
-    )
+    return regulators_for(project).bureau
 
 
 def responsible_for(project: Project, kind: str) -> Responsibility | None:

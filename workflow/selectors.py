@@ -149,3 +149,48 @@ def transition_options(project: Project, user) -> list[TransitionOption]:
             )
         )
     return options
+
+
+@dataclass(frozen=True)
+class Regulators:
+    """The authorities a project can be routed to: its producer's provincial bureau and the
+    national administration (either None where the data lacks it)."""
+
+    bureau: Organisation | None
+    national: Organisation | None
+
+
+def start_transaction_cache(project: Project) -> None:
+    """Let the instance keep what the writes of its transaction read about it more than once
+    (its regulators, its webhook subscribers). Only ``project_lock`` calls this: its instance is
+    fresh in each transaction, and nobody changes those rows while a transition runs."""
+    project._transaction_cache = {}
+
+
+def transaction_cache(project: Project) -> dict | None:
+    """The locked instance's cache (``start_transaction_cache``), None for any other."""
+    return getattr(project, "_transaction_cache", None)
+
+
+def regulators_for(project: Project) -> Regulators:
+    """The project's regulators (read once per transaction for a locked project): the deadlines
+    and the reviews a transition opens route to them."""
+    cache = transaction_cache(project)
+    if cache is not None and "regulators" in cache:
+        return cache["regulators"]
+    province = project.producer.province
+    candidates = Organisation.objects.filter(
+        Q(level=Organisation.Level.PROVINCIAL, province=province)
+        | Q(level=Organisation.Level.NATIONAL),
+        kind=Organisation.Kind.REGULATOR,
+    ).order_by("pk")
+    bureau = national = None
+    for organisation in candidates:
+        if organisation.level == Organisation.Level.NATIONAL:
+            national = national or organisation
+        elif organisation.province == province:
+            bureau = bureau or organisation
+    regulators = Regulators(bureau=bureau, national=national)
+    if cache is not None:
+        cache["regulators"] = regulators
+    return regulators

@@ -27,6 +27,7 @@ from .selectors import (
     decided_by,
     decision_required_reason,
     producer_organisations_of,
+    start_transaction_cache,
     transition_names,
 )
 
@@ -70,7 +71,7 @@ def project_lock(project_id: int) -> Project:
     """
     bound_lock_wait()
     try:
-        return (
+        project = (
             Project.objects.select_for_update(no_key=True, of=("self",))
             .select_related("producer", "platform")
             .get(pk=project_id)
@@ -79,6 +80,8 @@ def project_lock(project_id: int) -> Project:
         if not is_lock_timeout(exc):
             raise
         raise ConcurrentUpdate() from exc
+    start_transaction_cache(project)
+    return project
 
 
 def bound_lock_wait() -> None:

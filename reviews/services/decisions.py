@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from reviews.models import Clearance, FeedbackItem, RegulatoryReview
-from reviews.services.clearances import clearance_record
+from reviews.services.clearances import clearance_write
 from reviews.services.feedback import feedback_items_add
 from workflow import webhooks
 from workflow.audit import record_status_change, record_status_changes
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Organisation, Project
 from workflow.provinces import Province
+from workflow.selectors import regulators_for
 from workflow.services import (
     COMMENT_MAX_LENGTH,
     is_lock_timeout,
@@ -68,18 +69,12 @@ FILING_NUMBER_MAX_LENGTH = Review._meta.get_field("filing_number").max_length
 # Routing ------------------------------------------------------------------------------------
 
 
-def provincial_bureau(province: str, *, review=None) -> Organisation:
-    """The bureau of the province; ``review`` names what is being routed, for the refusal."""
-    bureau = (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR,
-            level=Organisation.Level.PROVINCIAL,
-            province=province,
-        )
-        .order_by("pk")
-        .first()
-    )
+def provincial_bureau(project: Project, *, review=None) -> Organisation:
+    """The bureau of the project's province; ``review`` names what is being routed, for the
+    refusal."""
+    bureau = regulators_for(project).bureau
     if bureau is None:
+        province = project.producer.province
         label = Province(province).label if province in Province.values else province
         raise NoAuthority(
             _(
@@ -91,14 +86,8 @@ def provincial_bureau(province: str, *, review=None) -> Organisation:
     return bureau
 
 
-def national_administration(*, review=None) -> Organisation:
-    national = (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR, level=Organisation.Level.NATIONAL
-        )
-        .order_by("pk")
-        .first()
-    )
+def national_administration(project: Project, *, review=None) -> Organisation:
+    national = regulators_for(project).national
     if national is None:
         raise NoAuthority(
             _(
@@ -224,6 +213,7 @@ def lock_pending(review: RegulatoryReview) -> tuple[Project, RegulatoryReview]:
     """Lock the project, then the review (the order every transition takes); it must be pending."""
     project = project_lock(review.project_id)
     review = lock_review(review.pk)
+    review.project = project  # the locked instance, which the decision moves
     if review.status != Review.Status.PENDING:
         raise ReviewNotPending(
             _("This review is already %(status)s.")
@@ -279,7 +269,7 @@ def record_clearance(
 
     Not announced: the caller sends ``clearance.issued`` after the decision's own event."""
     try:
-        return clearance_record(
+        return clearance_write(
             project=project,
             kind=kind,
             number=number,

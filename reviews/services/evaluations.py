@@ -198,12 +198,16 @@ def evaluation_open(*, project: Project) -> Evaluation:
                 round=project.review_round
             )
         )
-    evaluation, created = Evaluation.objects.get_or_create(
+    # The project's lock keeps another writer from opening it meanwhile: no savepoint needed.
+    evaluation = Evaluation.objects.filter(project=project, round=project.review_round).first()
+    if evaluation is not None:
+        return evaluation
+    evaluation = Evaluation.objects.create(
         project=project,
         round=project.review_round,
-        defaults={"rubric": rubric_for_new_evaluation(project.platform)},
+        rubric=rubric_for_new_evaluation(project.platform),
     )
-    if not created or first_round:
+    if first_round:
         return evaluation
     previous = (
         Evaluation.objects.filter(project=project, round__lt=project.review_round)

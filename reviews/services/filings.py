@@ -83,11 +83,11 @@ class ProjectNotUnderReview(DomainError):
 def needed_steps(project: Project) -> list[Step]:
     """The planning-filing steps the project's current tier needs, in order."""
     if project.review_tier == "ORDINARY":
-        return [Step(1, provincial_bureau(project.producer.province))]
+        return [Step(1, provincial_bureau(project))]
     if project.review_tier == "KEY":
         return [
-            Step(1, provincial_bureau(project.producer.province)),
-            Step(2, national_administration()),
+            Step(1, provincial_bureau(project)),
+            Step(2, national_administration(project)),
         ]
     return []
 
