@@ -299,8 +299,16 @@ def deadlines_follow_transition(
 ) -> None:
     """Bring the project's stage deadlines in step with a move from ``source`` to ``target``."""
     at = at or now()
-    open_deadlines = list(
-        project.deadlines.filter(status=Deadline.Status.OPEN, kind__in=STAGE_KINDS).order_by("pk")
+    # Stage deadlines are open only in the states that open them (a review, or the producer's
+    # answer to one); leaving any of those closes or pauses them.
+    open_deadlines = (
+        list(
+            project.deadlines.filter(status=Deadline.Status.OPEN, kind__in=STAGE_KINDS).order_by(
+                "pk"
+            )
+        )
+        if source in REVIEW_KINDS or source in WAITING_ON_PRODUCER
+        else []
     )
     note = name
     if target == S.WITHDRAWN:

@@ -6,6 +6,7 @@ import django_fsm
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
+from django.db.models import CharField, Func, QuerySet, Value
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -58,7 +59,7 @@ PROPOSAL_FIELDS = (
 )
 
 
-def project_lock(project_id: int) -> Project:
+def project_lock(project_id: int, *, scope: QuerySet[Project] | None = None) -> Project:
     """Lock the project row for this transaction, waiting a bounded time for another writer.
 
     Every service that changes a project, or anything whose rules read its state, takes this
@@ -68,11 +69,14 @@ def project_lock(project_id: int) -> Project:
     does not wait for. Another writer's lock is waited for up to ``MDPROD_LOCK_TIMEOUT_MS``;
     then the caller gets ``ConcurrentUpdate``. After the wait the row is read as the other
     writer left it, so a transition whose source state went away is refused by its rules.
+
+    ``scope``: the projects the caller may see (``selectors.project_list_for``), which the
+    lock's query checks at once; a project outside it raises ``Project.DoesNotExist``.
     """
-    bound_lock_wait()
     try:
         project = (
-            Project.objects.select_for_update(no_key=True, of=("self",))
+            with_bounded_lock_wait(Project.objects if scope is None else scope)
+            .select_for_update(no_key=True, of=("self",))
             .select_related("producer", "platform")
             .get(pk=project_id)
         )
@@ -84,15 +88,25 @@ def project_lock(project_id: int) -> Project:
     return project
 
 
-def bound_lock_wait() -> None:
-    """Wait at most ``MDPROD_LOCK_TIMEOUT_MS`` for row locks until this transaction ends
-    (PostgreSQL; SQLite serialises writers and has no row locks)."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)",
-                [f"{int(settings.MDPROD_LOCK_TIMEOUT_MS)}ms"],
-            )
+def with_bounded_lock_wait(queryset: QuerySet) -> QuerySet:
+    """``queryset`` setting, in its own query, that this transaction waits at most
+    ``MDPROD_LOCK_TIMEOUT_MS`` for a row lock (PostgreSQL; SQLite serialises writers and has no
+    row locks).
+
+    The setting is a condition of the query: PostgreSQL evaluates the conditions on a row
+    before it locks the row (``FOR ... UPDATE`` locks the rows the rest of the query returns),
+    so the lock's own wait is bounded, and no query is spent on ``SET LOCAL``.
+    """
+    if connection.vendor != "postgresql":
+        return queryset
+    timeout = Func(
+        Value("lock_timeout"),
+        Value(f"{int(settings.MDPROD_LOCK_TIMEOUT_MS)}ms"),
+        Value(True),
+        function="set_config",
+        output_field=CharField(),
+    )
+    return queryset.alias(lock_timeout_set=timeout).filter(lock_timeout_set__isnull=False)
 
 
 def is_lock_timeout(exc: OperationalError) -> bool:
@@ -210,6 +224,24 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
     (not from the current state), PermissionDenied (the actor lacks the role), GuardsNotMet (with
     the reasons), or ConcurrentUpdate (another transaction holds or changed the project).
     """
+    comment = _check_generic_transition(name=name, actor=actor, comment=comment)
+    locked = project_lock(project.pk)
+    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def project_transition_in_scope(
+    *, project_id: int, scope: QuerySet[Project], name: str, actor, comment: str = ""
+) -> Project:
+    """``project_transition`` of a project named by id, which the lock's query finds in the
+    caller's ``scope`` (``Project.DoesNotExist`` otherwise, checked first): the API's entry."""
+    locked = project_lock(project_id, scope=scope)
+    comment = _check_generic_transition(name=name, actor=actor, comment=comment)
+    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+
+
+def _check_generic_transition(*, name: str, actor, comment: str) -> str:
+    """What the generic entry refuses whatever the project's state; returns the clean comment."""
     if name not in transition_names():
         raise UnknownTransition()
     ways = decided_by(name)
@@ -217,8 +249,7 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
         raise DecisionRequired(decision_required_reason(name, ways))
     comment = _clean_comment(comment)
     keys.require_transition_scope(actor)
-    locked = project_lock(project.pk)
-    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+    return comment
 
 
 def transition_fire(

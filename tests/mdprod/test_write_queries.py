@@ -25,10 +25,10 @@ from workflow.models import Project
 # evaluation, the planning filing, the release gate, installments) and one per webhook event.
 # A decision also writes its status change (workflow.audit), one INSERT; content types are read
 # once per process, so the counts are taken with them cached, as a running server has them.
-SUBMIT = 22
-FINAL_APPROVAL = 26
-GENERIC_TRANSITION = 25
-CUT_ROUND = 21
+SUBMIT = 16
+FINAL_APPROVAL = 25
+GENERIC_TRANSITION = 23
+CUT_ROUND = 19
 
 
 def token_client(user) -> APIClient:
