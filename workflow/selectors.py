@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -160,11 +160,48 @@ class Regulators:
     national: Organisation | None
 
 
+def _regulator(*, level: str, province: OuterRef | str = "") -> Subquery:
+    found = Organisation.objects.filter(kind=Organisation.Kind.REGULATOR, level=level)
+    if level == Organisation.Level.PROVINCIAL:
+        found = found.filter(province=province)
+    return Subquery(found.order_by("pk").values("pk")[:1])
+
+
+# Read with the project's lock (``project_lock``): the ids of its regulators.
+REGULATOR_ANNOTATIONS = {
+    "routing_bureau_id": _regulator(
+        level=Organisation.Level.PROVINCIAL, province=OuterRef("producer__province")
+    ),
+    "routing_national_id": _regulator(level=Organisation.Level.NATIONAL),
+}
+
+
 def start_transaction_cache(project: Project) -> None:
     """Let the instance keep what the writes of its transaction read about it more than once
     (its regulators, its webhook subscribers). Only ``project_lock`` calls this: its instance is
-    fresh in each transaction, and nobody changes those rows while a transition runs."""
+    fresh in each transaction, and nobody changes those rows while a transition runs. The
+    regulators come from the lock's query (``REGULATOR_ANNOTATIONS``), their other fields read
+    if asked for."""
     project._transaction_cache = {}
+    if hasattr(project, "routing_bureau_id"):
+        project._transaction_cache["regulators"] = Regulators(
+            bureau=_known_regulator(
+                project.routing_bureau_id,
+                Organisation.Level.PROVINCIAL,
+                project.producer.province,
+            ),
+            national=_known_regulator(project.routing_national_id, Organisation.Level.NATIONAL),
+        )
+
+
+def _known_regulator(pk: int | None, level: str, province: str | None = None):
+    if pk is None:
+        return None
+    names, values = ["id", "kind", "level"], [pk, Organisation.Kind.REGULATOR, level]
+    if province is not None:
+        names.append("province")
+        values.append(province)
+    return Organisation.from_db(Organisation.objects.db, names, values)
 
 
 def transaction_cache(project: Project) -> dict | None:

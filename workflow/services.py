@@ -25,6 +25,7 @@ from .exceptions import (
 from .models import Organisation, Project, ProjectState, ProjectTransition
 from .permissions import PRODUCER
 from .selectors import (
+    REGULATOR_ANNOTATIONS,
     decided_by,
     decision_required_reason,
     producer_organisations_of,
@@ -78,6 +79,7 @@ def project_lock(project_id: int, *, scope: QuerySet[Project] | None = None) -> 
             with_bounded_lock_wait(Project.objects if scope is None else scope)
             .select_for_update(no_key=True, of=("self",))
             .select_related("producer", "platform")
+            .annotate(**REGULATOR_ANNOTATIONS)
             .get(pk=project_id)
         )
     except OperationalError as exc:

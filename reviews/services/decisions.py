@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -195,11 +196,14 @@ def clean_decision(
 def lock_review(review_id: int) -> RegulatoryReview:
     """Lock the review (after its project: ``lock_pending``), waiting as long as the project's
     lock does for another decision on it."""
+    return lock_reviews(Review.objects.filter(pk=review_id))[0]
+
+
+def lock_reviews(queryset: QuerySet[RegulatoryReview]) -> list[RegulatoryReview]:
+    """Lock the reviews of ``queryset`` (after their project), their authorities joined."""
     try:
-        return (
-            Review.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("authority")
-            .get(pk=review_id)
+        return list(
+            queryset.select_for_update(no_key=True, of=("self",)).select_related("authority")
         )
     except OperationalError as exc:
         if not is_lock_timeout(exc):
@@ -213,13 +217,30 @@ def lock_pending(review: RegulatoryReview) -> tuple[Project, RegulatoryReview]:
     """Lock the project, then the review (the order every transition takes); it must be pending."""
     project = project_lock(review.project_id)
     review = lock_review(review.pk)
+    return project, _pending(review, project)
+
+
+def lock_pending_among(
+    review: RegulatoryReview, steps: QuerySet[RegulatoryReview]
+) -> tuple[Project, RegulatoryReview, list[RegulatoryReview]]:
+    """``lock_pending``, the review locked with the other ``steps`` of its project that the
+    decision reads (one query for all). Returns the project, the review and the steps."""
+    project = project_lock(review.project_id)
+    locked = lock_reviews(steps.filter(project=project))
+    mine = next((step for step in locked if step.pk == review.pk), None)
+    if mine is None:  # not among the steps: decided or superseded meanwhile
+        mine = lock_review(review.pk)
+    return project, _pending(mine, project), locked
+
+
+def _pending(review: RegulatoryReview, project: Project) -> RegulatoryReview:
     review.project = project  # the locked instance, which the decision moves
     if review.status != Review.Status.PENDING:
         raise ReviewNotPending(
             _("This review is already %(status)s.")
             % {"status": str(review.get_status_display()).lower()}
         )
-    return project, review
+    return review
 
 
 def decline(

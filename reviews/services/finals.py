@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,7 @@ from reviews.services.decisions import (
     check_outcome,
     clean_decision,
     decline,
-    lock_pending,
+    lock_pending_among,
     national_administration,
     provincial_bureau,
     record_clearance,
@@ -100,6 +101,14 @@ def step_name(sequence: int, authority_name: str) -> str:
     if sequence == JOINT_REVIEW:
         return gettext("The joint review at %(authority)s") % {"authority": authority_name}
     return gettext("The finished-cut review at %(authority)s") % {"authority": authority_name}
+
+
+def _live_steps() -> QuerySet[RegulatoryReview]:
+    return (
+        Review.objects.filter(kind=FINAL_REVIEW)
+        .exclude(status=Review.Status.SUPERSEDED)
+        .order_by("round", "sequence", "pk")
+    )
 
 
 def _live_reviews(project: Project, *, lock: bool = True) -> list[RegulatoryReview]:
@@ -259,10 +268,10 @@ def final_review_decide(
     if outcome != Outcome.APPROVE and expires_on is not None:
         raise ValidationError({"expires_on": _("Only an approval records a clearance.")})
 
-    project, review = lock_pending(review)
+    # The project's live steps, which the decision reads, are locked with the review.
+    project, review, live = lock_pending_among(review, _live_steps())
     if project.state != S.FINAL_REVIEW:
         raise ProjectNotInFinalReview()
-    live = _live_reviews(project, lock=False)
     _check_earlier_steps(review, live)
 
     now = timezone.now()

@@ -18,16 +18,21 @@ from reviews.models import CutSubmission, RegulatoryReview
 from tests.reviews.finals_helpers import confirm_checklist, registration, to_final_review
 from workflow.models import Project
 
-# The pins. Before the transition service was reworked: submit 28 (33 for a platform's first
-# proposal, which also creates its default rubric), finished-cut approval 42, approve_cut through
-# the generic endpoint 33, cut round 24. The budgets aimed at are submit <= 15 and a finished-cut
-# approval <= 20: what remains above them is one query or a few per effect (deadlines, the
-# evaluation, the planning filing, the release gate, installments) and one per webhook event.
-# A decision also writes its status change (workflow.audit), one INSERT; content types are read
-# once per process, so the counts are taken with them cached, as a running server has them.
-SUBMIT = 16
-FINAL_APPROVAL = 25
-GENERIC_TRANSITION = 23
+# The pins, exact on PostgreSQL. Before the transition service was reworked: submit 28 (33 for a
+# platform's first proposal, which also creates its default rubric), finished-cut approval 42,
+# approve_cut through the generic endpoint 33, cut round 24; before the write path was trimmed
+# (issue 15 step 7): 24, 32, 26 and 20. A submit is now: the token and the memberships, the
+# transaction, the project locked with its regulators (the lock timeout set by the same query),
+# the tier inputs, the state and the audit row, the SLAs, the deadlines and their events, the
+# rubric, the evaluation, the planning filing and the webhook subscribers. What keeps the
+# finished-cut approval above 20: the release gate's get_or_create of the release (a read, a
+# savepoint, the insert; contracts' release code), the clearance's savepoint (a number taken at
+# the same moment is refused with who issued it), and the review read by the view before the
+# lock. Content types are read once per process, so the counts are taken with them cached, as a
+# running server has them.
+SUBMIT = 15
+FINAL_APPROVAL = 23
+GENERIC_TRANSITION = 22
 CUT_ROUND = 19
 
 
