@@ -10,16 +10,18 @@ and a warning is logged: a project is never left without a tier. ``BudgetsConfig
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from workflow.models import Project
 
 from .models import BudgetLine, TierPolicy
 
@@ -99,20 +101,17 @@ def policy_date(project) -> date:
     return moment.astimezone(POLICY_TIME_ZONE).date()
 
 
-def policy_in_force(*, province: str, on: date) -> TierPolicy | None:
-    """The latest row effective on ``on`` for the province if it has any, else the national one."""
+def _policies_in_force(*, province: str, on: date) -> QuerySet[TierPolicy]:
+    """The rows effective on ``on``, the one in force first: the province's latest if it has
+    any, else the national one's."""
     provinces = {"", province} if province else {""}
-    return (
-        TierPolicy.objects.filter(effective_from__lte=on, province__in=provinces)
-        .order_by(
-            Case(
-                When(province="", then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            "-effective_from",
-        )
-        .first()
+    return TierPolicy.objects.filter(effective_from__lte=on, province__in=provinces).order_by(
+        Case(
+            When(province="", then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        "-effective_from",
     )
 
 
@@ -129,15 +128,42 @@ def investment(project) -> Decimal:
     return max(project.planned_budget, lines_total or Decimal("0"))
 
 
-def resolve_tier(project) -> tuple[str, str]:
-    policy = policy_in_force(province=project.producer.province, on=policy_date(project))
-    if policy is None:
+TERMS = tuple(field.name for field in fields(PolicyTerms))
+
+
+def _terms_and_lines_total(project) -> tuple[PolicyTerms, Decimal]:
+    """The policy terms in force and the budget lines' planned total, in one query."""
+    policies = _policies_in_force(province=project.producer.province, on=policy_date(project))
+    lines = (
+        BudgetLine.objects.filter(budget__project_id=OuterRef("pk"))
+        .order_by()
+        .values("budget__project_id")
+        .annotate(total=Sum("planned"))
+        .values("total")
+    )
+    row = (
+        Project.objects.filter(pk=project.pk)
+        .annotate(
+            lines_total=Subquery(lines),
+            **{f"policy_{name}": Subquery(policies.values(name)[:1]) for name in TERMS},
+        )
+        .values("lines_total", *(f"policy_{name}" for name in TERMS))
+        .get()
+    )
+    if row["policy_key_threshold"] is None:
         logger.warning(
             "No review-tier policy in force for project %s: the seed defaults apply. "
             "Add a national row in the admin (Review-tier policies).",
             project.pk,
         )
-    terms = policy or default_terms()
+        terms = default_terms()
+    else:
+        terms = PolicyTerms(**{name: row[f"policy_{name}"] for name in TERMS})
+    return terms, row["lines_total"] or Decimal("0")
+
+
+def resolve_tier(project) -> tuple[str, str]:
+    terms, lines_total = _terms_and_lines_total(project)
     flags = {
         "special_subject": project.special_subject and terms.special_subject_is_key,
         "lead_ad_sales_title": project.lead_ad_sales_title and terms.lead_ad_sales_is_key,
@@ -145,7 +171,7 @@ def resolve_tier(project) -> tuple[str, str]:
         "key_opt_in": project.key_opt_in and terms.opt_in_allowed,
     }
     return classify(
-        investment(project),
+        max(project.planned_budget, lines_total),  # as ``investment``
         key_threshold=terms.key_threshold,
         ordinary_threshold=terms.ordinary_threshold,
         flags=flags,

@@ -134,6 +134,10 @@ elif env_bool("DATABASE_POOL"):
         "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
     }
 
+# How long a write waits for another writer's lock on the same project (PostgreSQL) before it
+# answers 409 concurrent_update.
+MDPROD_LOCK_TIMEOUT_MS = int(os.environ.get("MDPROD_LOCK_TIMEOUT_MS", "5000"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

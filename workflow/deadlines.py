@@ -36,7 +36,7 @@ from .models import (
     ProjectState,
     ReviewTier,
 )
-from .selectors import related_project_scope_q, transition_names
+from .selectors import regulators_for, related_project_scope_q, transition_names
 from .visibility import memberships_of
 
 K = DeadlineKind
@@ -101,15 +101,7 @@ def sla_list() -> list[dict]:
 
 
 def provincial_bureau_of(project: Project) -> Organisation | None:
-    return (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR,
-            level=Organisation.Level.PROVINCIAL,
-            province=project.producer.province,
-        )
-        .order_by("pk")
-        .first()
-    )
+    return regulators_for(project).bureau
 
 
 def responsible_for(project: Project, kind: str) -> Responsibility | None:
@@ -307,8 +299,16 @@ def deadlines_follow_transition(
 ) -> None:
     """Bring the project's stage deadlines in step with a move from ``source`` to ``target``."""
     at = at or now()
-    open_deadlines = list(
-        project.deadlines.filter(status=Deadline.Status.OPEN, kind__in=STAGE_KINDS).order_by("pk")
+    # Stage deadlines are open only in the states that open them (a review, or the producer's
+    # answer to one); leaving any of those closes or pauses them.
+    open_deadlines = (
+        list(
+            project.deadlines.filter(status=Deadline.Status.OPEN, kind__in=STAGE_KINDS).order_by(
+                "pk"
+            )
+        )
+        if source in REVIEW_KINDS or source in WAITING_ON_PRODUCER
+        else []
     )
     note = name
     if target == S.WITHDRAWN:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -179,3 +179,85 @@ def transition_options(project: Project, user) -> list[TransitionOption]:
             )
         )
     return options
+
+
+@dataclass(frozen=True)
+class Regulators:
+    """The authorities a project can be routed to: its producer's provincial bureau and the
+    national administration (either None where the data lacks it)."""
+
+    bureau: Organisation | None
+    national: Organisation | None
+
+
+def _regulator(*, level: str, province: OuterRef | str = "") -> Subquery:
+    found = Organisation.objects.filter(kind=Organisation.Kind.REGULATOR, level=level)
+    if level == Organisation.Level.PROVINCIAL:
+        found = found.filter(province=province)
+    return Subquery(found.order_by("pk").values("pk")[:1])
+
+
+# Read with the project's lock (``project_lock``): the ids of its regulators.
+REGULATOR_ANNOTATIONS = {
+    "routing_bureau_id": _regulator(
+        level=Organisation.Level.PROVINCIAL, province=OuterRef("producer__province")
+    ),
+    "routing_national_id": _regulator(level=Organisation.Level.NATIONAL),
+}
+
+
+def start_transaction_cache(project: Project) -> None:
+    """Let the instance keep what the writes of its transaction read about it more than once
+    (its regulators, its webhook subscribers). Only ``project_lock`` calls this: its instance is
+    fresh in each transaction, and nobody changes those rows while a transition runs. The
+    regulators come from the lock's query (``REGULATOR_ANNOTATIONS``), their other fields read
+    if asked for."""
+    project._transaction_cache = {}
+    if hasattr(project, "routing_bureau_id"):
+        project._transaction_cache["regulators"] = Regulators(
+            bureau=_known_regulator(
+                project.routing_bureau_id,
+                Organisation.Level.PROVINCIAL,
+                project.producer.province,
+            ),
+            national=_known_regulator(project.routing_national_id, Organisation.Level.NATIONAL),
+        )
+
+
+def _known_regulator(pk: int | None, level: str, province: str | None = None):
+    if pk is None:
+        return None
+    names, values = ["id", "kind", "level"], [pk, Organisation.Kind.REGULATOR, level]
+    if province is not None:
+        names.append("province")
+        values.append(province)
+    return Organisation.from_db(Organisation.objects.db, names, values)
+
+
+def transaction_cache(project: Project) -> dict | None:
+    """The locked instance's cache (``start_transaction_cache``), None for any other."""
+    return getattr(project, "_transaction_cache", None)
+
+
+def regulators_for(project: Project) -> Regulators:
+    """The project's regulators (read once per transaction for a locked project): the deadlines
+    and the reviews a transition opens route to them."""
+    cache = transaction_cache(project)
+    if cache is not None and "regulators" in cache:
+        return cache["regulators"]
+    province = project.producer.province
+    candidates = Organisation.objects.filter(
+        Q(level=Organisation.Level.PROVINCIAL, province=province)
+        | Q(level=Organisation.Level.NATIONAL),
+        kind=Organisation.Kind.REGULATOR,
+    ).order_by("pk")
+    bureau = national = None
+    for organisation in candidates:
+        if organisation.level == Organisation.Level.NATIONAL:
+            national = national or organisation
+        elif organisation.province == province:
+            bureau = bureau or organisation
+    regulators = Regulators(bureau=bureau, national=national)
+    if cache is not None:
+        cache["regulators"] = regulators
+    return regulators

@@ -3,8 +3,10 @@
 from typing import Any
 
 import django_fsm
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import CharField, Func, QuerySet, Value
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -23,9 +25,11 @@ from .exceptions import (
 from .models import Organisation, Project, ProjectState, ProjectTransition
 from .permissions import PRODUCER
 from .selectors import (
+    REGULATOR_ANNOTATIONS,
     decided_by,
     decision_required_reason,
     producer_organisations_of,
+    start_transaction_cache,
     transition_names,
 )
 
@@ -56,20 +60,60 @@ PROPOSAL_FIELDS = (
 )
 
 
-def project_lock(project_id: int) -> Project:
-    """Lock the project row for this transaction; a row already locked is a conflict.
+def project_lock(project_id: int, *, scope: QuerySet[Project] | None = None) -> Project:
+    """Lock the project row for this transaction, waiting a bounded time for another writer.
 
     Every service that changes a project, or anything whose rules read its state, takes this
-    lock first, so that two writers meet here rather than deadlock on later rows.
+    lock first, so that two writers meet here rather than deadlock on later rows. The lock is
+    ``FOR NO KEY UPDATE``: the rows the system inserts that reference the project
+    (notifications, webhook deliveries, audit rows) take a key-share lock on it, which this one
+    does not wait for. Another writer's lock is waited for up to ``MDPROD_LOCK_TIMEOUT_MS``;
+    then the caller gets ``ConcurrentUpdate``. After the wait the row is read as the other
+    writer left it, so a transition whose source state went away is refused by its rules.
+
+    ``scope``: the projects the caller may see (``selectors.project_list_for``), which the
+    lock's query checks at once; a project outside it raises ``Project.DoesNotExist``.
     """
     try:
-        return (
-            Project.objects.select_for_update(nowait=True, of=("self",))
+        project = (
+            with_bounded_lock_wait(Project.objects if scope is None else scope)
+            .select_for_update(no_key=True, of=("self",))
             .select_related("producer", "platform")
+            .annotate(**REGULATOR_ANNOTATIONS)
             .get(pk=project_id)
         )
-    except DatabaseError as exc:
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
         raise ConcurrentUpdate() from exc
+    start_transaction_cache(project)
+    return project
+
+
+def with_bounded_lock_wait(queryset: QuerySet) -> QuerySet:
+    """``queryset`` setting, in its own query, that this transaction waits at most
+    ``MDPROD_LOCK_TIMEOUT_MS`` for a row lock (PostgreSQL; SQLite serialises writers and has no
+    row locks).
+
+    The setting is a condition of the query: PostgreSQL evaluates the conditions on a row
+    before it locks the row (``FOR ... UPDATE`` locks the rows the rest of the query returns),
+    so the lock's own wait is bounded, and no query is spent on ``SET LOCAL``.
+    """
+    if connection.vendor != "postgresql":
+        return queryset
+    timeout = Func(
+        Value("lock_timeout"),
+        Value(f"{int(settings.MDPROD_LOCK_TIMEOUT_MS)}ms"),
+        Value(True),
+        function="set_config",
+        output_field=CharField(),
+    )
+    return queryset.alias(lock_timeout_set=timeout).filter(lock_timeout_set__isnull=False)
+
+
+def is_lock_timeout(exc: OperationalError) -> bool:
+    # 55P03 lock_not_available: lock_timeout expired (or NOWAIT).
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03"
 
 
 def _check_proposal(data: dict[str, Any]) -> None:
@@ -182,6 +226,24 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
     (not from the current state), PermissionDenied (the actor lacks the role), GuardsNotMet (with
     the reasons), or ConcurrentUpdate (another transaction holds or changed the project).
     """
+    comment = _check_generic_transition(name=name, actor=actor, comment=comment)
+    locked = project_lock(project.pk)
+    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def project_transition_in_scope(
+    *, project_id: int, scope: QuerySet[Project], name: str, actor, comment: str = ""
+) -> Project:
+    """``project_transition`` of a project named by id, which the lock's query finds in the
+    caller's ``scope`` (``Project.DoesNotExist`` otherwise, checked first): the API's entry."""
+    locked = project_lock(project_id, scope=scope)
+    comment = _check_generic_transition(name=name, actor=actor, comment=comment)
+    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+
+
+def _check_generic_transition(*, name: str, actor, comment: str) -> str:
+    """What the generic entry refuses whatever the project's state; returns the clean comment."""
     if name not in transition_names():
         raise UnknownTransition()
     ways = decided_by(name)
@@ -189,8 +251,7 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
         raise DecisionRequired(decision_required_reason(name, ways))
     comment = _clean_comment(comment)
     keys.require_transition_scope(actor)
-    locked = project_lock(project.pk)
-    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+    return comment
 
 
 def transition_fire(

@@ -274,7 +274,7 @@ class FinalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body = FinalDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        services.final_review_decide(
+        review = services.final_review_decide(
             review=review,
             actor=request.user,
             outcome=data["outcome"],
@@ -283,7 +283,9 @@ class FinalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             comment=data.get("comment", ""),
             items=[dict(item) for item in data.get("items", [])],
         )
-        return Response(FinalReviewSerializer(self.get_queryset().get(pk=review.pk)).data)
+        # Decided, so no earlier step of its round is still open (the decision checked it).
+        review.waiting_for_earlier_step = False
+        return Response(FinalReviewSerializer(review).data)
 
     @extend_schema(
         summary="The platform's periodic report: titles it reviewed itself",

@@ -14,8 +14,8 @@ from workflow.visibility import user_sees_project
 
 
 @after("submit", "resubmit", order=210)
-def open_evaluation(project, **context) -> None:
-    evaluation_open(project=project)
+def open_evaluation(project, *, entry=None, **context) -> None:
+    evaluation_open(project=project, first=entry is not None and entry.name == "submit")
 
 
 @after("request_revision", "reject", "withdraw", order=210)

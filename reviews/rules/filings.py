@@ -13,8 +13,8 @@ Review = RegulatoryReview
 
 
 @after("submit", "resubmit", order=220)
-def open_planning_filings(project, **context) -> None:
-    filings.planning_filings_open(project)
+def open_planning_filings(project, *, entry=None, **context) -> None:
+    filings.planning_filings_open(project, first=entry is not None and entry.name == "submit")
 
 
 @after("request_revision", "reject", "withdraw", order=220)

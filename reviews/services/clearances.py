@@ -55,7 +55,6 @@ def latest_expiry(issued_on: date) -> date:
         return issued_on.replace(year=issued_on.year + MAX_VALIDITY_YEARS, day=28)
 
 
-@transaction.atomic
 def clearance_record(
     *,
     project: Project,
@@ -67,7 +66,34 @@ def clearance_record(
     expires_on: date | None = None,
     announce: bool = True,
 ) -> Clearance:
-    """Record a number an authority issued (planning filing, licence, registration, approval).
+    """``clearance_write`` in a transaction (a savepoint in the caller's) of its own."""
+    with transaction.atomic():
+        return clearance_write(
+            project=project,
+            kind=kind,
+            number=number,
+            issued_by=issued_by,
+            actor=actor,
+            issued_at=issued_at,
+            expires_on=expires_on,
+            announce=announce,
+        )
+
+
+def clearance_write(
+    *,
+    project: Project,
+    kind: str,
+    number: str,
+    issued_by: Organisation,
+    actor,
+    issued_at: datetime | None = None,
+    expires_on: date | None = None,
+    announce: bool = True,
+) -> Clearance:
+    """Record a number an authority issued (planning filing, licence, registration, approval),
+    in the caller's transaction, which must give up on any error it raises (a decision that
+    records the number it approved with); ``clearance_record`` has a savepoint of its own.
 
     Called by the review services when a reviewer approves; the actor must belong to the issuing
     organisation. The number must have its kind's shape (``reviews.clearance_numbers``: the
@@ -125,8 +151,13 @@ def clearance_record(
     )
     try:
         # The related rows are the caller's instances (the locked project, the authority, the
-        # acting user): checking that they exist would cost a query each.
-        clearance.full_clean(exclude=["project", "issued_by", "recorded_by"])
+        # acting user): checking that they exist would cost a query each. The number's
+        # uniqueness is checked by the insert below, with the same refusal.
+        clearance.full_clean(
+            exclude=["project", "issued_by", "recorded_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         if clearance.number:
             taken = _already_issued(clearance)

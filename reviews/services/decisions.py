@@ -9,20 +9,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError
+from django.db import OperationalError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from reviews.models import Clearance, FeedbackItem, RegulatoryReview
-from reviews.services.clearances import clearance_record
+from reviews.services.clearances import clearance_write
 from reviews.services.feedback import feedback_items_add
 from workflow import webhooks
 from workflow.audit import record_status_change, record_status_changes
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Organisation, Project
 from workflow.provinces import Province
-from workflow.services import COMMENT_MAX_LENGTH, project_lock, transition_fire, transition_target
+from workflow.selectors import regulators_for
+from workflow.services import (
+    COMMENT_MAX_LENGTH,
+    is_lock_timeout,
+    project_lock,
+    transition_fire,
+    transition_target,
+)
 
 Review = RegulatoryReview
 
@@ -62,18 +70,12 @@ FILING_NUMBER_MAX_LENGTH = Review._meta.get_field("filing_number").max_length
 # Routing ------------------------------------------------------------------------------------
 
 
-def provincial_bureau(province: str, *, review=None) -> Organisation:
-    """The bureau of the province; ``review`` names what is being routed, for the refusal."""
-    bureau = (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR,
-            level=Organisation.Level.PROVINCIAL,
-            province=province,
-        )
-        .order_by("pk")
-        .first()
-    )
+def provincial_bureau(project: Project, *, review=None) -> Organisation:
+    """The bureau of the project's province; ``review`` names what is being routed, for the
+    refusal."""
+    bureau = regulators_for(project).bureau
     if bureau is None:
+        province = project.producer.province
         label = Province(province).label if province in Province.values else province
         raise NoAuthority(
             _(
@@ -85,14 +87,8 @@ def provincial_bureau(province: str, *, review=None) -> Organisation:
     return bureau
 
 
-def national_administration(*, review=None) -> Organisation:
-    national = (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.REGULATOR, level=Organisation.Level.NATIONAL
-        )
-        .order_by("pk")
-        .first()
-    )
+def national_administration(project: Project, *, review=None) -> Organisation:
+    national = regulators_for(project).national
     if national is None:
         raise NoAuthority(
             _(
@@ -198,13 +194,20 @@ def clean_decision(
 
 
 def lock_review(review_id: int) -> RegulatoryReview:
+    """Lock the review (after its project: ``lock_pending``), waiting as long as the project's
+    lock does for another decision on it."""
+    return lock_reviews(Review.objects.filter(pk=review_id))[0]
+
+
+def lock_reviews(queryset: QuerySet[RegulatoryReview]) -> list[RegulatoryReview]:
+    """Lock the reviews of ``queryset`` (after their project), their authorities joined."""
     try:
-        return (
-            Review.objects.select_for_update(nowait=True, of=("self",))
-            .select_related("authority")
-            .get(pk=review_id)
+        return list(
+            queryset.select_for_update(no_key=True, of=("self",)).select_related("authority")
         )
-    except DatabaseError as exc:
+    except OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
         raise ConcurrentUpdate(
             _("Someone else is deciding this review at the same time; reload and retry.")
         ) from exc
@@ -214,12 +217,30 @@ def lock_pending(review: RegulatoryReview) -> tuple[Project, RegulatoryReview]:
     """Lock the project, then the review (the order every transition takes); it must be pending."""
     project = project_lock(review.project_id)
     review = lock_review(review.pk)
+    return project, _pending(review, project)
+
+
+def lock_pending_among(
+    review: RegulatoryReview, steps: QuerySet[RegulatoryReview]
+) -> tuple[Project, RegulatoryReview, list[RegulatoryReview]]:
+    """``lock_pending``, the review locked with the other ``steps`` of its project that the
+    decision reads (one query for all). Returns the project, the review and the steps."""
+    project = project_lock(review.project_id)
+    locked = lock_reviews(steps.filter(project=project))
+    mine = next((step for step in locked if step.pk == review.pk), None)
+    if mine is None:  # not among the steps: decided or superseded meanwhile
+        mine = lock_review(review.pk)
+    return project, _pending(mine, project), locked
+
+
+def _pending(review: RegulatoryReview, project: Project) -> RegulatoryReview:
+    review.project = project  # the locked instance, which the decision moves
     if review.status != Review.Status.PENDING:
         raise ReviewNotPending(
             _("This review is already %(status)s.")
             % {"status": str(review.get_status_display()).lower()}
         )
-    return project, review
+    return review
 
 
 def decline(
@@ -269,7 +290,7 @@ def record_clearance(
 
     Not announced: the caller sends ``clearance.issued`` after the decision's own event."""
     try:
-        return clearance_record(
+        return clearance_write(
             project=project,
             kind=kind,
             number=number,

@@ -183,13 +183,14 @@ def rubric_for_new_evaluation(platform: Organisation) -> Rubric:
     return rubric
 
 
-def evaluation_open(*, project: Project) -> Evaluation:
+def evaluation_open(*, project: Project, first: bool = False) -> Evaluation:
     """Open the evaluation of the project's current round (called with the project locked, by
     the submit/resubmit effect).
 
     An evaluation of an earlier round still open is closed. The raters invited to the previous
     round are invited again, so that the same panel rates the revised proposal; those who are
     no longer raters of the platform, or now belong to the producer company, are left out.
+    ``first``: the proposal's first submission, before which it has no evaluation.
     """
     first_round = project.review_round <= 1  # nothing earlier to close or to invite again
     if not first_round:
@@ -198,12 +199,20 @@ def evaluation_open(*, project: Project) -> Evaluation:
                 round=project.review_round
             )
         )
-    evaluation, created = Evaluation.objects.get_or_create(
+    # The project's lock keeps another writer from opening it meanwhile: no savepoint needed.
+    evaluation = (
+        None
+        if first
+        else Evaluation.objects.filter(project=project, round=project.review_round).first()
+    )
+    if evaluation is not None:
+        return evaluation
+    evaluation = Evaluation.objects.create(
         project=project,
         round=project.review_round,
-        defaults={"rubric": rubric_for_new_evaluation(project.platform)},
+        rubric=rubric_for_new_evaluation(project.platform),
     )
-    if not created or first_round:
+    if first_round:
         return evaluation
     previous = (
         Evaluation.objects.filter(project=project, round__lt=project.review_round)

@@ -83,11 +83,11 @@ class ProjectNotUnderReview(DomainError):
 def needed_steps(project: Project) -> list[Step]:
     """The planning-filing steps the project's current tier needs, in order."""
     if project.review_tier == "ORDINARY":
-        return [Step(1, provincial_bureau(project.producer.province))]
+        return [Step(1, provincial_bureau(project))]
     if project.review_tier == "KEY":
         return [
-            Step(1, provincial_bureau(project.producer.province)),
-            Step(2, national_administration()),
+            Step(1, provincial_bureau(project)),
+            Step(2, national_administration(project)),
         ]
     return []
 
@@ -101,16 +101,17 @@ def _live_reviews(project: Project) -> list[RegulatoryReview]:
     )
 
 
-def planning_filings_open(project: Project) -> list[RegulatoryReview]:
+def planning_filings_open(project: Project, *, first: bool = False) -> list[RegulatoryReview]:
     """Bring the project's planning filings in line with its tier and round.
 
     Runs inside the caller's transaction (a transition or a tier change) with the project locked.
     Pending reviews and reviews for another tier are superseded; each step the tier needs gets a
     pending review for the current round unless an approval for the tier already stands.
     Raises NoAuthority (nothing is written) when an authority the tier needs does not exist.
+    ``first``: the proposal's first submission, before which it has no filings to read.
     """
     steps = needed_steps(project)
-    live = _live_reviews(project)
+    live = [] if first else _live_reviews(project)
     stale = [r for r in live if r.status == Review.Status.PENDING or r.tier != project.review_tier]
     supersede(stale)
     approved = {

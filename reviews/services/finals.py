@@ -21,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,7 @@ from reviews.services.decisions import (
     check_outcome,
     clean_decision,
     decline,
-    lock_pending,
+    lock_pending_among,
     national_administration,
     provincial_bureau,
     record_clearance,
@@ -84,13 +85,13 @@ def _what() -> str:
 def final_review_steps(project: Project) -> list[Step]:
     """The steps of the project's finished-cut review, in order (NoAuthority if one is missing)."""
     if project.review_tier in ("KEY", "ORDINARY"):
-        steps = [Step(FIRST, provincial_bureau(project.producer.province, review=_what()))]
+        steps = [Step(FIRST, provincial_bureau(project, review=_what()))]
         if project.homepage_promotion:
-            steps.append(Step(NATIONAL_RE_REVIEW, national_administration(review=_what())))
+            steps.append(Step(NATIONAL_RE_REVIEW, national_administration(project, review=_what())))
     else:
         steps = [Step(FIRST, project.platform)]
     if project.special_subject:
-        steps.append(Step(JOINT_REVIEW, national_administration(review=_what())))
+        steps.append(Step(JOINT_REVIEW, national_administration(project, review=_what())))
     return steps
 
 
@@ -102,8 +103,18 @@ def step_name(sequence: int, authority_name: str) -> str:
     return gettext("The finished-cut review at %(authority)s") % {"authority": authority_name}
 
 
+def _live_steps() -> QuerySet[RegulatoryReview]:
+    return (
+        Review.objects.filter(kind=FINAL_REVIEW)
+        .exclude(status=Review.Status.SUPERSEDED)
+        .order_by("round", "sequence", "pk")
+    )
+
+
 def _live_reviews(project: Project, *, lock: bool = True) -> list[RegulatoryReview]:
-    queryset = Review.objects.select_for_update() if lock else Review.objects.all()
+    queryset = (
+        Review.objects.select_for_update() if lock else Review.objects.select_related("authority")
+    )
     return list(
         queryset.filter(project=project, kind=FINAL_REVIEW)
         .exclude(status=Review.Status.SUPERSEDED)
@@ -158,13 +169,17 @@ def final_reviews_close(project: Project) -> None:
 
 
 def unapproved_steps(
-    project: Project, *, steps: list[Step] | None = None
+    project: Project,
+    *,
+    steps: list[Step] | None = None,
+    live: list[RegulatoryReview] | None = None,
 ) -> list[tuple[Step, str | None]]:
     """The needed steps without an approval for the tier, each with its latest status (or None).
 
-    ``steps``: the project's ``final_review_steps``, when the caller has them already."""
+    ``steps``, ``live``: the project's ``final_review_steps`` and live steps, when the caller
+    has them already."""
     steps = final_review_steps(project) if steps is None else steps
-    live = _live_reviews(project, lock=False)
+    live = _live_reviews(project, lock=False) if live is None else live
     approved = _approved_steps(live, project.review_tier)
     latest = {(r.sequence, r.authority_id): r.status for r in live if r.tier == project.review_tier}
     return [
@@ -187,18 +202,15 @@ def may_decide(user, authority: Organisation) -> bool:
     return any(m.organisation_id == authority.pk and m.role == role for m in memberships_of(user))
 
 
-def _check_earlier_steps(review: RegulatoryReview) -> None:
-    earlier = list(
-        Review.objects.filter(
-            project_id=review.project_id,
-            kind=FINAL_REVIEW,
-            tier=review.tier,
-            round=review.round,
-            sequence__lt=review.sequence,
-        )
-        .exclude(status__in=[Review.Status.APPROVED, Review.Status.SUPERSEDED])
-        .order_by("sequence")
-        .values_list("sequence", "authority__name")
+def _check_earlier_steps(review: RegulatoryReview, live: list[RegulatoryReview]) -> None:
+    """``live``: the project's live steps (``_live_reviews``), their authorities joined."""
+    earlier = sorted(
+        (r.sequence, r.authority.name)
+        for r in live
+        if r.tier == review.tier
+        and r.round == review.round
+        and r.sequence < review.sequence
+        and r.status != Review.Status.APPROVED
     )
     if earlier:
         raise EarlierFinalStepPending(
@@ -256,10 +268,11 @@ def final_review_decide(
     if outcome != Outcome.APPROVE and expires_on is not None:
         raise ValidationError({"expires_on": _("Only an approval records a clearance.")})
 
-    project, review = lock_pending(review)
+    # The project's live steps, which the decision reads, are locked with the review.
+    project, review, live = lock_pending_among(review, _live_steps())
     if project.state != S.FINAL_REVIEW:
         raise ProjectNotInFinalReview()
-    _check_earlier_steps(review)
+    _check_earlier_steps(review, live)
 
     now = timezone.now()
     review.decided_by, review.decided_at, review.comment = actor, now, comment
@@ -271,6 +284,7 @@ def final_review_decide(
             now=now,
             number=clearance_number,
             expires_on=expires_on,
+            live=live,
         )
         return review
 
@@ -316,11 +330,13 @@ def issuing_step(project: Project, *, steps: list[Step] | None = None) -> Step |
     return issuers[-1] if issuers else None
 
 
-def _approve(review, *, project, actor, now, number: str, expires_on: date | None) -> None:
+def _approve(
+    review, *, project, actor, now, number: str, expires_on: date | None, live: list
+) -> None:
     steps = final_review_steps(project)
     remaining = [
         step
-        for step, _status in unapproved_steps(project, steps=steps)
+        for step, _status in unapproved_steps(project, steps=steps, live=live)
         if (step.sequence, step.authority.pk) != (review.sequence, review.authority_id)
     ]
     completes = not remaining

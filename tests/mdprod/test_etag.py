@@ -319,8 +319,8 @@ def test_two_clients_with_the_same_etag_cannot_both_win(world, make_project):
 
     outcomes = race(edit, threads=8, indexed=True)
 
-    assert outcomes.count(200) == 1, outcomes
-    assert set(outcomes) <= {200, 409, 412}
+    # The others wait for the winner's lock, then find the version they read gone.
+    assert sorted(outcomes) == [200] + [412] * 7, outcomes
     winner = Project.objects.get(pk=project.pk).title
     assert winner.startswith("Writer ")
 

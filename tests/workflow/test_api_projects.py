@@ -307,6 +307,24 @@ def test_transition_errors(world, make_project, api):
     assert not ProjectTransition.objects.exists()
 
 
+def test_a_transition_of_a_project_outside_your_scope_is_404_whatever_the_body(
+    world, make_project, api
+):
+    project = make_project("draft")
+    url = detail(project) + "transitions/submit/"
+    outsider = api(world.producer_b)
+
+    for body in ({}, {"comment": ["x"]}, {"state": "released"}):
+        response = outsider.post(url, body, format="json")
+        assert response.status_code == 404, body
+        assert response.json()["code"] == "not_found"
+    assert outsider.post(LIST + "abc/transitions/submit/", {}, format="json").status_code == 404
+
+    project.refresh_from_db()
+    assert project.state == "draft"
+    assert not ProjectTransition.objects.exists()
+
+
 def test_unmet_guards_are_a_conflict_with_reasons(world, make_project, api):
     project = make_project("draft", logline="")
     response = api(world.producer_a).post(detail(project) + "transitions/submit/", format="json")

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import django_filters
 import django_filters.rest_framework
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -401,15 +402,23 @@ class ProjectViewSet(
         serializer_class=TransitionRequestSerializer,
     )
     def transition(self, request, pk=None, name=None):
-        project = self.get_object()
         body = TransitionRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        project = services.project_transition(
-            project=project,
-            name=name,
-            actor=request.user,
-            comment=body.validated_data.get("comment", ""),
-        )
+        if not body.is_valid():
+            self.get_object()  # a project outside the caller's scope is 404 first
+            raise ValidationError(body.errors)
+        if not str(pk).isdigit():
+            raise Http404
+        try:
+            # The scope is checked by the lock's query: one query, not a read and a lock.
+            project = services.project_transition_in_scope(
+                project_id=int(pk),
+                scope=self.get_queryset(),
+                name=name,
+                actor=request.user,
+                comment=body.validated_data.get("comment", ""),
+            )
+        except Project.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(ProjectSerializer(project, context=self.get_serializer_context()).data)
 
     @extend_schema(

@@ -16,6 +16,7 @@ from workflow.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from workflow.selectors import transaction_cache
 from workflow.visibility import organisation_sees_project
 from workflow.webhooks.delivery import enqueue_on_commit
 
@@ -50,6 +51,26 @@ def _audience(
         elif organisation_sees_project(organisation, project, regulators=not parties_only):
             chosen.append(subscription)
     return chosen
+
+
+def _project_candidates(project: Project, *, regulators: bool, also: frozenset) -> list:
+    """``_candidates`` for one project. A locked project's transaction reads its subscribers
+    once, with the regulators' and ``also``'s, and each event chooses among them."""
+    cache = transaction_cache(project)
+    if cache is None:
+        return list(_candidates([project], regulators=regulators, also=also))
+    covered, subscriptions = cache.get("webhook_candidates", (frozenset(), None))
+    if subscriptions is None or not also <= covered:
+        covered = covered | also
+        subscriptions = list(_candidates([project], regulators=True, also=covered))
+        cache["webhook_candidates"] = (covered, subscriptions)
+    parties = {project.producer_id, project.platform_id} | also
+    return [
+        s
+        for s in subscriptions
+        if s.organisation_id in parties
+        or (regulators and s.organisation.kind == Organisation.Kind.REGULATOR)
+    ]
 
 
 def _candidates(projects: Iterable[Project], *, regulators: bool, also=frozenset()) -> QuerySet:
@@ -90,7 +111,7 @@ def emit(
     """
     parties_only = parties_only or event_type in PARTIES_ONLY
     also = frozenset(also)
-    subscriptions = _candidates([project], regulators=not parties_only, also=also)
+    subscriptions = _project_candidates(project, regulators=not parties_only, also=also)
     audience = _audience(
         subscriptions,
         event_type=event_type,
