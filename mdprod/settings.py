@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer carries X-Request-ID (redirects and errors included).
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "common.api.ApiErrorFormatMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -253,6 +255,8 @@ CELERY_TASK_ACKS_LATE = False  # per task, only where idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# The worker logs through LOGGING below, so its lines carry the request id too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic work is a short sweep over the database (no long ETA tasks: Redis redelivers them
 # after its visibility timeout). Run exactly one beat.
 CELERY_BEAT_SCHEDULE = {
@@ -398,9 +402,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every line names the request (X-Request-ID) or task it belongs to ("-" outside both).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "common.request_id.RequestIdFilter"}},
+    "formatters": {
+        "default": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "default",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MDPROD_LOG_LEVEL", "INFO")},
 }
