@@ -214,6 +214,10 @@ MDPROD_LOGIN_FAILURE_LIMIT = int(os.environ.get("MDPROD_LOGIN_FAILURE_LIMIT", "5
 MDPROD_LOGIN_FAILURE_WINDOW = int(os.environ.get("MDPROD_LOGIN_FAILURE_WINDOW", "900"))
 MDPROD_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MDPROD_LOGIN_LOCKOUT_SECONDS", "900"))
 
+# People's API tokens (POST /api/v1/auth/token/) are refused this many hours after they were
+# issued; signing in again then issues a new one.
+MDPROD_TOKEN_TTL_HOURS = float(os.environ.get("MDPROD_TOKEN_TTL_HOURS", "24"))
+
 # Embedded default: a line per message in the log, the message itself in var/log/mail.log.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "common.mail.LogEmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -326,7 +330,8 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # People: Authorization: Token <key>, valid MDPROD_TOKEN_TTL_HOURS (workflow/tokens.py).
+        "workflow.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Tools: Authorization: Bearer mdp_<prefix>_<secret> (see workflow/authentication.py).
         "workflow.authentication.ApiKeyAuthentication",

@@ -2,9 +2,9 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from .api import ROUTES
+from .api.auth import TokenView
 from .api.projects import MeView
 from .authentication import AnonymousRateThrottle
-from .lockout import ObtainAuthTokenWithLockout
 
 # The default router also answers /api/v1/ itself, with the core's collections.
 router = DefaultRouter()
@@ -15,10 +15,11 @@ urlpatterns = [
     path("", include(router.urls)),
     path("me/", MeView.as_view(), name="me"),
     # DRF leaves its token view unthrottled; password guessing counts against the client address,
-    # and repeated failures lock the username from that address (workflow.lockout).
+    # and repeated failures lock the username from that address (workflow.lockout). DELETE
+    # revokes the caller's token (workflow.tokens).
     path(
         "auth/token/",
-        ObtainAuthTokenWithLockout.as_view(throttle_classes=[AnonymousRateThrottle]),
+        TokenView.as_view(throttle_classes=[AnonymousRateThrottle]),
         name="auth-token",
     ),
 ]
