@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: a POST retried with its Idempotency-Key gets the first answer again.
+    "workflow.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "mdprod.urls"
@@ -279,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.retry_webhooks",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "sweep-idempotency-records": {
+        "task": "workflow.sweep_idempotency_records",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
     },
     "sweep-pending-emails": {
         "task": "workflow.sweep_pending_emails",

@@ -29,7 +29,8 @@ class ExpiringObtainAuthToken(ObtainAuthToken):
         token = token_issue(user=serializer.validated_data["user"])
         return Response(
             IssuedTokenSerializer({"token": token.key, "expires_at": token_expires_at(token)}).data,
-            headers={"Cache-Control": "no-store"},  # the token must not sit in a cache
+            # The token must not sit in a cache, nor be kept for an Idempotency-Key replay.
+            headers={"Cache-Control": "no-store", "Content-Location": request.path},
         )
 
 
