@@ -103,10 +103,17 @@ def _body_sha256(request) -> str:
 def _caller(request):
     """The authenticated user (a key's service user for an API key), or None."""
     authenticators = [cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    # DRF writes what it finds onto the Django request; the view must authenticate afresh
+    # (a key's user left there would pass for a session user, and fail the CSRF check).
+    saved = {name: request.__dict__[name] for name in ("user", "auth") if name in request.__dict__}
     try:
         user = Request(request, authenticators=authenticators).user
     except exceptions.APIException:
         return None  # the view refuses it the same way
+    finally:
+        for name in ("user", "auth"):
+            request.__dict__.pop(name, None)
+        request.__dict__.update(saved)
     return user if user.is_authenticated else None
 
 
@@ -134,10 +141,20 @@ def _claim(*, user, key: str, method: str, path: str, body_sha256: str):
         if held.expires_at > now:
             return None, held
         IdempotencyRecord.objects.filter(pk=held.pk, expires_at__lte=now).delete()
-    return None, held
+    return None, None
 
 
-def _answer_for(held: IdempotencyRecord, *, method: str, path: str, body_sha256: str):
+def _in_progress() -> JsonResponse:
+    return _error(
+        409,
+        "idempotency_in_progress",
+        _("A request with this Idempotency-Key is still running; retry when it has answered."),
+    )
+
+
+def _answer_for(held: IdempotencyRecord | None, *, method: str, path: str, body_sha256: str):
+    if held is None:  # claimed and released by others three times over: still busy
+        return _in_progress()
     if (held.method, held.path, held.body_sha256) != (method, path, body_sha256):
         return _error(
             422,
@@ -149,11 +166,7 @@ def _answer_for(held: IdempotencyRecord, *, method: str, path: str, body_sha256:
             % {"method": held.method, "path": held.path},
         )
     if held.status_code is None:
-        return _error(
-            409,
-            "idempotency_in_progress",
-            _("A request with this Idempotency-Key is still running; retry when it has answered."),
-        )
+        return _in_progress()
     if held.created_object is not None:
         return _error(
             409,

@@ -132,6 +132,24 @@ def test_after_24_hours_the_key_runs_afresh(world, api):
     assert Project.objects.count() == 2
 
 
+def test_a_claim_left_by_a_request_that_died_frees_the_key_after_its_time(world, api):
+    client = api(world.producer_a)
+    post(client, PROJECTS, proposal(world), "k")
+    # As a request whose process died after claiming the key: no answer recorded.
+    IdempotencyRecord.objects.update(
+        status_code=None, expires_at=timezone.now() + timedelta(minutes=5)
+    )
+    busy = post(client, PROJECTS, proposal(world), "k")
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    runs = post(client, PROJECTS, proposal(world), "k")
+
+    assert busy.status_code == 409
+    assert busy.json()["code"] == "idempotency_in_progress"
+    assert runs.status_code == 201
+    assert "Idempotent-Replayed" not in runs
+
+
 def test_an_answer_is_kept_24_hours(world, api):
     before = timezone.now()
     post(api(world.producer_a), PROJECTS, proposal(world), "k")
@@ -156,7 +174,7 @@ def test_an_api_key_gets_its_replay(world):
     key = keys.api_key_create(
         actor=world.admin_a, organisation=world.studio_a, name="Tool", scopes=("read", "write")
     )
-    tool = APIClient()
+    tool = APIClient(enforce_csrf_checks=True)  # as a real client: no session, no CSRF token
     tool.credentials(HTTP_AUTHORIZATION=f"Bearer {key.token}")
 
     first = post(tool, PROJECTS, proposal(world), "tool-1")

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 
 from tests.concurrency import race
 from tests.workflow.test_api_projects import proposal
-from workflow.models import IdempotencyRecord, Project
+from workflow import keys
+from workflow.models import ApiKey, IdempotencyRecord, Project
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PROJECTS = "/api/v1/projects/"
@@ -22,41 +23,41 @@ def client_for(user) -> APIClient:
     return client
 
 
-def test_a_retry_while_the_first_runs_is_a_409_in_progress(world, make_project):
-    project = make_project("draft")
-    path = f"/api/v1/projects/{project.pk}/transitions/withdraw/"
-    client = client_for(world.producer_a)
+def test_a_retry_while_the_first_runs_is_a_409_in_progress(world):
+    key = keys.api_key_create(
+        actor=world.admin_a, organisation=world.studio_a, name="Tool", scopes=("read",)
+    )
+    path = f"/api/v1/api-keys/{key.pk}/revoke/"
+    client = client_for(world.admin_a)
     answers = {}
 
-    def first():
+    def revoke():
         try:
-            answers["first"] = client.post(
-                path, {"comment": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1"
-            )
+            answers["first"] = client.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="revoke-1")
         finally:
             connection.close()
 
-    # Hold the project's row so that the first request waits inside its view, key claimed.
+    # Hold the key's row: the first request waits for it inside its view, the key claimed.
     with transaction.atomic():
-        Project.objects.select_for_update().get(pk=project.pk)
-        runner = threading.Thread(target=first)
+        ApiKey.objects.select_for_update().get(pk=key.pk)
+        runner = threading.Thread(target=revoke)
         runner.start()
-        for _ in range(500):
-            if IdempotencyRecord.objects.filter(key="withdraw-1").exists():
-                break
+        claimed = False
+        while not claimed and runner.is_alive():
+            claimed = IdempotencyRecord.objects.filter(key="revoke-1").exists()
             runner.join(timeout=0.01)
-        retry = client.post(
-            path, {"comment": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1"
-        )
+        assert claimed, answers
+        retry = client.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="revoke-1")
     runner.join(timeout=60)
-    replay = client.post(path, {"comment": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1")
+    replay = client.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="revoke-1")
 
     assert retry.status_code == 409
     assert retry.json()["code"] == "idempotency_in_progress"
     assert answers["first"].status_code == 200
     assert replay.status_code == 200
     assert replay["Idempotent-Replayed"] == "true"
-    assert Project.objects.get(pk=project.pk).state == "withdrawn"
+    assert replay.json() == answers["first"].json()
+    assert ApiKey.objects.get(pk=key.pk).revoked_at is not None
 
 
 def test_racing_requests_with_one_key_create_one_proposal(world):
