@@ -21,12 +21,13 @@ racing with one key meet on the unique constraint; the view's own transactions a
 
 import hashlib
 import json
+import logging
 import tempfile
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,10 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from common.api import RETRY_AFTER_SECONDS
 from workflow.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 META_KEY = "HTTP_IDEMPOTENCY_KEY"
@@ -200,6 +204,23 @@ def _created_object(response) -> dict:
     return found
 
 
+def _database_unavailable() -> JsonResponse:
+    response = _error(
+        503,
+        "service_unavailable",
+        _("The database is briefly unavailable; nothing was changed. Retry."),
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _release(claim: IdempotencyRecord) -> None:
+    try:
+        IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+    except DatabaseError:
+        logger.exception("could not release Idempotency-Key claim %s", claim.pk)
+
+
 def _finish(claim: IdempotencyRecord, response) -> None:
     records = IdempotencyRecord.objects.filter(pk=claim.pk)
     if not 200 <= response.status_code < 300 or response.streaming:
@@ -244,15 +265,23 @@ class IdempotencyMiddleware:
         if user is None:
             return self.get_response(request)
         request_line = {"method": request.method, "path": request.get_full_path()}
-        claim, held = _claim(user=user, key=key, body_sha256=body_sha256, **request_line)
+        try:
+            claim, held = _claim(user=user, key=key, body_sha256=body_sha256, **request_line)
+        except (OperationalError, InterfaceError):
+            return _database_unavailable()
         if claim is None:
             return _answer_for(held, body_sha256=body_sha256, **request_line)
         try:
             response = self.get_response(request)
         except BaseException:
-            IdempotencyRecord.objects.filter(pk=claim.pk).delete()
+            _release(claim)
             raise
-        _finish(claim, response)
+        try:
+            _finish(claim, response)
+        except DatabaseError:
+            # The work is done: answer it. The claim stays until it expires (a retry meanwhile
+            # is told the request is in progress), rather than let the work run twice.
+            logger.exception("could not record the answer for Idempotency-Key claim %s", claim.pk)
         return response
 
 
