@@ -60,6 +60,35 @@ RATE_LIMIT_HEADERS = [
         ("RateLimit-Reset", "Seconds until the current window ends."),
     )
 ]
+
+IDEMPOTENCY_KEY_PARAM = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    pattern=r"^[!-~]([ -~]{0,253}[!-~])?$",
+    description=(
+        "Up to 255 printable ASCII characters, new for each request you mean (a UUID). For 24 "
+        "hours a retry with the same key, path and body gets the first successful answer again, "
+        "with `Idempotent-Replayed: true`, and changes nothing; an error is not kept, so fix the "
+        "request and retry with the same key. An answer holding a secret (a new API key, a "
+        "webhook secret, a token) is not kept: its retry answers 409 `idempotency_key_used` "
+        "naming the object created. While the first request runs, a retry answers 409 "
+        "`idempotency_in_progress`; the key with another path or body answers 422 "
+        "`idempotency_key_reused`. Requests without credentials are not keyed."
+    ),
+    examples=[OpenApiExample("A new key", value="5f0c7a9e-3b1d-4c52-9a8e-2f6d1e0b7c43")],
+)
+IDEMPOTENCY_RESPONSES = {
+    409: error_response(
+        "`idempotency_in_progress`: a request with this Idempotency-Key is still running; or "
+        "`idempotency_key_used`: its first answer held a secret and is not repeated (`object` "
+        "names what it created)."
+    ),
+    422: error_response(
+        "`idempotency_key_reused`: this Idempotency-Key was used for another path or body."
+    ),
+}
+
 PRECONDITION_RESPONSES = {
     412: error_response(
         "`precondition_failed`: If-Match does not match the current ETag. Checked before the "
@@ -116,7 +145,8 @@ def lib_doc_excludes() -> list:
 
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus the If-Match/ETag headers and 412/428 of conditional edits,
-    and the RateLimit headers of throttled operations."""
+    and the RateLimit headers of throttled operations, and the Idempotency-Key header with its
+    409/422 on every POST."""
 
     def _action_in(self, attribute: str) -> bool:
         return getattr(self.view, "action", None) in getattr(self.view, attribute, ())
@@ -132,6 +162,8 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(ETAG_HEADER)
         if getattr(self.view, "throttle_classes", None):
             parameters += RATE_LIMIT_HEADERS
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY_PARAM)
         return parameters
 
     def map_parsers(self):
@@ -203,6 +235,11 @@ class AutoSchema(SpectacularAutoSchema):
             bodies.setdefault(
                 str(code), self._get_response_for_code(response, str(code), direction=direction)
             )
+        if self.method == "POST":
+            for code, response in IDEMPOTENCY_RESPONSES.items():
+                bodies.setdefault(
+                    str(code), self._get_response_for_code(response, str(code), direction=direction)
+                )
         if self._is_conditional():
             for code, response in PRECONDITION_RESPONSES.items():
                 bodies.setdefault(

@@ -16,6 +16,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
+import uuid
 
 BASE = os.environ.get("MDPROD_URL", "http://127.0.0.1:8000").rstrip("/") + "/api/v1"
 KEY = os.environ.get("MDPROD_API_KEY", "")
@@ -29,7 +30,9 @@ class ApiError(Exception):
 
 def call(method: str, path: str, body: dict | None = None, *, if_match: str | None = None):
     """One request; returns (parsed JSON body, ETag header or None). Errors raise ApiError with
-    the API's error object: {"code", "detail", "fields"?, "reasons"?}."""
+    the API's error object: {"code", "detail", "fields"?, "reasons"?}. A POST carries an
+    Idempotency-Key and is sent once more with it when no answer came back: the server does it
+    at most once and answers the retry with the first answer."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(BASE + path, data=data, method=method)  # noqa: S310 (http(s) only: main checks)
     request.add_header("Authorization", f"Bearer {KEY}")
@@ -38,12 +41,21 @@ def call(method: str, path: str, body: dict | None = None, *, if_match: str | No
         request.add_header("Content-Type", "application/json")
     if if_match:
         request.add_header("If-Match", if_match)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - main allows http(s) only  # nosec B310
-            payload = response.read()
-            return (json.loads(payload) if payload else None), response.headers.get("ETag")
-    except urllib.error.HTTPError as error:
-        raise ApiError(error.code, json.loads(error.read() or b"{}")) from None
+    attempts = 1
+    if method == "POST":
+        request.add_header("Idempotency-Key", str(uuid.uuid4()))
+        attempts = 2
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - main allows http(s) only  # nosec B310
+                payload = response.read()
+                return (json.loads(payload) if payload else None), response.headers.get("ETag")
+        except urllib.error.HTTPError as error:
+            raise ApiError(error.code, json.loads(error.read() or b"{}")) from None
+        except (urllib.error.URLError, TimeoutError):
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def why_not(project_id: int) -> None:

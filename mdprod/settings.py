@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer carries X-Request-ID (redirects and errors included).
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "common.api.ApiErrorFormatMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "workflow.ratelimits.RateLimitHeadersMiddleware",
     # Keeps our answers: the refusal itself is workflow.lockout's (AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
+    # Innermost: a POST retried with its Idempotency-Key gets the first answer again.
+    "workflow.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "mdprod.urls"
@@ -243,6 +247,10 @@ AXES_CLIENT_IP_CALLABLE = "workflow.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "workflow.lockout.keep_response"
 AXES_VERBOSE = False
 
+# People's API tokens (POST /api/v1/auth/token/) are refused this many hours after they were
+# issued; signing in again then issues a new one.
+MDPROD_TOKEN_TTL_HOURS = float(os.environ.get("MDPROD_TOKEN_TTL_HOURS", "24"))
+
 # Embedded default: a line per message in the log, the message itself in var/log/mail.log.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "common.mail.LogEmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -284,6 +292,8 @@ CELERY_TASK_ACKS_LATE = False  # per task, only where idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
+# The worker logs through LOGGING below, so its lines carry the request id too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic work is a short sweep over the database (no long ETA tasks: Redis redelivers them
 # after its visibility timeout). Run exactly one beat.
 CELERY_BEAT_SCHEDULE = {
@@ -302,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.retry_webhooks",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "sweep-idempotency-records": {
+        "task": "workflow.sweep_idempotency_records",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
     },
     "sweep-pending-emails": {
         "task": "workflow.sweep_pending_emails",
@@ -358,7 +373,8 @@ MDPROD_RATELIMIT_STORAGE_URL = os.environ.get("MDPROD_RATELIMIT_STORAGE_URL") or
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # People: Authorization: Token <key>, valid MDPROD_TOKEN_TTL_HOURS (workflow/tokens.py).
+        "workflow.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         # Tools: Authorization: Bearer mdp_<prefix>_<secret> (see workflow/authentication.py).
         "workflow.authentication.ApiKeyAuthentication",
@@ -435,10 +451,23 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every line names the request (X-Request-ID) or task it belongs to ("-" outside both).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "common.request_id.RequestIdFilter"}},
+    "formatters": {
+        "default": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "default",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MDPROD_LOG_LEVEL", "INFO")},
     # axes tells of every sign-in at INFO; its warnings (each failure, each lock) are enough.
     "loggers": {"axes": {"level": "WARNING"}},

@@ -139,3 +139,12 @@ def retry_webhooks() -> int:
     from . import webhooks
 
     return webhooks.webhooks_retry_due()
+
+
+# Idempotent: deleting what has expired twice deletes nothing the second time.
+@shared_task(name="workflow.sweep_idempotency_records", ignore_result=True, acks_late=True)
+def sweep_idempotency_records() -> int:
+    """Beat, every hour: forget the Idempotency-Key answers past their 24 hours."""
+    from .idempotency import idempotency_records_sweep
+
+    return idempotency_records_sweep()

@@ -222,6 +222,23 @@ def test_a_transition_is_delivered_signed_after_commit(
     assert delivery.delivered_at is not None
 
 
+@pytest.mark.django_db(transaction=True)  # the delivery is queued when the request commits
+def test_a_delivery_names_the_request_that_caused_it(world, make_project, receiver, api):
+    subscribe(world.admin_a, world.studio_a, receiver.url)
+    project = make_project("draft")
+
+    response = api(world.producer_a).post(
+        f"/api/v1/projects/{project.pk}/transitions/withdraw/",
+        {"comment": "x"},
+        format="json",
+        HTTP_X_REQUEST_ID="client-trace-9",
+    )
+
+    assert response.status_code == 200
+    assert response["X-Request-ID"] == "client-trace-9"
+    assert receiver.requests[0]["headers"]["X-Request-ID"] == "client-trace-9"
+
+
 def test_a_tampered_body_does_not_match_the_signature(
     world, make_project, receiver, django_capture_on_commit_callbacks
 ):

@@ -5,6 +5,7 @@ The token is in the create response only. Keys cannot manage keys; other organis
 """
 
 import django_filters
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -200,7 +201,10 @@ class ApiKeyViewSet(
         return Response(
             IssuedApiKeySerializer(key).data,
             status=status.HTTP_201_CREATED,
-            headers={"Cache-Control": "no-store"},  # the token must not sit in a cache
+            headers={
+                "Cache-Control": "no-store",  # the token must not sit in a cache (nor be replayed)
+                "Location": reverse("v1:api-key-detail", args=[key.pk]),
+            },
         )
 
     @extend_schema(

@@ -7,6 +7,7 @@ stay in ``webhook-deliveries/``.
 """
 
 import django_filters
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -243,7 +244,10 @@ class WebhookSubscriptionViewSet(
         return Response(
             IssuedWebhookSubscriptionSerializer(subscription).data,
             status=status.HTTP_201_CREATED,
-            headers={"Cache-Control": "no-store"},  # the secret must not sit in a cache
+            headers={
+                "Cache-Control": "no-store",  # the secret must not sit in a cache (nor be replayed)
+                "Location": reverse("v1:webhook-detail", args=[subscription.pk]),
+            },
         )
 
     @extend_schema(
@@ -282,7 +286,10 @@ class WebhookSubscriptionViewSet(
         )
         return Response(
             IssuedWebhookSubscriptionSerializer(subscription).data,
-            headers={"Cache-Control": "no-store"},  # the secret must not sit in a cache
+            headers={
+                "Cache-Control": "no-store",  # the secret must not sit in a cache (nor be replayed)
+                "Content-Location": reverse("v1:webhook-detail", args=[subscription.pk]),
+            },
         )
 
     @extend_schema(

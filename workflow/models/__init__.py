@@ -442,6 +442,7 @@ from workflow.models.deadlines import (  # noqa: E402
     Notification,
     Reminder,
 )
+from workflow.models.idempotency import IdempotencyRecord  # noqa: E402
 from workflow.models.keys import ApiKey, ApiKeyScope  # noqa: E402
 from workflow.models.transitions import ProjectTransition, StatusChange  # noqa: E402
 from workflow.models.webhooks import (  # noqa: E402
@@ -459,6 +460,7 @@ __all__ = [
     "Deadline",
     "DeadlineEvent",
     "DeadlineKind",
+    "IdempotencyRecord",
     "Membership",
     "Notification",
     "Organisation",

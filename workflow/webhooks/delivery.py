@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common import request_id
 from workflow import notifications
 from workflow.models import (
     Membership,
@@ -168,6 +169,8 @@ def send(
             signing_secrets(subscription, now or sent_at), timestamp, body
         ),
     }
+    if rid := request_id.current():  # the request (or sweep) that caused this attempt
+        headers[request_id.HEADER] = rid
     return _post(subscription.url, body=body, headers=headers, delivery_id=delivery.pk)
 
 
