@@ -264,7 +264,7 @@ class ProductionStage:
     # Release ------------------------------------------------------------------------------
 
     def credits(self, producer, comment) -> None:
-        from contracts.services.releases import credits_confirm
+        from releases.services import credits_confirm
         from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 
         clearance = (
@@ -277,7 +277,7 @@ class ProductionStage:
         credits_confirm(project=self.project, actor=producer, clearance=clearance)
 
     def schedule(self, content_manager, comment) -> None:
-        from contracts.services.releases import release_schedule
+        from releases.services import release_schedule
 
         release_schedule(
             project=self.project,
@@ -287,7 +287,7 @@ class ProductionStage:
 
     def metrics(self, actor, comment) -> None:
         from audience.services.metrics import episode_metrics_upsert
-        from contracts.models import Release
+        from releases.models import Release
 
         today = timezone.localdate()
         went_live = today - timedelta(days=METRIC_DAYS)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "workflow",
     "budgets",
     "reviews",
+    "releases",
     "contracts",
     "audience",
     "devdata",

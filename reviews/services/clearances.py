@@ -1,6 +1,6 @@
 """Write paths for the clearance register: one transaction each, the project row locked first.
 
-(The release gate that reads the register: ``contracts.services.releases``.)
+(The release gate that reads the register: ``releases.services``.)
 """
 
 from datetime import date, datetime

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from contracts.tasks import release_scheduled
+from releases.tasks import release_scheduled
 from workflow.models import Project
 
 V1 = "/api/v1"

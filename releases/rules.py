@@ -1,4 +1,4 @@
-"""The release gate's guards and effects. Imported by ``ContractsConfig.ready()``.
+"""The release gate's guards and effects. Imported by ``ReleasesConfig.ready()``.
 
 ``release`` needs a clearance of the tier's kind (distribution licence for KEY, online filing
 registration for ORDINARY, the platform's approval for OTHER) that has not expired, and the
@@ -15,7 +15,7 @@ from workflow.guards import guard
 from workflow.models import ProjectTransition
 
 from .models import Release
-from .services.releases import release_open, release_record_live
+from .services import release_open, release_record_live
 
 
 def clearance_reasons(project, *, since=None) -> list[str]:

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import Release
-from contracts.services import releases as services
+from releases import services
+from releases.models import Release
 from reviews.services.clearances import clearance_record
 
 RELEASES = "/api/v1/releases/"
@@ -207,24 +207,22 @@ def test_the_admin_release_page_offers_the_users_actions(client, world, make_pro
     gate = services.release_schedule(
         project=make_project("cleared"), actor=world.content_manager, on=timezone.localdate()
     )
-    change = reverse("admin:contracts_release_change", args=[gate.pk])
+    change = reverse("admin:releases_release_change", args=[gate.pk])
 
     client.force_login(world.producer_a)
     page = client.get(change).content.decode()
-    assert reverse("admin:contracts_release_confirm_credits", args=[gate.pk]) in page
-    assert reverse("admin:contracts_release_schedule", args=[gate.pk]) not in page
-    assert (
-        client.get(reverse("admin:contracts_release_schedule", args=[gate.pk])).status_code == 403
-    )
+    assert reverse("admin:releases_release_confirm_credits", args=[gate.pk]) in page
+    assert reverse("admin:releases_release_schedule", args=[gate.pk]) not in page
+    assert client.get(reverse("admin:releases_release_schedule", args=[gate.pk])).status_code == 403
 
     client.force_login(world.content_manager)
     page = client.get(change).content.decode()
-    assert reverse("admin:contracts_release_schedule", args=[gate.pk]) in page
+    assert reverse("admin:releases_release_schedule", args=[gate.pk]) in page
 
     client.force_login(world.producer_b)
     assert client.get(change).status_code == 404
     assert (
-        client.get(reverse("admin:contracts_release_confirm_credits", args=[gate.pk])).status_code
+        client.get(reverse("admin:releases_release_confirm_credits", args=[gate.pk])).status_code
         == 404
     )
 
@@ -236,7 +234,7 @@ def test_the_producer_confirms_credits_in_the_admin(client, world, make_project)
     )
     clearance = registration(world, project)
     client.force_login(world.producer_a)
-    url = reverse("admin:contracts_release_confirm_credits", args=[gate.pk])
+    url = reverse("admin:releases_release_confirm_credits", args=[gate.pk])
 
     response = client.post(url, {"clearance": clearance.pk})
 
@@ -251,7 +249,7 @@ def test_the_platform_schedules_in_the_admin_and_refusals_are_shown(client, worl
         project=project, actor=world.content_manager, on=timezone.localdate()
     )
     client.force_login(world.content_manager)
-    url = reverse("admin:contracts_release_schedule", args=[gate.pk])
+    url = reverse("admin:releases_release_schedule", args=[gate.pk])
 
     refused = client.post(url, {"on": "2000-01-01"})
     assert refused.status_code == 200
@@ -269,7 +267,7 @@ def test_the_platform_schedules_in_the_admin_and_refusals_are_shown(client, worl
 
 def test_the_admin_changelist_costs_the_same_queries(client, world, make_project):
     client.force_login(world.producer_a)
-    url = reverse("admin:contracts_release_changelist")
+    url = reverse("admin:releases_release_changelist")
 
     def count():
         with CaptureQueriesContext(connection) as captured:

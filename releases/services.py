@@ -2,7 +2,7 @@
 
 No drama goes live without a valid clearance of its tier's kind whose number the producer has
 confirmed is shown in the opening credits (the ``release`` and ``reinstate`` guards in
-``contracts.rules_release``). The release itself is the workflow's ``release`` transition: fired
+``releases.rules``). The release itself is the workflow's ``release`` transition: fired
 by hand through the transition endpoint, or on the scheduled day by ``releases_run_scheduled``
 (the ``contracts.release_scheduled`` beat task), acting as the content manager who scheduled it.
 """
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from contracts.models import Release
+from releases.models import Release
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.models import Project, ProjectState
 from workflow.notifications import notify
