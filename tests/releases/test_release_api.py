@@ -297,3 +297,43 @@ def test_the_release_and_clearance_endpoints_are_in_the_schema():
     assert {"201", "403", "404", "409"} <= set(paths["/api/v1/clearances/"]["post"]["responses"])
     parameters = {p["name"] for p in paths["/api/v1/clearances/"]["get"]["parameters"]}
     assert {"project", "kind", "expiring_within"} <= parameters
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/contracts/release/", "/admin/releases/release/"),
+        (
+            "/admin/contracts/release/?release=scheduled&q=Drama",
+            "/admin/releases/release/?release=scheduled&q=Drama",
+        ),
+        ("/admin/contracts/release/9/change/", "/admin/releases/release/9/change/"),
+        ("/admin/contracts/release/9/schedule/", "/admin/releases/release/9/schedule/"),
+        (
+            "/admin/contracts/release/9/confirm-credits/",
+            "/admin/releases/release/9/confirm-credits/",
+        ),
+    ],
+)
+def test_old_admin_addresses_of_the_release_gate_redirect_permanently(client, old, new):
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_the_redirected_release_pages_open(client, world, make_project):
+    gate = confirmed(world, make_project("cleared"))
+    client.force_login(world.producer_a)
+
+    response = client.get(f"/admin/contracts/release/{gate.pk}/change/", follow=True)
+    assert response.redirect_chain == [
+        (reverse("admin:releases_release_change", args=[gate.pk]), 301)
+    ]
+    assert response.status_code == 200
+    assert response.context["original"] == gate
+    response = client.get("/admin/contracts/release/?release=scheduled", follow=True)
+    assert response.redirect_chain == [
+        (reverse("admin:releases_release_changelist") + "?release=scheduled", 301)
+    ]
+    assert response.status_code == 200
