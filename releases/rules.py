@@ -73,7 +73,9 @@ def reinstate_new_clearance_confirmed(project) -> list[str]:
 
 @after("release", "reinstate", order=320)
 def record_live(project, *, entry=None, **context) -> None:
-    release_record_live(project=project, at=entry.created_at if entry else timezone.now())
+    release_record_live(
+        project=project, at=entry.created_at if entry else timezone.now(), entry=entry
+    )
 
 
 @after("clear", order=320)

@@ -5,6 +5,16 @@ confirmed is shown in the opening credits (the ``release`` and ``reinstate`` gua
 ``releases.rules``). The release itself is the workflow's ``release`` transition: fired
 by hand through the transition endpoint, or on the scheduled day by ``releases_run_scheduled``
 (the ``contracts.release_scheduled`` beat task), acting as the content manager who scheduled it.
+
+Every change of the gate is logged through ``workflow.audit.record_status_change``, one row per
+change, with a status derived from the gate's fields (the gate has no status field of its own):
+
+- ``credits``: ``credits_pending`` -> ``credits_confirmed`` when the producer confirms a
+  clearance's number (the reason names it); confirming another clearance later logs again, since
+  its credits were pending until then;
+- ``schedule``: ``unscheduled`` -> ``scheduled:<day>`` -> ``scheduled:<another day>`` ->
+  ``unscheduled`` (the day in the status, so that moving the date is a change too);
+- ``live``: ``not_live`` (released) or ``taken_down`` (reinstated) -> ``live``.
 """
 
 import logging
@@ -18,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError, PermissionDenied
 from releases.models import Release
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
+from reviews.services.clearances import clearance_reason
+from workflow.audit import record_status_change
 from workflow.models import Project, ProjectState
 from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
@@ -47,6 +59,19 @@ def _gate(project: Project) -> Release:
 
 def _state_label(project: Project) -> str:
     return str(project.get_state_display()).lower()
+
+
+CREDITS_PENDING = "credits_pending"
+CREDITS_CONFIRMED = "credits_confirmed"
+UNSCHEDULED = "unscheduled"
+NOT_LIVE = "not_live"
+TAKEN_DOWN = "taken_down"
+LIVE = "live"
+
+
+def schedule_status(day: date | None) -> str:
+    """The gate's schedule as a status: the day is part of it, so moving it is a change."""
+    return f"scheduled:{day.isoformat()}" if day is not None else UNSCHEDULED
 
 
 @transaction.atomic
@@ -92,12 +117,23 @@ def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release
             }
         )
     gate = _gate(locked)
+    confirmed_before = gate.clearance_id == clearance.pk
     gate.clearance = clearance
     gate.credits_confirmed_by = actor
     gate.credits_confirmed_at = timezone.now()
     gate.save(
         update_fields=["clearance", "credits_confirmed_by", "credits_confirmed_at", "updated_at"]
     )
+    if not confirmed_before:
+        record_status_change(
+            gate,
+            field="credits",
+            from_status=CREDITS_PENDING,
+            to_status=CREDITS_CONFIRMED,
+            actor=actor,
+            reason=clearance_reason(clearance),
+            at=gate.credits_confirmed_at,
+        )
     return gate
 
 
@@ -129,9 +165,13 @@ def release_schedule(*, project: Project, actor, on: date) -> Release:
             {"on": _("Choose today (%(today)s) or a later date.") % {"today": today.isoformat()}}
         )
     gate = _gate(locked)
+    before = schedule_status(gate.scheduled_for)
     gate.scheduled_for = on
     gate.scheduled_by = actor
     gate.save(update_fields=["scheduled_for", "scheduled_by", "updated_at"])
+    record_status_change(
+        gate, field="schedule", from_status=before, to_status=schedule_status(on), actor=actor
+    )
     return gate
 
 
@@ -144,9 +184,13 @@ def release_unschedule(*, project: Project, actor) -> Release:
     if gate is None or gate.scheduled_for is None:
         raise ReleaseConflict(_("The release is not scheduled."))
     gate.project = locked
+    before = schedule_status(gate.scheduled_for)
     gate.scheduled_for = None
     gate.scheduled_by = None
     gate.save(update_fields=["scheduled_for", "scheduled_by", "updated_at"])
+    record_status_change(
+        gate, field="schedule", from_status=before, to_status=UNSCHEDULED, actor=actor
+    )
     return gate
 
 
@@ -172,12 +216,25 @@ def release_actions_for(gate: Release, user) -> list[str]:
     return actions
 
 
-def release_record_live(*, project: Project, at) -> Release:
+def release_record_live(*, project: Project, at, entry=None) -> Release:
     """The drama went live (released or reinstated): called by the transitions' effect, inside
-    their transaction."""
+    their transaction; ``entry`` is the transition's log row (who, for whom, from where, why)."""
     gate = _gate(project)
     gate.released_at = at
     gate.save(update_fields=["released_at", "updated_at"])
+    record_status_change(
+        gate,
+        field="live",
+        from_status=TAKEN_DOWN
+        if entry is not None and entry.source_state == S.TAKEN_DOWN
+        else NOT_LIVE,
+        to_status=LIVE,
+        actor=entry.actor if entry is not None else None,
+        organisation=entry.organisation if entry is not None else None,
+        reason=entry.comment if entry is not None else "",
+        project=project,
+        at=at,
+    )
     return gate
 
 

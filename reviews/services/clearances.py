@@ -1,5 +1,8 @@
 """Write paths for the clearance register: one transaction each, the project row locked first.
 
+Recording a clearance is its one status change (none -> ``issued``), logged through
+``workflow.audit`` with the recorder, the issuing organisation and the number.
+
 (The release gate that reads the register: ``releases.services``.)
 """
 
@@ -14,6 +17,7 @@ from common.errors import DomainError, PermissionDenied
 from reviews import clearance_numbers
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow import webhooks
+from workflow.audit import record_status_change
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import AUTHORITY
 from workflow.services import project_lock
@@ -28,6 +32,16 @@ class ClearanceNotOpen(DomainError):
     status_code = 409
     code = "clearance_not_open"
     default_detail = _("A clearance can be recorded here only for a cleared or taken-down project.")
+
+
+# The status a clearance has from the moment it is recorded (the register keeps no other).
+ISSUED = "issued"
+
+
+def clearance_reason(clearance: Clearance) -> str:
+    """How the status log names a clearance: its kind's code and number, the same in every
+    language (the log keeps what was recorded, not a translation of it)."""
+    return f"{clearance.kind}: {clearance.number}"
 
 
 # Who issues each kind of number: a regulator, or the platform for its own approvals.
@@ -115,6 +129,16 @@ def clearance_record(
             clearance.save()
     except IntegrityError as exc:  # the same number recorded concurrently
         raise (_already_issued(clearance) or _duplicate(clearance, issued_by)) from exc
+    record_status_change(
+        clearance,
+        from_status="",  # a clearance has no status before it is recorded
+        to_status=ISSUED,
+        actor=actor,
+        organisation=issued_by,
+        reason=clearance_reason(clearance),
+        project=project,
+        at=clearance.created_at,
+    )
     if announce:
         webhooks.clearance_issued(clearance=clearance, project=project)
     return clearance

@@ -23,9 +23,10 @@ from workflow.models import Project
 # evaluation, the planning filing, the release gate, installments) and one per webhook event.
 # A decision also writes its status change (workflow.audit), one INSERT; content types are read
 # once per process, so the counts are taken with them cached, as a running server has them.
-# Clearing opens the release gate in one INSERT (it was a read, a savepoint and a write).
+# Clearing opens the release gate in one INSERT (it was a read, a savepoint and a write); the
+# clearance it records logs its status change, one INSERT.
 SUBMIT = 24
-FINAL_APPROVAL = 29
+FINAL_APPROVAL = 30
 GENERIC_TRANSITION = 26
 CUT_ROUND = 20
 
