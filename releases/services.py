@@ -18,7 +18,7 @@ change, with a status derived from the gate's fields (the gate has no status fie
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,6 +42,13 @@ S = ProjectState
 # The producer confirms the credits of a cleared drama, or of a taken-down one for its new
 # clearance before reinstatement.
 CREDITS_STATES = frozenset({S.CLEARED, S.TAKEN_DOWN})
+
+# How far ahead a release can be scheduled. A cleared drama goes live within weeks or months: its
+# clearance may expire, its contract's exclusivity and payments run from the release, its
+# promotion is planned for the season. A day years out is a slip (2062 for 2026, 9999-12-31 for
+# "some day") that would keep the title offline behind a gate that reads "scheduled"; a real
+# plan that far ahead is better left unscheduled until it is near.
+SCHEDULE_HORIZON = timedelta(days=2 * 365)
 
 
 class ReleaseConflict(DomainError):
@@ -163,6 +170,14 @@ def release_schedule(*, project: Project, actor, on: date) -> Release:
     if on < today:
         raise ValidationError(
             {"on": _("Choose today (%(today)s) or a later date.") % {"today": today.isoformat()}}
+        )
+    latest = today + SCHEDULE_HORIZON
+    if on > latest:
+        raise ValidationError(
+            {
+                "on": _("Choose a day within two years, %(latest)s at the latest.")
+                % {"latest": latest.isoformat()}
+            }
         )
     gate = _gate(locked)
     before = schedule_status(gate.scheduled_for)

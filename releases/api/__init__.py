@@ -84,7 +84,9 @@ class CreditsConfirmSerializer(StrictSerializer):
 
 class ReleaseScheduleSerializer(StrictSerializer):
     project = ScopedIdField(help_text="The project (in your scope).")
-    on = serializers.DateField(help_text="The release day (China time): today or later.")
+    on = serializers.DateField(
+        help_text="The release day (China time): today or later, at most two years ahead."
+    )
 
 
 class ReleaseProjectSerializer(StrictSerializer):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from releases import services
 from releases.models import Release
 from reviews.services.clearances import clearance_record
+from workflow.models import StatusChange
 
 RELEASES = "/api/v1/releases/"
 _serials = itertools.count(1)
@@ -121,6 +122,29 @@ def test_the_platform_schedules_and_unschedules(world, api, make_project):
     again = post(client, "unschedule", project=project.pk)
     assert again.status_code == 409
     assert again.json()["code"] == "release_conflict"
+
+
+def test_a_release_scheduled_absurdly_far_ahead_is_refused(world, api, make_project):
+    project = make_project("cleared")
+    client = api(world.content_manager)
+    latest = timezone.localdate() + services.SCHEDULE_HORIZON
+    post(client, "schedule", project=project.pk, on=timezone.localdate().isoformat())
+
+    for day in ("9999-12-31", (latest + timedelta(days=1)).isoformat()):
+        refused = post(client, "schedule", project=project.pk, on=day)
+
+        assert refused.status_code == 400, refused.json()
+        assert refused.json()["fields"] == {
+            "on": [f"Choose a day within two years, {latest.isoformat()} at the latest."]
+        }
+    # Nothing changed: the day set before stands, and nothing more was logged.
+    gate = Release.objects.get(project=project)
+    assert gate.scheduled_for == timezone.localdate()
+    assert StatusChange.objects.filter(project=project, field="schedule").count() == 1
+
+    accepted = post(client, "schedule", project=project.pk, on=latest.isoformat())
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["scheduled_for"] == latest.isoformat()
 
 
 def test_scheduling_is_refused_to_others_and_outside_cleared(world, api, make_project):
