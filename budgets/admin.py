@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from budgets import selectors, services
 from budgets.models import Budget, BudgetLine, TierPolicy
 from common.errors import DomainError
-from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
+from workflow.admin import (
+    DeletesThroughServices,
+    SaveRefused,
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+)
 from workflow.admin.common import SectionTable, project_records, project_section
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
@@ -336,8 +342,29 @@ class BudgetAdmin(ScopedModelAdmin):
 # Tier policies: public rules, edited by superusers --------------------------------------------
 
 
+class TierPolicyForm(forms.ModelForm):
+    class Meta:
+        model = TierPolicy
+        fields = "__all__"  # noqa: DJ007 - every term of the policy is edited here
+
+    def clean_province(self):
+        province = self.cleaned_data["province"]
+        was_national = self.instance.pk is not None and self.instance.province == ""
+        if (
+            province
+            and was_national
+            and not TierPolicy.objects.filter(province="").exclude(pk=self.instance.pk).exists()
+        ):
+            raise ValidationError(services.LastNationalPolicy.default_detail)
+        return province
+
+
 @admin.register(TierPolicy)
-class TierPolicyAdmin(ScopedModelAdmin):
+class TierPolicyAdmin(DeletesThroughServices, ScopedModelAdmin):
+    """Superusers edit the policies; deleting goes through ``tier_policy_delete``, which keeps
+    one national row."""
+
+    form = TierPolicyForm
     list_display = (
         "__str__",
         "province",
@@ -366,6 +393,17 @@ class TierPolicyAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        try:
+            services.tier_policy_delete(
+                policy_ids=[policy.pk for policy in queryset], actor=request.user
+            )
+        except (DomainError, ValidationError) as exc:
+            raise SaveRefused(error_text(exc)) from exc
 
 
 project_records(_("Budget"), "admin:budgets_budget_changelist", order=10)

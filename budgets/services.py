@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Budget, BudgetLine
+from budgets.models import Budget, BudgetLine, TierPolicy
 from common.errors import DomainError, PermissionDenied
 from workflow.audit import record_status_change
 from workflow.models import Project, ProjectState
@@ -316,3 +316,33 @@ def _set_status(budget: Budget, status: str, actor) -> None:
         budget, from_status=budget.status, to_status=status, actor=actor, project=budget.project
     )
     budget.status = status
+
+
+# Tier policies ---------------------------------------------------------------------------------
+
+
+class LastNationalPolicy(DomainError):
+    status_code = 409
+    code = "last_national_policy"
+    default_detail = _(
+        "The national review-tier policy cannot be removed: projects everywhere are routed by it. "
+        "Add a newer national row instead."
+    )
+
+
+@transaction.atomic
+def tier_policy_delete(*, policy_ids: Sequence[int], actor) -> int:
+    """Delete review-tier policies, keeping at least one national row.
+
+    The national rows are locked first, so two deletions at once cannot each leave the other's
+    row as the last and remove both.
+    """
+    if not actor.is_superuser:
+        raise PermissionDenied(_("Only an administrator can change the review-tier policies."))
+    national = set(
+        TierPolicy.objects.select_for_update().filter(province="").values_list("pk", flat=True)
+    )
+    if national and national <= set(policy_ids):
+        raise LastNationalPolicy()
+    deleted, _rows = TierPolicy.objects.filter(pk__in=policy_ids).delete()
+    return deleted

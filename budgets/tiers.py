@@ -1,11 +1,15 @@
 """The review tier of a proposal: KEY, ORDINARY or OTHER, with the reason in words.
 
 Thresholds are data that differ by jurisdiction and change over time: the row of ``TierPolicy``
-in force decides them, the national defaults (settings may override them) when there is none.
-``BudgetsConfig.ready()`` installs ``resolve_tier`` as the workflow's resolver
+in force decides them. A migration seeds the national row (from the ``MDPROD_*_TIER_THRESHOLD``
+settings, which seed it and nothing more), and ``budgets.services.tier_policy_delete`` keeps one
+national row. Where none is in force on a date all the same (before the earliest national row
+left, or rows removed outside mdprod, such as by ``manage.py flush``), the seed values apply
+and a warning is logged: a project is never left without a tier. ``BudgetsConfig.ready()`` installs ``resolve_tier`` as the workflow's resolver
 (``workflow.tiers``).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import BudgetLine, TierPolicy
+
+logger = logging.getLogger(__name__)
 
 # Regulatory dates are dates in China, whatever the server's time zone.
 POLICY_TIME_ZONE = ZoneInfo("Asia/Shanghai")
@@ -63,7 +69,7 @@ def classify(
 
 
 def default_thresholds() -> tuple[Decimal, Decimal]:
-    """The national defaults (KEY, ORDINARY) when no policy row says otherwise."""
+    """The national defaults (KEY, ORDINARY) the first national row is seeded with."""
     return (
         Decimal(getattr(settings, "MDPROD_KEY_TIER_THRESHOLD", DEFAULT_KEY_THRESHOLD)),
         Decimal(getattr(settings, "MDPROD_ORDINARY_TIER_THRESHOLD", DEFAULT_ORDINARY_THRESHOLD)),
@@ -81,7 +87,8 @@ class PolicyTerms:
 
 
 def default_terms() -> PolicyTerms:
-    """No policy row in force: the national defaults (settings may override the thresholds)."""
+    """No policy row in force (removed outside mdprod): the values the national row is seeded
+    with."""
     key, ordinary = default_thresholds()
     return PolicyTerms(key_threshold=key, ordinary_threshold=ordinary)
 
@@ -124,6 +131,12 @@ def investment(project) -> Decimal:
 
 def resolve_tier(project) -> tuple[str, str]:
     policy = policy_in_force(province=project.producer.province, on=policy_date(project))
+    if policy is None:
+        logger.warning(
+            "No review-tier policy in force for project %s: the seed defaults apply. "
+            "Add a national row in the admin (Review-tier policies).",
+            project.pk,
+        )
     terms = policy or default_terms()
     flags = {
         "special_subject": project.special_subject and terms.special_subject_is_key,

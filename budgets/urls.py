@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from common.routers import Router
 
 from .api import ROUTES
 
-router = SimpleRouter()
+router = Router()
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 

@@ -6,9 +6,12 @@ pagination class), too early to import drf-spectacular's generator.
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework.serializers import ListSerializer
+from rest_framework.settings import api_settings
 
 from common.api import ErrorSerializer
-from common.serializers import scoped_id_fields
+from common.routers import ID_PATTERN
+from common.serializers import StrictSerializer, scoped_id_fields
 
 
 def error_response(description: str, *, examples=None) -> OpenApiResponse:
@@ -44,7 +47,9 @@ ETAG_HEADER = OpenApiParameter(
 )
 PRECONDITION_RESPONSES = {
     412: error_response(
-        "`precondition_failed`: If-Match does not match the current ETag.",
+        "`precondition_failed`: If-Match does not match the current ETag. Checked before the "
+        "body is read (RFC 9110, 13.2.1), so a stale If-Match is a 412 even for a body that "
+        "would be a 400.",
         examples=[
             OpenApiExample(
                 "Changed since you read it",
@@ -82,6 +87,18 @@ GENERAL_ERRORS = {
 }
 
 
+def lib_doc_excludes() -> list:
+    """Classes whose docstrings are not a description of the schema's components or
+    operations: drf-spectacular's (DRF's bases) and our own shared bases, whose docstrings
+    each subclass without one would otherwise inherit."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from common.conditional import ConditionalUpdateMixin
+    from common.serializers import PlainFieldsMixin
+
+    return [*get_lib_doc_excludes(), StrictSerializer, PlainFieldsMixin, ConditionalUpdateMixin]
+
+
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema, plus the If-Match/ETag headers and 412/428 of conditional edits."""
 
@@ -98,6 +115,40 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method in ("GET", "PUT", "PATCH") and self._action_in("etag_actions"):
             parameters.append(ETAG_HEADER)
         return parameters
+
+    def map_parsers(self):
+        # The API's bodies are JSON; its views also read form encodings (as DRF's do), which
+        # cannot tell null from the text "null", so the schema offers them only where a view
+        # chose its parsers itself (the uploads).
+        if self.view.parser_classes is api_settings.DEFAULT_PARSER_CLASSES:
+            return ["application/json"]
+        return super().map_parsers()
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False  # it answers 400 for a key it does not take
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, ListSerializer) and schema and schema.get("type") == "array":
+            # drf-spectacular states a ListField's bounds but not a nested list's.
+            if field.min_length is not None or not field.allow_empty:
+                schema["minItems"] = max(field.min_length or 0, 0 if field.allow_empty else 1)
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _resolve_path_parameters(self, variables):
+        # The id routes' pattern (common.routers) only narrows the model's integer key: the model
+        # types the parameter, as with DRF's catch-all pattern, rather than a patterned string.
+        original = self.path_regex
+        self.path_regex = original.replace(f">{ID_PATTERN})", ">[^/.]+)")
+        try:
+            return super()._resolve_path_parameters(variables)
+        finally:
+            self.path_regex = original
 
     def _scoped_body_ids(self) -> list[str]:
         if self.method not in ("POST", "PUT", "PATCH"):

@@ -4,6 +4,7 @@ import copy
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -88,17 +89,49 @@ class PlainFieldsMixin:
         return data
 
 
-class ScopedIdField(serializers.IntegerField):
-    """An id in a body that the view looks up in the caller's scope (``common.api.in_scope``):
-    404 when it names nothing there. Declaring it so puts that 404 in the schema."""
+def whole_id(data):
+    """``data`` if it is written as an id: a JSON whole number, or a string of ASCII digits (form
+    bodies). DRF and the database read ``3.5`` as 3, ``true`` as 1 and a full-width "３" as 3, so
+    a body naming one object found another; each is refused here, with DRF's own message."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return data
+    if isinstance(data, str) and data.isascii() and data.isdigit():
+        return data
+    raise ValidationError(_("A valid integer is required."), code="invalid")
+
+
+class IdField(serializers.IntegerField):
+    """An id in a body, from 1 to the largest database integer, written as a whole number."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(**kwargs)
 
+    def to_internal_value(self, data):
+        return super().to_internal_value(whole_id(data))
 
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+
+class ScopedIdField(IdField):
+    """An id in a body that the view looks up in the caller's scope (``common.api.in_scope``):
+    404 when it names nothing there. Declaring it so puts that 404 in the schema."""
+
+
+# The ids ``whole_id`` takes, as the schema states them.
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """An object named by its id in a body (a 400 when there is no such object), the id written
+    as a whole number (``whole_id``). Every writable related field of the API is one of these
+    (``tests/common/test_ids.py`` checks)."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(whole_id(data))
+
+
+class ScopedRelatedField(IdRelatedField):
     """An id in a body, looked up in the caller's scope (``queryset``): an id outside it answers
     404, as it would in the path (``NotInScope``), never a 400 that would confirm it exists."""
 

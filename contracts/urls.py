@@ -1,10 +1,11 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from common.routers import Router
 
 from .api import ROUTES
 from .views import DocumentDownloadView
 
-router = SimpleRouter()
+router = Router()
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 

@@ -286,14 +286,21 @@ class ProductionStage:
         )
 
     def metrics(self, actor, comment) -> None:
+        from django.db.models import F
+
         from audience.services.metrics import episode_metrics_upsert
         from releases.models import Release
+        from workflow.models import ProjectTransition, StatusChange
 
         today = timezone.localdate()
         went_live = today - timedelta(days=METRIC_DAYS)
-        Release.objects.filter(project=self.project).update(
-            released_at=timezone.now() - timedelta(days=METRIC_DAYS)
-        )
+        # The title went live METRIC_DAYS ago: the gate says so, and the log, whose entries so
+        # far all move back together to stay in order (the metrics import refuses days before
+        # the release transition).
+        ago = timedelta(days=METRIC_DAYS)
+        Release.objects.filter(project=self.project).update(released_at=timezone.now() - ago)
+        for log in (ProjectTransition, StatusChange):
+            log.objects.filter(project=self.project).update(created_at=F("created_at") - ago)
         seed = sum(map(ord, self.project.title))
         # Titles with an audience story (@audience): episodes live by batch, revised ones lifted.
         from devdata.demo_audience import metric_plan

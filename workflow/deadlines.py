@@ -359,11 +359,15 @@ def deadlines_follow_tier(*, project: Project, at: datetime | None = None) -> No
             deadline_close(deadline=deadline, at=at, cancel=True, note="tier_changed")
 
 
-def sla_update(*, kind: str, days: int, actor) -> SLA:
+def sla_update(*, kind: str, days: int | None, actor) -> SLA | None:
+    """Set the SLA of ``kind`` to ``days`` (``None``: leave it as it is, as a PATCH without
+    ``days`` does)."""
     if not (actor is not None and actor.is_superuser):
         raise PermissionDenied("Only an administrator may change the SLAs.")
     if kind not in DEFAULT_SLA_DAYS:
         raise ValueError(kind)
+    if days is None:
+        return SLA.objects.filter(kind=kind).first()
     sla = SLA.objects.filter(kind=kind).first() or SLA(kind=kind)
     sla.days = days
     sla.full_clean()

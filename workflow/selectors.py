@@ -1,8 +1,10 @@
 """Read paths: every query scoped to what the user's organisations may see."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +40,29 @@ def related_project_scope_q(user, prefix: str = "project__") -> Q:
 
 def project_history(project: Project) -> QuerySet[ProjectTransition]:
     return project.transitions.select_related("actor", "organisation").order_by("created_at", "id")
+
+
+def went_live_on(project_id: int) -> date | None:
+    """The day (local time) the title first went live: its ``release`` transition, which only a
+    cleared project takes, once (a reinstatement after a take-down is not a new release). None
+    when it has not been released, or reached its state without the log (test fixtures)."""
+    at = (
+        ProjectTransition.objects.filter(project_id=project_id, name="release")
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return None if at is None else timezone.localdate(at)
+
+
+def released_after(day: str, *, project: str = "project_id") -> Exists:
+    """``went_live_on`` as a condition on rows with a ``day`` and a ``project`` field: true when
+    the row's project went live after the row's day (a subquery, so a sum stays one query)."""
+    return Exists(
+        ProjectTransition.objects.filter(
+            project_id=OuterRef(project), name="release", created_at__date__gt=OuterRef(day)
+        )
+    )
 
 
 def organisations_of(user, *, kind: str | None = None, role: str | None = None) -> list:
@@ -84,6 +109,11 @@ def _transitions_by_name() -> dict[str, list]:
 
 def transition_names() -> list[str]:
     return list(_transitions_by_name())
+
+
+def fireable_transition_names() -> list[str]:
+    """The transitions the generic endpoint fires: every one that no decision makes."""
+    return [name for name in transition_names() if not decided_by(name)]
 
 
 def decided_by(name: str) -> list:

@@ -1,5 +1,6 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
+
+from common.routers import RootRouter
 
 from .api import ROUTES
 from .api.projects import MeView
@@ -7,7 +8,7 @@ from .authentication import AnonymousRateThrottle
 from .lockout import ObtainAuthTokenWithLockout
 
 # The default router also answers /api/v1/ itself, with the core's collections.
-router = DefaultRouter()
+router = RootRouter()
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 

@@ -11,7 +11,6 @@ caller, whose signals it left out.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
 )
 from rest_framework import serializers, viewsets
@@ -24,6 +23,7 @@ from audience.selectors import audience_projects_for
 from audience.selectors import feedback as selectors
 from audience.selectors.quiet import QuietLock, quiet_locks_for
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
+from common.serializers import IdField
 
 SHARE = {"max_digits": 5, "decimal_places": 4}
 MAX_WINDOW_HOURS = 24 * 60
@@ -38,16 +38,40 @@ ENDED = {409: error_response("`quiet_rule_ended`: the rule has ended.")}
 
 
 class FeedbackQuerySerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    episode = serializers.IntegerField(min_value=1, max_value=32767, required=False)
-    batch = serializers.IntegerField(min_value=1, max_value=32767, required=False)
-    clips = serializers.BooleanField(required=False, default=False)
-    platform = serializers.CharField(max_length=40, required=False)
-    kind = serializers.ChoiceField(choices=AudienceSignal.Kind.choices, required=False)
-    window_hours = serializers.IntegerField(min_value=1, max_value=MAX_WINDOW_HOURS, required=False)
-    early = serializers.BooleanField(required=False, default=False)
-    include_flagged = serializers.BooleanField(required=False, default=False)
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=20)
+    """The filters every feedback view reads; the views' schemas are these serializers."""
+
+    project = IdField(help_text="The project.")
+    batch = serializers.IntegerField(
+        min_value=1, max_value=32767, required=False, help_text="The release batch (number)."
+    )
+    platform = serializers.CharField(
+        max_length=40, required=False, help_text="Only signals from this platform."
+    )
+    kind = serializers.ChoiceField(
+        choices=AudienceSignal.Kind.choices, required=False, help_text="Only this kind of signal."
+    )
+    window_hours = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_WINDOW_HOURS,
+        required=False,
+        help_text=(
+            "Only signals posted within this many hours after their episode's batch (or clip) "
+            "was released, e.g. 24, 72 or 168."
+        ),
+    )
+    early = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Early commenters only: authors with a signal within "
+            f"{selectors.EARLY_HOURS} h of a release (all their signals count)."
+        ),
+    )
+    include_flagged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also count exact duplicates and suspected automated signals.",
+    )
 
     def validate(self, attrs):
         if attrs.get("clips") and (attrs.get("episode") or attrs.get("batch")):
@@ -57,70 +81,61 @@ class FeedbackQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class RisingQuerySerializer(FeedbackQuerySerializer):
-    batch = serializers.IntegerField(
-        min_value=2, max_value=32767, help_text="Compared with the batch before it."
+class PerEpisodeQuery(serializers.Serializer):
+    episode = serializers.IntegerField(
+        min_value=1,
+        max_value=32767,
+        required=False,
+        help_text="Only this episode (number, at most the project's episode count).",
     )
-    min_authors = serializers.IntegerField(
-        min_value=1, max_value=10000, required=False, default=selectors.RISING_MIN_AUTHORS
+    clips = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The test clips' signals instead of the episodes' (not with `episode` or `batch`).",
     )
 
 
-class TermQuerySerializer(FeedbackQuerySerializer):
-    term = serializers.CharField(max_length=50)
+class LimitQuery(serializers.Serializer):
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_LIMIT, required=False, default=20, help_text="Terms to list."
+    )
+
+
+class TermQuery(serializers.Serializer):
+    term = serializers.CharField(max_length=50, help_text="The term, e.g. 男主.")
 
     def validate_term(self, value):
         return value.strip().lower()
 
 
-def _parameters(
-    *extra: OpenApiParameter, batch_required: bool = False, per_episode: bool = True
-) -> list[OpenApiParameter]:
-    """The filters' parameters; ``per_episode=False`` leaves out ``episode`` and ``clips`` for
-    the views that compare whole batches or list every episode."""
-    only = [
-        OpenApiParameter("episode", int, description="Only this episode (number)."),
-        OpenApiParameter(
-            "clips", bool, description="The test clips' signals instead of the episodes'."
+class TermsQuerySerializer(PerEpisodeQuery, LimitQuery, FeedbackQuerySerializer):
+    pass
+
+
+class RisingQuerySerializer(LimitQuery, FeedbackQuerySerializer):
+    batch = serializers.IntegerField(
+        min_value=2,
+        max_value=32767,
+        help_text=(
+            "The release batch (number), compared with the one before it; both must exist, "
+            "or it is a 400 naming `batch`."
         ),
-    ]
-    return [
-        OpenApiParameter("project", int, required=True, description="The project."),
-        *(only if per_episode else []),
-        OpenApiParameter(
-            "batch",
-            int,
-            required=batch_required,
-            description="The release batch (number)."
-            + (" Compared with the batch before it: 2 or more." if batch_required else ""),
-        ),
-        OpenApiParameter("platform", str, description="Only signals from this platform."),
-        OpenApiParameter(
-            "kind", str, enum=AudienceSignal.Kind.values, description="Only this kind of signal."
-        ),
-        OpenApiParameter(
-            "window_hours",
-            int,
-            description=(
-                f"Only signals posted within this many hours (1 to {MAX_WINDOW_HOURS}) after "
-                "their episode's batch (or clip) was released, e.g. 24, 72 or 168."
-            ),
-        ),
-        OpenApiParameter(
-            "early",
-            bool,
-            description=(
-                "Early commenters only: authors with a signal within "
-                f"{selectors.EARLY_HOURS} h of a release (all their signals count)."
-            ),
-        ),
-        OpenApiParameter(
-            "include_flagged",
-            bool,
-            description="Also count exact duplicates and suspected automated signals.",
-        ),
-        *extra,
-    ]
+    )
+    min_authors = serializers.IntegerField(
+        min_value=1,
+        max_value=10000,
+        required=False,
+        default=selectors.RISING_MIN_AUTHORS,
+        help_text="Authors a term needs in the batch.",
+    )
+
+
+class TermOverTimeQuerySerializer(PerEpisodeQuery, TermQuery, FeedbackQuerySerializer):
+    pass
+
+
+class TermByEpisodeQuerySerializer(TermQuery, FeedbackQuerySerializer):
+    pass
 
 
 # Answers -------------------------------------------------------------------------------------
@@ -229,7 +244,7 @@ class FeedbackViewSet(viewsets.ViewSet):
             project=project,
             episode=episode,
             batch=params.get("batch"),
-            clips=params["clips"],
+            clips=params.get("clips", False),
             platform=params.get("platform") or None,
             kind=params.get("kind") or None,
             window_hours=params.get("window_hours"),
@@ -249,14 +264,12 @@ class FeedbackViewSet(viewsets.ViewSet):
             "The terms most authors used (raw mentions beside), with the filters below. "
             "Producer company and the commissioning platform's content managers."
         ),
-        parameters=_parameters(
-            OpenApiParameter("limit", int, description=f"Terms to list, 1 to {MAX_LIMIT} (20).")
-        ),
+        parameters=[TermsQuerySerializer],
         responses={200: TermsSerializer, **INVALID, **NOT_FOUND},
     )
     @action(detail=False, methods=["get"])
     def terms(self, request):
-        f, params = self._read(request, FeedbackQuerySerializer)
+        f, params = self._read(request, TermsQuerySerializer)
         result = selectors.top_terms(f, limit=params["limit"])
         data = {
             "project": f.project.pk,
@@ -274,16 +287,7 @@ class FeedbackViewSet(viewsets.ViewSet):
             "episodes. Ranked by the change of share; a term needs `min_authors` authors in the "
             "batch (default 3) so one-off terms do not lead."
         ),
-        parameters=_parameters(
-            OpenApiParameter(
-                "min_authors",
-                int,
-                description=f"Authors a term needs in the batch ({selectors.RISING_MIN_AUTHORS}).",
-            ),
-            OpenApiParameter("limit", int, description=f"Terms to list, 1 to {MAX_LIMIT} (20)."),
-            batch_required=True,
-            per_episode=False,
-        ),
+        parameters=[RisingQuerySerializer],
         responses={200: RisingTermsSerializer, **INVALID, **NOT_FOUND},
     )
     @action(detail=False, methods=["get"], url_path="rising-terms")
@@ -312,14 +316,12 @@ class FeedbackViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="One term over time: per day, the authors who used it",
-        parameters=_parameters(
-            OpenApiParameter("term", str, required=True, description="The term, e.g. 男主.")
-        ),
+        parameters=[TermOverTimeQuerySerializer],
         responses={200: TermOverTimeSerializer, **INVALID, **NOT_FOUND},
     )
     @action(detail=False, methods=["get"], url_path="terms-over-time")
     def terms_over_time(self, request):
-        f, params = self._read(request, TermQuerySerializer)
+        f, params = self._read(request, TermOverTimeQuerySerializer)
         days = selectors.term_over_time(f, term=params["term"])
         data = {
             "project": f.project.pk,
@@ -332,15 +334,12 @@ class FeedbackViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="One term by episode: per episode, the authors who used it",
         description="Episodes' signals only.",
-        parameters=_parameters(
-            OpenApiParameter("term", str, required=True, description="The term, e.g. 男主."),
-            per_episode=False,
-        ),
+        parameters=[TermByEpisodeQuerySerializer],
         responses={200: TermByEpisodeSerializer, **INVALID, **NOT_FOUND},
     )
     @action(detail=False, methods=["get"], url_path="terms-by-episode")
     def terms_by_episode(self, request):
-        f, params = self._read(request, TermQuerySerializer)
+        f, params = self._read(request, TermByEpisodeQuerySerializer)
         episodes = selectors.term_by_episode(f, term=params["term"])
         data = {
             "project": f.project.pk,

@@ -7,7 +7,6 @@ regulators see none. Every write goes through ``audience.services.metrics``.
 import django_filters
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -21,7 +20,7 @@ from audience.selectors import metrics as selectors
 from audience.services import metrics as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from common.values import MONEY, MONEY_TOTAL
 
 RATE = {"max_digits": 5, "decimal_places": 4}
@@ -61,7 +60,7 @@ class EpisodeMetricSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MetricRowSerializer(serializers.Serializer):
+class MetricRowSerializer(StrictSerializer):
     """One row of a bulk send. Validated by the import service, which the CSV import shares."""
 
     episode = serializers.IntegerField(min_value=1, help_text="Episode number, 1 to the count.")
@@ -85,9 +84,7 @@ class MetricRowSerializer(serializers.Serializer):
 class MetricsBulkBodySerializer(StrictSerializer):
     """What the bulk endpoint validates; the rows are then checked by the import service."""
 
-    project = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The released project."
-    )
+    project = IdField(help_text="The released project.")
     rows = serializers.ListField(
         child=serializers.DictField(),
         min_length=1,
@@ -99,9 +96,14 @@ class MetricsBulkBodySerializer(StrictSerializer):
     )
 
 
-class MetricsBulkSerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, help_text="The released project.")
-    rows = MetricRowSerializer(many=True, help_text=f"1 to {services.BULK_MAX_ROWS:,} rows.")
+class MetricsBulkSerializer(StrictSerializer):
+    project = IdField(help_text="The released project.")
+    rows = MetricRowSerializer(
+        many=True,
+        min_length=1,
+        max_length=services.BULK_MAX_ROWS,
+        help_text=f"1 to {services.BULK_MAX_ROWS:,} rows.",
+    )
 
 
 class MetricsBulkResultSerializer(serializers.Serializer):
@@ -166,9 +168,9 @@ class EpisodeMetricFilter(django_filters.FilterSet):
 
 
 class SummaryQuerySerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    project = IdField(help_text="The project.")
+    date_from = serializers.DateField(required=False, help_text="From this day.")
+    date_to = serializers.DateField(required=False, help_text="Up to this day.")
 
 
 # Views ---------------------------------------------------------------------------------------
@@ -258,11 +260,7 @@ class EpisodeMetricViewSet(
 
     @extend_schema(
         summary="A project's metrics summary: totals and the retention curve by episode",
-        parameters=[
-            OpenApiParameter("project", int, required=True, description="The project."),
-            OpenApiParameter("date_from", str, description="From this day (YYYY-MM-DD)."),
-            OpenApiParameter("date_to", str, description="Up to this day (YYYY-MM-DD)."),
-        ],
+        parameters=[SummaryQuerySerializer],
         responses={200: MetricsSummarySerializer, **INVALID, **NOT_FOUND},
     )
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)

@@ -10,7 +10,6 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -24,7 +23,7 @@ from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
 from common.api import IdFilter
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE, error_response
-from common.serializers import ScopedRelatedField, StrictSerializer
+from common.serializers import IdField, ScopedRelatedField, StrictSerializer
 from workflow.models import Project
 
 ERRORS = {
@@ -248,7 +247,7 @@ class RevisionRecordSerializer(StrictSerializer):
         help_text="Numbers of the affected episodes (they must exist).",
     )
     signals = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=IdField(),
         required=False,
         default=list,
         max_length=services.MAX_SIGNALS,
@@ -271,7 +270,10 @@ class RevisionRecordSerializer(StrictSerializer):
 
 class OutcomeQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(
-        min_value=1, max_value=selectors.MAX_DAYS, default=selectors.DEFAULT_DAYS
+        min_value=1,
+        max_value=selectors.MAX_DAYS,
+        default=selectors.DEFAULT_DAYS,
+        help_text="The window in days.",
     )
 
 
@@ -346,14 +348,7 @@ class RevisionViewSet(
             "and the change in percent. While an episode lacks metrics or days, `measurable` "
             "is false and `reason` says what is missing."
         ),
-        parameters=[
-            OpenApiParameter(
-                "days",
-                int,
-                description=f"The window in days, 1 to {selectors.MAX_DAYS} "
-                f"(default {selectors.DEFAULT_DAYS}).",
-            )
-        ],
+        parameters=[OutcomeQuerySerializer],
         responses={200: RevisionDetailSerializer, 400: ERRORS[400], **NOT_FOUND},
     )
     def retrieve(self, request, *args, **kwargs):

@@ -82,7 +82,7 @@ class SignalImportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SignalRowSerializer(serializers.Serializer):
+class SignalRowSerializer(StrictSerializer):
     """One row of a JSON import (documentation: the import service validates the rows)."""
 
     platform = serializers.CharField(max_length=40, help_text="e.g. douyin, kuaishou.")
@@ -128,9 +128,14 @@ class SignalImportRowsBodySerializer(StrictSerializer):
             self.fields["project"].queryset = audience_projects_for(request.user)
 
 
-class SignalImportRowsSerializer(serializers.Serializer):
+class SignalImportRowsSerializer(StrictSerializer):
     project = ScopedIdField(help_text="The project (in your scope).")
-    rows = SignalRowSerializer(many=True, help_text=f"1 to {services.BULK_MAX_ROWS:,} rows.")
+    rows = SignalRowSerializer(
+        many=True,
+        min_length=1,
+        max_length=services.BULK_MAX_ROWS,
+        help_text=f"1 to {services.BULK_MAX_ROWS:,} rows.",
+    )
 
 
 class SignalImportUploadSerializer(StrictSerializer):

@@ -29,6 +29,7 @@ from common.spreadsheets import RowError, csv_dict_rows
 from common.values import parse_date, parse_money, parse_rate, parse_whole
 from workflow.models import Membership, Organisation, Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER
+from workflow.selectors import went_live_on
 from workflow.services import project_lock
 from workflow.visibility import memberships_of
 
@@ -123,6 +124,7 @@ class _ProjectInfo:
     state: str
     episode_count: int
     rows_before: int
+    live_from: date | None
 
 
 class _Importer:
@@ -172,6 +174,7 @@ class _Importer:
             state=row["state"],
             episode_count=row["episode_count"],
             rows_before=EpisodeMetric.objects.filter(project_id=project_id).count(),
+            live_from=went_live_on(project_id),
         )
         return info
 
@@ -194,6 +197,12 @@ class _Importer:
             errors["episode"] = str(
                 _("This project has %(count)d episodes; enter 1 to %(count)d.")
             ) % {"count": info.episode_count}
+        # A day before the title went live has no audience to count (and would be paid as
+        # residuals): a mistyped year, or another title's file.
+        if "date" not in errors and info.live_from and values["date"] < info.live_from:
+            errors["date"] = str(
+                _("The title went live on %(live)s; this row is dated %(date)s, before that.")
+            ) % {"live": info.live_from.isoformat(), "date": values["date"].isoformat()}
 
     def add(self, number: int, raw: Mapping[str, Any]) -> None:
         self.report.rows_read += 1

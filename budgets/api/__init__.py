@@ -460,7 +460,8 @@ class BudgetLineViewSet(ConditionalUpdateMixin, viewsets.ModelViewSet):
         description=(
             "Effective-dated thresholds per jurisdiction. A blank province is the national "
             "default; a province's own row overrides it. The row that applies to a project is the "
-            "latest one effective on its submission date (China time)."
+            "latest one effective on its submission date (China time). A fresh install has one "
+            "national row, seeded from the settings; from then on the rows alone decide."
         ),
     ),
     retrieve=extend_schema(

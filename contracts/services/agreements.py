@@ -389,8 +389,8 @@ def contract_update(*, contract: Contract, actor, data: dict[str, Any]) -> Contr
 @transaction.atomic
 def contract_revise(*, contract: Contract, actor, data: dict[str, Any]) -> Contract:
     """A change to a sent, signed or active contract: version N+1 as a draft with the changed
-    terms; the old version is superseded (and kept). The new version must be sent and signed
-    again."""
+    terms and the installments not yet paid (``installments_carry_over``); the old version is
+    superseded (and kept). The new version must be sent and signed again."""
     _unknown_fields(data, TERM_FIELDS)
     locked = contract_lock(contract)
     if locked.status == Contract.Status.DRAFT:
@@ -404,10 +404,14 @@ def contract_revise(*, contract: Contract, actor, data: dict[str, Any]) -> Contr
         supersedes=locked,
         created_by=actor,
     )
+    from contracts.services.payments import installments_carry_over  # it builds on this module
+
     # The old version leaves the open statuses first: one open contract per project.
     _fire(locked, "supersede", actor)
     _apply(successor, terms)
-    return _save_new(successor)
+    _save_new(successor)
+    installments_carry_over(previous=locked, successor=successor, actor=actor)
+    return successor
 
 
 # The lifecycle ---------------------------------------------------------------------------------

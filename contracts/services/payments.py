@@ -101,15 +101,18 @@ def _installment_errors(index: int, row: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def schedule_priced(fee: Decimal, installments: list[dict[str, Any]]) -> list[Decimal]:
+def schedule_priced(
+    fee: Decimal, installments: list[dict[str, Any]], *, paid: Decimal = Decimal("0")
+) -> list[Decimal]:
     """Each installment's amount: its own, or its percentage of the fee rounded half-up.
 
     When the percentages and amounts cover the fee exactly, the last percentage installment
     takes the remainder instead, so that rounding never leaves the schedule a fen off the fee
     (e.g. 3 x 33.3333 % + ... of 100,000.00). Raises on a schedule that does not add up.
+    ``paid``: what earlier versions of the contract paid, which the schedule no longer covers.
     """
     errors: dict[str, str] = {}
-    if not installments and fee > 0:
+    if not installments and fee - paid > 0:
         errors["installments"] = _("Give at least one installment.")
     if len(installments) > MAX_INSTALLMENTS:
         errors["installments"] = _("At most %(n)d installments.") % {"n": MAX_INSTALLMENTS}
@@ -128,7 +131,7 @@ def schedule_priced(fee: Decimal, installments: list[dict[str, Any]]) -> list[De
         for row in installments
     ]
     percent_rows = [i for i, row in enumerate(installments) if row.get("percent") is not None]
-    if percent_rows and exact == fee:
+    if percent_rows and exact + paid == fee:
         last = percent_rows[-1]
         amounts[last] = fee - sum(a for i, a in enumerate(amounts) if i != last)
     for index, amount in enumerate(amounts):
@@ -137,16 +140,43 @@ def schedule_priced(fee: Decimal, installments: list[dict[str, Any]]) -> list[De
                 {f"installments.{index}.percent": _("This comes to less than 0.01 CNY.")}
             )
     total = sum(amounts, Decimal("0"))
-    if total != fee:
-        raise ValidationError(
-            {
-                "installments": _(
-                    "The installments add up to %(total)s CNY; the fee is %(fee)s CNY."
-                )
-                % {"total": cny(total), "fee": cny(fee)}
-            }
-        )
+    if total + paid != fee:
+        raise ValidationError({"installments": _schedule_mismatch(total, paid, fee)})
     return amounts
+
+
+def _schedule_mismatch(total: Decimal, paid: Decimal, fee: Decimal) -> str:
+    if paid:
+        return str(
+            _(
+                "The installments add up to %(total)s CNY and %(paid)s CNY was paid under "
+                "earlier versions; the fee is %(fee)s CNY."
+            )
+            % {"total": cny(total), "paid": cny(paid), "fee": cny(fee)}
+        )
+    return str(
+        _("The installments add up to %(total)s CNY; the fee is %(fee)s CNY.")
+        % {"total": cny(total), "fee": cny(fee)}
+    )
+
+
+def _earlier_versions(contract: Contract) -> list[int]:
+    ids, previous = [], contract.supersedes_id
+    while previous is not None:
+        ids.append(previous)
+        previous = Contract.objects.filter(pk=previous).values_list("supersedes_id", flat=True)[0]
+    return ids
+
+
+def paid_under_earlier_versions(contract: Contract) -> Decimal:
+    """What the versions this one supersedes paid: part of the fee, settled for good."""
+    earlier = _earlier_versions(contract)
+    if not earlier:
+        return Decimal("0")
+    paid = Installment.objects.filter(
+        contract_id__in=earlier, status=Installment.Status.PAID
+    ).aggregate(total=Sum("amount"))["total"]
+    return paid or Decimal("0")
 
 
 def payment_schedule_editable(contract: Contract, user) -> bool:
@@ -175,7 +205,9 @@ def payment_schedule_replace(
             )
             % {"status": _status_label(locked)}
         )
-    amounts = schedule_priced(locked.production_fee, installments)
+    amounts = schedule_priced(
+        locked.production_fee, installments, paid=paid_under_earlier_versions(locked)
+    )
     rows = [
         Installment(
             contract=locked,
@@ -208,14 +240,62 @@ def payment_schedule_problems(contract: Contract) -> list[str]:
     was set), in words; empty when it adds up or there is no schedule (the fee is then paid as
     the parties agree outside mdprod). For the contract's ``send`` to check."""
     total = Installment.objects.filter(contract=contract).aggregate(total=Sum("amount"))["total"]
-    if total is None or total == contract.production_fee:
+    paid = paid_under_earlier_versions(contract)
+    if (total is None and not paid) or (total or 0) + paid == contract.production_fee:
         return []
-    return [
-        str(
-            _("The installments add up to %(total)s CNY; the fee is %(fee)s CNY.")
-            % {"total": cny(total), "fee": cny(contract.production_fee)}
+    return [_schedule_mismatch(total or Decimal("0"), paid, contract.production_fee)]
+
+
+def installments_carry_over(*, previous: Contract, successor: Contract, actor) -> list[Installment]:
+    """A revision keeps the schedule: the installments ``previous`` has not paid move to the
+    new version, with their terms; the paid ones stay, paid, with the version they were paid
+    under (and count towards the fee of the versions after it).
+
+    Moved, not copied: the same installment (and id) stays owed once, not once per version. One
+    that had fallen due is scheduled again, as all of a draft's are; countersigning the new
+    version makes it due again, dated the day its milestone happened. Percentages are priced
+    anew when the revision changed the fee; a schedule that no longer adds up is reported when
+    the new version is sent, for the platform to set again. Runs in the revision's transaction.
+    """
+    unpaid = list(
+        Installment.objects.filter(contract=previous)
+        .exclude(status=Installment.Status.PAID)
+        .order_by("position")
+    )
+    if not unpaid:
+        return []
+    try:
+        amounts = schedule_priced(
+            successor.production_fee,
+            [
+                {"amount": None if i.percent is not None else i.amount, "percent": i.percent}
+                | {"trigger": i.trigger, "due_on_date": i.due_on_date}
+                for i in unpaid
+            ],
+            paid=paid_under_earlier_versions(successor),
         )
-    ]
+    except ValidationError:
+        amounts = [i.amount for i in unpaid]
+    record_status_changes(
+        [i for i in unpaid if i.status != Installment.Status.SCHEDULED],
+        to_status=Installment.Status.SCHEDULED,
+        actor=actor,
+        reason=str(
+            _("Carried over to version %(version)d of the contract.")
+            % {"version": successor.version}
+        ),
+    )
+    now = timezone.now()
+    for installment, amount in zip(unpaid, amounts, strict=True):
+        installment.contract = successor
+        installment.amount = amount
+        installment.status = Installment.Status.SCHEDULED
+        installment.due_on = None
+        installment.updated_at = now
+    Installment.objects.bulk_update(
+        unpaid, ["contract", "amount", "status", "due_on", "updated_at"]
+    )
+    return unpaid
 
 
 # Becoming due ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from contracts.services.payments import (
 )
 from workflow.audit import record_status_change
 from workflow.permissions import CONTENT_MANAGER
+from workflow.selectors import released_after
 
 B = Contract.ResidualBasis
 
@@ -59,15 +60,20 @@ def residual_amount(basis: str, quantity: Decimal, rate: Decimal) -> Decimal:
 def residual_lines(contract: Contract, period_start: date, period_end: date) -> list[ResidualLine]:
     """The statement's lines from the period's release metrics, in one aggregate query.
 
-    Raises ValidationError naming the period when it has no metrics.
+    Raises ValidationError naming the period when it has no metrics. Days before the title went
+    live are not counted: the import refuses them, but rows older than that check may be there.
     """
-    sums = EpisodeMetric.objects.filter(
-        project_id=contract.project_id, date__gte=period_start, date__lte=period_end
-    ).aggregate(
-        rows=Count("pk"),
-        valid_plays=Sum("valid_plays"),
-        paid_revenue=Sum("paid_revenue"),
-        ad_revenue=Sum("ad_revenue"),
+    sums = (
+        EpisodeMetric.objects.filter(
+            project_id=contract.project_id, date__gte=period_start, date__lte=period_end
+        )
+        .exclude(released_after("date"))
+        .aggregate(
+            rows=Count("pk"),
+            valid_plays=Sum("valid_plays"),
+            paid_revenue=Sum("paid_revenue"),
+            ad_revenue=Sum("ad_revenue"),
+        )
     )
     if not sums["rows"]:
         raise ValidationError(

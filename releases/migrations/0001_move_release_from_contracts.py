@@ -1,7 +1,7 @@
 """The release gate (Release) moves here from ``contracts``; no data moves.
 
 The table keeps its name (``contracts_release``): the model enters this app's state only, and
-``contracts/0008_move_release_to_releases`` takes it out of the contracts app's state. No foreign
+``contracts/0009_move_release_to_releases`` takes it out of the contracts app's state. No foreign
 key of another model points at it; its own (project, clearance, the confirming and scheduling
 users) are unchanged.
 
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('contracts', '0007_move_clearances_to_reviews'),
+        ('contracts', '0008_reconstruct_status_history'),
         ('reviews', '0006_move_clearances_from_contracts'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('workflow', '0001_initial'),

@@ -2,7 +2,8 @@
 the credits confirmation (who, when, which clearance), the schedule (who, for which day) and
 when the drama last went live. Marked reconstructed. The schedule kept no time of its own: its
 row takes the gate's last change (or the time it went live, which the schedule preceded).
-Earlier confirmations, dates and releases that later ones replaced are missing."""
+Earlier confirmations, dates and releases that later ones replaced are missing, and a change
+the log already holds is not repeated."""
 
 from django.db import migrations
 
@@ -15,6 +16,11 @@ def reconstruct(apps, schema_editor):
     StatusChange = apps.get_model("workflow", "StatusChange")
     ContentType = apps.get_model("contenttypes", "ContentType")
     record_type, _ = ContentType.objects.get_or_create(app_label="releases", model="release")
+    logged = set(
+        StatusChange.objects.filter(record_type=record_type).values_list(
+            "record_id", "field", "to_status"
+        )
+    )
     # The transition that last took each project live: its actor, organisation and comment.
     went_live = {}
     for entry in ProjectTransition.objects.filter(name__in=RELEASE_TRANSITIONS).order_by(
@@ -70,6 +76,7 @@ def reconstruct(apps, schema_editor):
                     created_at=gate.released_at,
                 )
             )
+    rows = [row for row in rows if (row.record_id, row.field, row.to_status) not in logged]
     StatusChange.objects.bulk_create(rows, batch_size=1000)
 
 

@@ -10,6 +10,7 @@ from workflow.admin.common import SectionTable, project_records, project_section
 from workflow.permissions import PRODUCER
 
 from . import (  # noqa: F401  (registers the model admins)
+    checklists,
     clearances,
     cuts,
     evaluations,

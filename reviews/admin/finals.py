@@ -1,5 +1,5 @@
 """The finished-cut review in the admin: its steps with the decision form and the platform's report
-export, the compliance checklists, the producer's confirmations, and losses.
+export, the producer's checklist confirmations, and losses (the checklists: ``checklists``).
 
 Every change goes through ``reviews.services.finals``; a refusal is shown, never a 500.
 """
@@ -22,7 +22,6 @@ from reviews.api.finals import PlatformReportRowSerializer
 from reviews.models import (
     ChecklistConfirmation,
     ChecklistItem,
-    ComplianceChecklist,
     FinalReview,
     ProjectLoss,
     RegulatoryReview,
@@ -31,7 +30,7 @@ from reviews.selectors import finals as selectors
 from reviews.services import checklists
 from reviews.services import finals as services
 from workflow.admin import SaveRefused, ScopedModelAdmin, error_text
-from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin, is_member
+from workflow.admin.common import ReadOnlyScopedAdmin, is_member
 from workflow.models import Membership
 from workflow.selectors import organisations_of, project_list_for
 
@@ -224,24 +223,6 @@ class FinalReviewAdmin(DecisionAdminMixin, ReadOnlyScopedAdmin):
 
 
 # Compliance checklists -------------------------------------------------------------------------
-
-
-class ChecklistItemInline(ReadOnlyInline):
-    model = ChecklistItem
-    fields = ("position", "code", "label", "help_text")
-
-
-@admin.register(ComplianceChecklist)
-class ComplianceChecklistAdmin(ReadOnlyScopedAdmin):
-    list_display = ("__str__", "authority", "version", "is_active", "created_at")
-    list_filter = ("is_active", ("authority", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("authority",)
-    fields = ("authority", "version", "is_active", "created_at")
-    readonly_fields = fields
-    inlines = (ChecklistItemInline,)
-
-    def get_queryset(self, request):
-        return selectors.checklist_list()
 
 
 class ConfirmationForm(forms.ModelForm):

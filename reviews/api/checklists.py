@@ -1,4 +1,5 @@
-"""Compliance checklists over REST: the versions in force and the producer's confirmations."""
+"""Compliance checklists over REST: the versions, an authority publishing a new one, and the
+producer's confirmations."""
 
 import django_filters
 from drf_spectacular.utils import (
@@ -19,8 +20,8 @@ from reviews.models import ChecklistConfirmation, ChecklistItem, ComplianceCheck
 from reviews.selectors import finals as selectors
 from reviews.services import checklists
 from workflow.api.directory import OrganisationRefSerializer
-from workflow.models import Project
-from workflow.selectors import project_list_for
+from workflow.models import Organisation, Project
+from workflow.selectors import organisations_of, project_list_for
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
@@ -66,6 +67,38 @@ class ChecklistFilter(django_filters.FilterSet):
         )
 
 
+class ChecklistItemInputSerializer(StrictSerializer):
+    code = serializers.SlugField(
+        max_length=50, help_text="Short and unique in the checklist, e.g. `music-licence`."
+    )
+    label = serializers.CharField(max_length=200)
+    help_text = serializers.CharField(required=False, allow_blank=True)
+
+
+class ChecklistPublishSerializer(StrictSerializer):
+    authority = ScopedRelatedField(
+        queryset=Organisation.objects.none(),
+        allow_null=True,
+        help_text="The regulator or platform whose checklist this is (one you administer or "
+        "review for); null for the default checklist of authorities without their own "
+        "(superusers).",
+    )
+    items = ChecklistItemInputSerializer(many=True, allow_empty=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # The authorities the caller belongs to (any role: the service says 403 to a member
+            # who may not publish); others are 404.
+            authorities = Organisation.objects.filter(kind__in=checklists.AUTHORITY_KINDS)
+            if not request.user.is_superuser:
+                authorities = authorities.filter(
+                    pk__in=[o.pk for o in organisations_of(request.user)]
+                )
+            self.fields["authority"].queryset = authorities
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List the compliance checklists",
@@ -76,9 +109,32 @@ class ChecklistFilter(django_filters.FilterSet):
         summary="A compliance checklist",
         responses={200: ComplianceChecklistSerializer, **NOT_FOUND},
     ),
+    create=extend_schema(
+        summary="Publish a new version of an authority's checklist",
+        description="The new version is in use at once: the previous one is retired, and "
+        "projects whose cut has not yet gone to the finished-cut review confirm the new "
+        "version's items. Administrators and reviewers of the authority publish its "
+        "checklist; superusers any, and the default one (`authority: null`).",
+        request=ChecklistPublishSerializer,
+        responses={
+            201: ComplianceChecklistSerializer,
+            400: error_response(
+                "Invalid input (see `fields`): no items, an item without a code or label, two "
+                "items with one code (`items.N.code`)."
+            ),
+            403: error_response(
+                "A member of the authority who is neither its administrator nor a reviewer (or, "
+                "for the default checklist, not a superuser)."
+            ),
+            404: error_response("An authority you do not belong to, or not an authority."),
+        },
+    ),
 )
 class ComplianceChecklistViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = ComplianceChecklistSerializer
     filterset_class = ChecklistFilter
@@ -87,6 +143,17 @@ class ComplianceChecklistViewSet(
 
     def get_queryset(self):
         return selectors.checklist_list()
+
+    def create(self, request, *args, **kwargs):
+        body = ChecklistPublishSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        checklist = checklists.compliance_checklist_publish(
+            authority=body.validated_data["authority"],
+            actor=request.user,
+            items=[dict(item) for item in body.validated_data["items"]],
+        )
+        fresh = self.get_queryset().get(pk=checklist.pk)
+        return Response(ComplianceChecklistSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
 class ChecklistConfirmationSerializer(serializers.ModelSerializer):

@@ -235,6 +235,7 @@ class CutRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "`/feedback-items/?cut_round={id}`.",
         request=CutFindingsSerializer,
         responses={201: FeedbackItemSerializer(many=True), **REVIEW_ERRORS},
+        filters=False,
         examples=[
             OpenApiExample(
                 "A must-fix finding",
@@ -253,7 +254,9 @@ class CutRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             )
         ],
     )
-    @action(detail=True, methods=["post"], serializer_class=CutFindingsSerializer)
+    @action(
+        detail=True, methods=["post"], serializer_class=CutFindingsSerializer, pagination_class=None
+    )
     def findings(self, request, pk=None):
         submission = self.get_object()
         body = CutFindingsSerializer(data=request.data)

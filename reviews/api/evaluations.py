@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from common.api import IdFilter
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from common.values import MONEY
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
@@ -219,7 +219,7 @@ class EligibleRaterSerializer(serializers.Serializer):
 
 
 class InviteSerializer(StrictSerializer):
-    rater = serializers.IntegerField(help_text="The user id of a rater of the platform.")
+    rater = IdField(help_text="The user id of a rater of the platform.")
 
 
 class FeedbackItemInputSerializer(StrictSerializer):

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from common.api import IdFilter
 from common.errors import PermissionDenied
 from common.schema import error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from common.spreadsheets import csv_text
 from reviews.api.feedback import NewFeedbackItemSerializer
 from reviews.api.filings import ProjectRefSerializer
@@ -133,11 +133,15 @@ class PlatformReportRowSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
 
+# The days ``selectors.validate_report_day`` accepts, as the schema can state them.
+REPORT_DAY_PATTERN = r"^20[0-9]{2}-"
+
+
 class PlatformReportQuerySerializer(StrictSerializer):
     # "from" is a keyword: the fields are declared under other names and renamed below.
     date_from = serializers.DateField(validators=[selectors.validate_report_day])
     date_to = serializers.DateField(validators=[selectors.validate_report_day])
-    platform = serializers.IntegerField(required=False, min_value=1)
+    platform = IdField(required=False)
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
 
     def to_internal_value(self, data):
@@ -288,11 +292,19 @@ class FinalReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "provincial bureau. JSON, or CSV with `?format=csv` or `Accept: text/csv`. Content "
         "managers only.",
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+            *(
+                OpenApiParameter(
+                    name,
+                    OpenApiTypes.DATE,
+                    required=True,
+                    pattern=REPORT_DAY_PATTERN,
+                    description=f"{what} day, from 2000-01-01 to 2099-12-31.",
+                )
+                for name, what in (("from", "The first"), ("to", "The last"))
+            ),
             OpenApiParameter(
                 "platform",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1},
                 description="One of your platforms (default: all of them).",
             ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"]),

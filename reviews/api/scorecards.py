@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from common.api import BoolFilter, IdFilter
 from common.conditional import ConditionalUpdateMixin
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from reviews.api.evaluations import (
     FORBIDDEN,
     INVALID,
@@ -29,7 +29,7 @@ from reviews.services import scorecards
 
 
 class ScoreInputSerializer(StrictSerializer):
-    criterion = serializers.IntegerField(help_text="A criterion id of the evaluation's rubric.")
+    criterion = IdField(help_text="A criterion id of the evaluation's rubric.")
     value = serializers.IntegerField(
         min_value=1, max_value=10, allow_null=True, help_text="1 to 10; null clears the score."
     )

@@ -176,14 +176,29 @@ def checklist_item_unconfirm(*, confirmation: ChecklistConfirmation, actor) -> N
     ChecklistConfirmation.objects.filter(pk=confirmation.pk).delete()
 
 
+# Who reviews a finished cut: a regulator, or the platform itself for the OTHER tier.
+AUTHORITY_KINDS = (Organisation.Kind.REGULATOR, Organisation.Kind.PLATFORM)
+PUBLISHER_ROLES = (Membership.Role.ORG_ADMIN, Membership.Role.REGULATOR_REVIEWER)
+
+
 def _may_publish(actor, authority: Organisation | None) -> bool:
     if authority is None:
         return actor.is_superuser
     return actor.is_superuser or any(
-        m.organisation_id == authority.pk
-        and m.role in (Membership.Role.ORG_ADMIN, Membership.Role.REGULATOR_REVIEWER)
+        m.organisation_id == authority.pk and m.role in PUBLISHER_ROLES
         for m in memberships_of(actor)
     )
+
+
+def checklist_authorities_of(user) -> list[Organisation]:
+    """The authorities whose checklist ``user`` may publish (every one for a superuser)."""
+    if user.is_superuser:
+        return list(Organisation.objects.filter(kind__in=AUTHORITY_KINDS).order_by("name"))
+    seen: dict[int, Organisation] = {}
+    for m in memberships_of(user):
+        if m.organisation.kind in AUTHORITY_KINDS and m.role in PUBLISHER_ROLES:
+            seen.setdefault(m.organisation_id, m.organisation)
+    return sorted(seen.values(), key=lambda organisation: organisation.name)
 
 
 @transaction.atomic
@@ -196,8 +211,15 @@ def compliance_checklist_publish(
         raise PermissionDenied(
             _("Only an administrator or reviewer of the authority may publish its checklist.")
         )
+    if authority is not None and authority.kind not in AUTHORITY_KINDS:
+        raise ValidationError(
+            {"authority": _("Only a regulator or a platform reviews finished cuts.")}
+        )
     if not items:
         raise ValidationError({"items": _("A checklist needs at least one item.")})
+    if authority is not None:
+        # The authority's row, so that two first versions published at once are numbered 1 and 2.
+        Organisation.objects.select_for_update().filter(pk=authority.pk).first()
     versions = ComplianceChecklist.objects.select_for_update().filter(authority=authority)
     latest = versions.order_by("-version").first()
     built, errors, codes = [], {}, set()

@@ -54,6 +54,19 @@ ISSUER_KIND = {
 # The project waits for a (new) release clearance: cleared (e.g. the first one expired before
 # release) or taken down (a reinstatement needs one issued after the take-down).
 CLEARANCE_OPEN_STATES = frozenset({S.CLEARED, S.TAKEN_DOWN})
+# The latest expiry a clearance may carry, in years after its issue. None of the four kinds is
+# issued for a fixed term anywhere near this long (a planning filing lapses with its production,
+# licences and registrations that expire do so within a few years), and one that does not expire
+# is recorded with no date. A date further ahead is a typo or "forever" written as 9999-12-31,
+# which would keep it out of every expiry list while looking like a real term.
+MAX_VALIDITY_YEARS = 10
+
+
+def latest_expiry(issued_on: date) -> date:
+    try:
+        return issued_on.replace(year=issued_on.year + MAX_VALIDITY_YEARS)
+    except ValueError:  # issued on 29 February
+        return issued_on.replace(year=issued_on.year + MAX_VALIDITY_YEARS, day=28)
 
 
 @transaction.atomic
@@ -103,6 +116,16 @@ def clearance_record(
             {
                 "expires_on": _("A clearance cannot expire before it is issued (%(date)s).")
                 % {"date": issued_on.isoformat()}
+            }
+        )
+    if expires_on is not None and expires_on > latest_expiry(issued_on):
+        raise ValidationError(
+            {
+                "expires_on": _(
+                    "A clearance expires at most %(years)d years after it is issued, by "
+                    "%(date)s; leave the date blank if it does not expire."
+                )
+                % {"years": MAX_VALIDITY_YEARS, "date": latest_expiry(issued_on).isoformat()}
             }
         )
     clearance = Clearance(

@@ -12,6 +12,7 @@ from common.errors import DomainError, PermissionDenied
 from reviews.models import FeedbackItem
 from reviews.selectors.feedback import PLATFORM_INTERNAL
 from workflow import webhooks
+from workflow.audit import record_status_change
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Project, ProjectState
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
@@ -148,6 +149,14 @@ def feedback_item_respond(*, item: FeedbackItem, actor, status: str, response: s
     if not PRODUCER(project, actor):
         raise PermissionDenied(_("Only a producer of the project's company may answer feedback."))
     _check_open_for_answers(item, project)
+    record_status_change(
+        item,
+        from_status=item.status,
+        to_status=status,
+        actor=actor,
+        reason=response,
+        project=project,
+    )
     item.status, item.response = status, response
     item.resolved_by, item.resolved_at = actor, timezone.now()
     item.save(update_fields=["status", "response", "resolved_by", "resolved_at", "updated_at"])
@@ -170,6 +179,13 @@ def feedback_item_reopen(*, item: FeedbackItem, actor) -> FeedbackItem:
     if item.status == FeedbackItem.Status.OPEN:
         raise FeedbackClosed(_("This feedback item is already open."))
     _check_open_for_answers(item, project)
+    record_status_change(
+        item,
+        from_status=item.status,
+        to_status=FeedbackItem.Status.OPEN,
+        actor=actor,
+        project=project,
+    )
     item.status = FeedbackItem.Status.OPEN
     item.resolved_by, item.resolved_at = None, None
     item.save(update_fields=["status", "resolved_by", "resolved_at", "updated_at"])

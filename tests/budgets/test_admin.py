@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -249,6 +250,75 @@ def test_members_read_tier_policies_and_superusers_edit_them(client, world):
     assert response.status_code == 302
     row = TierPolicy.objects.get(province="shanghai")
     assert (row.key_threshold, row.homepage_is_key) == (Decimal("800000.00"), False)
+
+
+@pytest.fixture
+def root(client, db):
+    user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(user)
+    return user
+
+
+def test_the_last_national_policy_cannot_be_deleted(client, root):
+    seeded = TierPolicy.objects.get(province="")
+    delete = reverse("admin:budgets_tierpolicy_delete", args=[seeded.pk])
+
+    response = client.post(delete, {"post": "yes"}, follow=True)
+
+    assert response.status_code == 200
+    assert any("cannot be removed" in text for text in messages_of(response))
+    assert TierPolicy.objects.filter(pk=seeded.pk).exists()
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_a_national_policy_is_deleted_while_another_remains(client, root):
+    newer = TierPolicy.objects.create(province="", effective_from=date(2025, 1, 1))
+
+    response = client.post(
+        reverse("admin:budgets_tierpolicy_delete", args=[newer.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert list(TierPolicy.objects.values_list("effective_from", flat=True)) == [date(2000, 1, 1)]
+
+
+def test_deleting_every_national_policy_at_once_is_refused_and_keeps_them_all(client, root):
+    TierPolicy.objects.create(province="", effective_from=date(2025, 1, 1))
+    TierPolicy.objects.create(province="shanghai", effective_from=date(2025, 1, 1))
+    changelist = reverse("admin:budgets_tierpolicy_changelist")
+
+    response = client.post(
+        changelist,
+        {
+            "action": "delete_selected",
+            "post": "yes",
+            "_selected_action": [str(pk) for pk in TierPolicy.objects.values_list("pk", flat=True)],
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert any("cannot be removed" in text for text in messages_of(response))
+    assert TierPolicy.objects.count() == 3
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_the_last_national_policy_cannot_become_a_province_s(client, root):
+    seeded = TierPolicy.objects.get(province="")
+
+    response = client.post(
+        reverse("admin:budgets_tierpolicy_change", args=[seeded.pk]),
+        {
+            "province": "shanghai",
+            "effective_from": "2000-01-01",
+            "key_threshold": "1000000.00",
+            "ordinary_threshold": "300000.00",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "cannot be removed" in str(response.context["adminform"].form.errors["province"])
+    assert TierPolicy.objects.get(pk=seeded.pk).province == ""
 
 
 def test_an_inline_save_reroutes_once_by_the_final_total(client, world, make_project, make_budget):

@@ -439,7 +439,7 @@ def test_tier_policies_are_public_and_read_only(world, api):
     client = api(world.outsider)
 
     listed = client.get(POLICIES).json()
-    assert listed["count"] == 2
+    assert listed["count"] == 3  # with the national row seeded at installation
     assert (
         client.get(POLICIES, {"province": "shanghai"}).json()["results"][0]["key_threshold"]
         == "800000.00"
@@ -448,6 +448,20 @@ def test_tier_policies_are_public_and_read_only(world, api):
     assert client.post(POLICIES, {}, format="json").status_code == 405
     assert client.patch(f"{POLICIES}{national.pk}/", {}, format="json").status_code == 405
     assert api().get(POLICIES).status_code == 401
+
+
+def test_a_fresh_install_lists_the_national_thresholds_in_force(world, api):
+    # The database as migrated: nobody has added a policy.
+    listed = api(world.outsider).get(POLICIES).json()
+
+    assert listed["count"] == 1
+    national = listed["results"][0]
+    assert national["province"] == ""
+    assert national["effective_from"] == "2000-01-01"
+    assert (national["key_threshold"], national["ordinary_threshold"]) == (
+        "1000000.00",
+        "300000.00",
+    )
 
 
 # Query counts: the same for 5 and 50 rows

@@ -1,13 +1,15 @@
 """Budget changes and transitions of one project never interleave (PostgreSQL row locks)."""
 
 from collections import defaultdict
+from datetime import date
 
 import pytest
 
 from budgets import rules, services
-from budgets.models import Budget
+from budgets.models import Budget, TierPolicy
 from common.errors import DomainError
 from tests.concurrency import race
+from tests.factories import UserFactory
 from workflow import guards
 from workflow import services as workflow_services
 from workflow.exceptions import ConcurrentUpdate
@@ -60,3 +62,24 @@ def test_production_never_starts_on_a_reopened_budget(
         assert budget.status == Budget.Status.APPROVED
     else:
         assert budget.status == Budget.Status.DRAFT
+
+
+def test_two_deletions_at_once_keep_a_national_tier_policy(world):
+    roots = [UserFactory(username=f"root{n}", is_superuser=True) for n in range(2)]
+    # Two national rows, whether or not an earlier flush removed the seeded one.
+    TierPolicy.objects.filter(province="").delete()
+    rows = [
+        TierPolicy.objects.create(province="", effective_from=date(year, 1, 1)).pk
+        for year in (2024, 2025)
+    ]
+
+    results = race(
+        lambda index: services.tier_policy_delete(policy_ids=[rows[index]], actor=roots[index]),
+        threads=2,
+        indexed=True,
+    )
+
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 1, results
+    assert isinstance(refused[0], services.LastNationalPolicy)
+    assert TierPolicy.objects.filter(province="").count() == 1

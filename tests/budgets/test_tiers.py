@@ -159,10 +159,29 @@ def test_a_province_row_not_yet_in_force_leaves_the_national_one(world, make_pro
     assert tier_of(project)[0] == "ORDINARY"
 
 
-def test_without_any_row_the_defaults_apply(world, make_project):
-    assert not TierPolicy.objects.exists()
+def test_the_national_row_seeded_at_installation_decides(world, make_project):
+    national = TierPolicy.objects.get(province="")
+    assert (national.key_threshold, national.ordinary_threshold) == (
+        Decimal("1000000.00"),
+        Decimal("300000.00"),
+    )
     assert tier_of(make_project("draft", planned_budget=Decimal("999999.99")))[0] == "ORDINARY"
-    assert tier_of(make_project("draft", planned_budget=Decimal("1000000.00")))[0] == "KEY"
+
+    TierPolicy.objects.filter(pk=national.pk).update(key_threshold=Decimal("900000.00"))
+
+    # The row, not the settings it was seeded from, decides.
+    assert tier_of(make_project("draft", planned_budget=Decimal("999999.99")))[0] == "KEY"
+
+
+def test_with_every_row_removed_outside_mdprod_the_seed_values_apply_with_a_warning(
+    world, make_project, caplog
+):
+    TierPolicy.objects.all().delete()  # as a `manage.py flush` would
+
+    with caplog.at_level("WARNING", logger="budgets.tiers"):
+        assert tier_of(make_project("draft", planned_budget=Decimal("999999.99")))[0] == "ORDINARY"
+        assert tier_of(make_project("draft", planned_budget=Decimal("1000000.00")))[0] == "KEY"
+    assert "No review-tier policy in force" in caplog.text
 
 
 def test_submitting_stores_the_tier_from_the_budget(world, make_project, make_budget):

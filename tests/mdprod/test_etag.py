@@ -74,6 +74,19 @@ def test_a_stale_if_match_is_412_and_changes_nothing(world, make_project, api):
     assert Project.objects.get(pk=project.pk).title == "Theirs"
 
 
+def test_a_stale_if_match_is_412_before_the_body_is_read(world, make_project, api):
+    # RFC 9110, 13.2.1: preconditions are evaluated before the content is processed.
+    project = make_project("draft", title="Before")
+    client = api(world.producer_a)
+
+    response = client.patch(
+        f"{PROJECTS}{project.pk}/", {"episode_count": "many"}, format="json", HTTP_IF_MATCH='"x"'
+    )
+
+    assert response.status_code == 412
+    assert Project.objects.get(pk=project.pk).title == "Before"
+
+
 @pytest.mark.parametrize("header", ['"not-the-etag"', 'W/"{etag}"', "garbage", '"a", "b"'], ids=str)
 def test_anything_but_the_current_etag_is_refused(world, make_project, api, header):
     project = make_project("draft", title="Before")

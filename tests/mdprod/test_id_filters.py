@@ -19,7 +19,7 @@ ID_FILTERS = [
 
 
 @pytest.mark.parametrize(("url", "param"), ID_FILTERS)
-@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "0", "1.5", "abc"])
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "0", "1.5", "abc", "１"])
 def test_an_id_filter_refuses_what_cannot_be_an_id(world, make_project, api, url, param, value):
     make_project("submitted")
 

@@ -11,11 +11,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [
     ("releases", "0001_move_release_from_contracts"),
-    ("reviews", "0007_reconstruct_status_history"),
+    ("reviews", "0008_reconstruct_feedback_history"),
 ]
 AFTER = [
     ("releases", "0002_reconstruct_status_history"),
-    ("reviews", "0008_reconstruct_clearance_history"),
+    ("reviews", "0009_reconstruct_clearance_history"),
 ]
 AT = [datetime(2026, 5, day, 9, 0, tzinfo=UTC) for day in range(1, 8)]
 

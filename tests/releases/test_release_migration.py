@@ -15,7 +15,7 @@ from tests.migration_states import latest, migrate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-BEFORE = [("contracts", "0007_move_clearances_to_reviews"), ("releases", None)]
+BEFORE = [("contracts", "0008_reconstruct_status_history"), ("releases", None)]
 MOVED = ("release",)
 
 

@@ -325,3 +325,15 @@ def test_the_cut_round_list_costs_the_same_queries_for_one_round_or_many(api, wo
         assert client.get(CUTS).json()["count"] == 5
     assert len(five) == len(one)
     assert CutEpisode.objects.count() == 15
+
+
+def test_added_findings_come_back_as_the_schema_says_a_list(api, world, in_review):
+    schema = api(world.content_manager).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/cut-rounds/{id}/findings/"]["post"]
+
+    response = add_findings(api, world, in_review["id"], MUST_FIX_EP3)
+
+    assert response.status_code == 201
+    assert operation["responses"]["201"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert [item["episode"] for item in response.json()] == [3]
+    assert {p["name"] for p in operation["parameters"]} == {"id"}

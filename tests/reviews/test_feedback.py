@@ -140,3 +140,25 @@ def test_the_raiser_or_a_content_manager_reopens(world, revising):
     assert reopened.response == "Done."  # kept, so that the producer sees what was not enough
     with pytest.raises(FeedbackClosed):
         feedback_item_reopen(item=item, actor=world.content_manager)
+
+
+def test_answers_and_reopenings_are_in_the_projects_activity(world, revising, api):
+    item = items_of(revising)[0]
+    feedback_item_respond(item=item, actor=world.producer_a, status="declined", response="No.")
+    feedback_item_respond(
+        item=item, actor=world.producer_a, status="declined", response="Still no."
+    )
+    feedback_item_reopen(item=item, actor=world.content_manager)
+
+    response = api(world.producer_a).get(f"/api/v1/projects/{revising.pk}/activity/")
+
+    assert response.status_code == 200
+    changes = [
+        (e["record_id"], e["from_status"], e["to_status"], e["actor"], e["comment"])
+        for e in response.json()
+        if e["record"] == "feedbackitem"
+    ]
+    assert changes == [
+        (item.pk, "open", "declined", "producer_a", "No."),
+        (item.pk, "declined", "open", "cm_p", ""),
+    ]

@@ -97,3 +97,35 @@ def test_the_activity_costs_the_same_queries_whatever_its_length(
         budgets.budget_submit(budget=budget, actor=world.producer_a)
     with django_assert_max_num_queries(before):
         client.get(ACTIVITY.format(project.pk))
+
+
+def history_rows(client, user, project):
+    client.force_login(user)
+    response = client.get(f"/admin/workflow/project/{project.pk}/change/")
+    assert response.status_code == 200
+    return [(row["what"], row["source"], row["target"]) for row in response.context["activity"]]
+
+
+def test_the_project_page_shows_the_activity_in_the_users_language(world, panel, client):
+    project = evaluated_project(world, panel)
+    budget = project.budget
+
+    rows = history_rows(client, world.producer_a, project)
+
+    assert rows == [
+        ("Submit", "Draft", "Submitted"),
+        (f"Budget #{budget.pk}", "Draft", "Submitted"),
+        (f"Evaluation #{project.evaluations.get().pk}", "Open", "Decided"),
+        ("Greenlight", "Submitted", "Greenlit"),
+    ]
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(f"/admin/workflow/project/{project.pk}/change/").content.decode()
+    assert f"预算 #{budget.pk}" in html
+
+
+def test_a_rater_sees_only_the_projects_transitions_on_its_page(world, panel, client):
+    project = evaluated_project(world, panel)
+
+    rows = history_rows(client, world.rater, project)
+
+    assert [what for what, _, _ in rows] == ["Submit", "Greenlight"]

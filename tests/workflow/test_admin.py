@@ -585,9 +585,9 @@ def test_change_page_shows_the_audit_trail(client, world, make_project):
 
     response = client.get(change_url(project))
 
-    [(label, entry)] = response.context["transition_history"]
-    assert label == "Submit"
-    assert entry.actor == world.producer_a
+    [row] = response.context["activity"]
+    assert (row["what"], row["source"], row["target"]) == ("Submit", "Draft", "Submitted")
+    assert row["actor"] == world.producer_a
     html = response.content.decode()
     assert "First cut of the pitch." in html
     assert "producer_a" in html

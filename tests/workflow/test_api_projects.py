@@ -136,7 +136,6 @@ def test_producer_creates_a_proposal_in_their_company(world, api):
         ({"source": "adaptation", "rights_holder": ""}, "rights_holder"),
         ({"orientation": "diagonal"}, "orientation"),
         ({"title": ""}, "title"),
-        ({"platform": 999999}, "platform"),
     ],
 )
 def test_bad_proposals_get_field_errors_and_create_nothing(world, api, overrides, field):
@@ -148,12 +147,16 @@ def test_bad_proposals_get_field_errors_and_create_nothing(world, api, overrides
     assert not Project.objects.exists()
 
 
-def test_a_producer_company_cannot_be_named_as_platform(world, api):
-    response = api(world.producer_a).post(
-        LIST, proposal(world, platform=world.studio_b.pk), format="json"
-    )
-    assert response.status_code == 400
-    assert "platform" in response.json()["fields"]
+@pytest.mark.parametrize("platform", ["studio_b", 999999])
+def test_a_platform_that_is_none_is_not_found_and_nothing_is_created(world, api, platform):
+    platform = getattr(world, platform).pk if isinstance(platform, str) else platform
+
+    response = api(world.producer_a).post(LIST, proposal(world, platform=platform), format="json")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert "platform" in response.json()["detail"]
+    assert not Project.objects.exists()
 
 
 def test_non_json_bodies_are_400(world, api):
@@ -396,3 +399,14 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_schema_offers_only_the_transitions_the_endpoint_fires(world, api):
+    schema = api(world.producer_a).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    operation = schema["paths"]["/api/v1/projects/{id}/transitions/{name}/"]["post"]
+    (name,) = [p for p in operation["parameters"] if p["name"] == "name"]
+    assert "submit" in name["schema"]["enum"]
+    for decided in ("clear", "reject", "request_revision", "request_final_changes"):
+        assert decided not in name["schema"]["enum"]
+        assert f"`{decided}`" in name["description"]

@@ -159,12 +159,24 @@ def test_only_administrators_change_an_sla(world, api, superuser):
     assert SLA.objects.get(kind=K.EVALUATION).days == 5
 
 
-@pytest.mark.parametrize("body", [{"days": 0}, {"days": 366}, {"days": "x"}, {"kind": "x"}, {}])
+@pytest.mark.parametrize("body", [{"days": 0}, {"days": 366}, {"days": "x"}, {"kind": "x"}])
 def test_bad_sla_edits_are_400_and_change_nothing(world, api, superuser, body):
     response = api(superuser).patch(f"{URL}slas/evaluation/", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert SLA.objects.get(kind=K.EVALUATION).days == 10
+
+
+def test_a_patch_without_days_changes_nothing_and_is_still_for_administrators(
+    world, api, superuser
+):
+    url = f"{URL}slas/evaluation/"
+
+    assert api(world.content_manager).patch(url, {}, format="json").status_code == 403
+    unchanged = api(superuser).patch(url, {}, format="json")
+
+    assert unchanged.status_code == 200
+    assert unchanged.json() == {"kind": "evaluation", "days": 10, "is_default": False}
 
 
 def test_a_missing_sla_row_is_created_by_the_edit(world, api, superuser):

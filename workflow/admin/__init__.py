@@ -9,10 +9,18 @@ from . import deadlines, organisations, projects, transitions  # noqa: F401  (re
 from . import keys as keys_admin  # noqa: F401  (registers it)
 from . import notifications as notifications_admin  # noqa: F401  (registers it)
 from . import webhooks as webhooks_admin  # noqa: F401  (registers it)
-from .common import ScopedModelAdmin, error_text, is_member, state_badge
-from .projects import ProjectAdmin, SaveRefused
+from .common import (
+    DeletesThroughServices,
+    SaveRefused,
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+    state_badge,
+)
+from .projects import ProjectAdmin
 
 __all__ = [
+    "DeletesThroughServices",
     "ProjectAdmin",
     "SaveRefused",
     "ScopedModelAdmin",

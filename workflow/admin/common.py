@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, strip_tags
@@ -85,11 +86,41 @@ def administered_organisation_ids(user) -> list[int]:
     return [o.pk for o in organisations_of(user, role=Membership.Role.ORG_ADMIN)]
 
 
+class SaveRefused(Exception):
+    """A service refused the change form's save; the admin reports it instead of a 500."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
 class ScopedModelAdmin(admin.ModelAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index with "doesn't exist"; mdprod answers 404 everywhere for
         # an object outside the user's scope, whether it exists or not.
         raise Http404(_("Not found."))
+
+
+class DeletesThroughServices:
+    """For a model admin whose ``delete_model`` / ``delete_queryset`` call a service that may
+    refuse (raising ``SaveRefused``): the refusal is an error message on the page, and nothing
+    of the deletion is kept, its admin log entries included (the changelist's "delete selected"
+    action runs in one transaction, as Django's delete page already does)."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().changelist_view(request, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ReadOnlyInline(admin.TabularInline):

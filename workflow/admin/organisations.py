@@ -1,16 +1,30 @@
-"""Organisations and memberships: superusers, and organisation admins for their own."""
+"""Organisations and memberships: superusers, and organisation admins for their own.
+
+Memberships are created, changed and deleted by ``workflow.memberships`` (which keeps each
+organisation's last admin); a refusal is an error message on the page.
+"""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import DomainError
+from workflow import memberships
 from workflow.models import (
     Membership,
     Organisation,
 )
 
-from .common import ScopedModelAdmin, administered_organisation_ids
+from .common import (
+    DeletesThroughServices,
+    SaveRefused,
+    ScopedModelAdmin,
+    administered_organisation_ids,
+    error_text,
+)
 
 
 @admin.register(Organisation)
@@ -64,7 +78,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedModelAdmin):
+class MembershipAdmin(DeletesThroughServices, ScopedModelAdmin):
     # A username box rather than a list of every user: an organisation admin must not browse the
     # people of other organisations.
     form = MembershipForm
@@ -111,3 +125,45 @@ class MembershipAdmin(ScopedModelAdmin):
                 pk__in=administered_organisation_ids(request.user)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            if change:
+                saved = memberships.membership_update(
+                    membership=obj,
+                    actor=request.user,
+                    organisation=data["organisation"],
+                    role=data["role"],
+                    rater_function=data.get("rater_function", ""),
+                )
+            else:
+                saved = memberships.membership_create(
+                    actor=request.user,
+                    user=data["user"],
+                    organisation=data["organisation"],
+                    role=data["role"],
+                    rater_function=data.get("rater_function", ""),
+                )
+        except (DomainError, ValidationError) as exc:
+            raise SaveRefused(error_text(exc)) from exc
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        try:
+            memberships.membership_delete(
+                membership_ids=[membership.pk for membership in queryset], actor=request.user
+            )
+        except (DomainError, ValidationError) as exc:
+            raise SaveRefused(error_text(exc)) from exc

@@ -12,24 +12,25 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from common.errors import DomainError
 from common.spreadsheets import safe_cell
 from workflow import services
+from workflow.audit import project_activity
 from workflow.models import (
     Deadline,
     Organisation,
     Project,
     ProjectState,
+    ProjectTransition,
 )
 from workflow.permissions import PRODUCER
 from workflow.selectors import (
     platform_list,
     producer_organisations_of,
-    project_history,
     project_list_for,
     transition_names,
     transition_options,
@@ -38,6 +39,7 @@ from workflow.statechart import statechart_svg
 from workflow.templatetags.money import cny
 
 from .common import (
+    SaveRefused,
     ScopedModelAdmin,
     error_text,
     is_member,
@@ -52,14 +54,6 @@ from .forms import ProjectForm, TransitionCommentForm
 S = ProjectState
 
 # Project --------------------------------------------------------------------------------------
-
-
-class SaveRefused(Exception):
-    """A service refused the change form's save; the admin reports it instead of a 500."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 WORKFLOW_FIELDS = (
@@ -413,8 +407,8 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
                 }
                 for option in options
             ],
-            "transition_history": [
-                (labels.get(entry.name, entry.name), entry) for entry in project_history(project)
+            "activity": [
+                _activity_row(entry, labels) for entry in project_activity(project, request.user)
             ],
             "project_records": project_record_links(project),
             "transition_comment_param": self.fsm_comment_param,
@@ -471,3 +465,29 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
 
 def _local_iso(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def _activity_row(entry, labels: dict) -> dict:
+    """One line of the project page's history: a transition of the project (``labels``: its
+    name as the page shows it) or a status change of one of its records."""
+    row = {
+        "at": entry.created_at,
+        "actor": entry.actor,
+        "organisation": entry.organisation,
+    }
+    if isinstance(entry, ProjectTransition):
+        return row | {
+            "what": labels.get(entry.name, entry.name),
+            "source": entry.get_source_state_display(),
+            "target": entry.get_target_state_display(),
+            "round": entry.review_round,
+            "comment": entry.comment,
+        }
+    return row | {
+        "what": f"{capfirst(entry.record_label)} #{entry.record_id}",
+        "source": entry.from_label or "—",
+        "target": entry.to_label,
+        "round": "",
+        "comment": entry.reason,
+        "reconstructed": entry.reconstructed,
+    }

@@ -207,9 +207,11 @@ class DeadlineViewSet(
             raise NotFound()
         if request.method == "PATCH":
             self.check_precondition(kind)
-            body = SLASerializer(data=request.data)
+            body = SLASerializer(data=request.data, partial=True)
             body.is_valid(raise_exception=True)
-            deadlines.sla_update(kind=kind, days=body.validated_data["days"], actor=request.user)
+            deadlines.sla_update(
+                kind=kind, days=body.validated_data.get("days"), actor=request.user
+            )
         row = next(item for item in deadlines.sla_list() if item["kind"] == kind)
         return Response(SLASerializer(row).data)
 

@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 from common.api import IdFilter
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from workflow import keys
 from workflow.authentication import is_key_request
 from workflow.models import ApiKey, ApiKeyScope, Organisation
@@ -83,9 +83,8 @@ class ApiKeyCreateSerializer(StrictSerializer):
     name = serializers.CharField(
         max_length=keys.NAME_MAX_LENGTH, help_text="The tool that uses the key."
     )
-    organisation = serializers.IntegerField(
+    organisation = IdField(
         required=False,
-        min_value=1,
         help_text="The organisation the key acts for; not needed when you administer one.",
     )
     role = serializers.ChoiceField(

@@ -21,7 +21,7 @@ from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
-from common.serializers import PlainFieldsMixin, StrictSerializer
+from common.serializers import PlainFieldsMixin, ScopedRelatedField, StrictSerializer
 from common.values import MONEY
 from workflow import selectors, services
 from workflow.audit import project_activity
@@ -66,7 +66,7 @@ class ProjectSerializer(PlainFieldsMixin, StrictSerializer, serializers.ModelSer
         required=False,
         help_text="Planned budget in CNY, as a decimal string.",
     )
-    platform = serializers.PrimaryKeyRelatedField(queryset=selectors.platform_list())
+    platform = ScopedRelatedField(queryset=selectors.platform_list())
     producer = OrganisationRefSerializer(read_only=True)
     # Blank until the proposal is submitted: the schema's enum must allow it.
     review_tier = serializers.ChoiceField(
@@ -361,8 +361,18 @@ class ProjectViewSet(
                 "name",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
-                enum=selectors.transition_names(),
-                description="The transition; `GET .../transitions/` lists them with reasons.",
+                enum=selectors.fireable_transition_names(),
+                description=(
+                    "The transition; `GET .../transitions/` lists them with reasons. The "
+                    "transitions a decision makes ("
+                    + ", ".join(
+                        f"`{name}`"
+                        for name in selectors.transition_names()
+                        if selectors.decided_by(name)
+                    )
+                    + ") are not fired here: they answer 409 `decision_required`, naming the "
+                    "decide endpoint to use."
+                ),
             )
         ],
         request=TransitionRequestSerializer,

@@ -19,7 +19,7 @@ from common.api import IdFilter
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, error_response
-from common.serializers import StrictSerializer
+from common.serializers import IdField, StrictSerializer
 from workflow import webhooks
 from workflow.authentication import is_key_request
 from workflow.models import Organisation, WebhookDelivery, WebhookEventType, WebhookSubscription
@@ -79,9 +79,8 @@ class WebhookSubscriptionCreateSerializer(StrictSerializer):
     event_types = serializers.MultipleChoiceField(
         choices=WebhookEventType.choices, allow_empty=False
     )
-    organisation = serializers.IntegerField(
+    organisation = IdField(
         required=False,
-        min_value=1,
         help_text="The organisation to subscribe; not needed when you administer one.",
     )
 

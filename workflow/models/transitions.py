@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,3 +98,27 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type_id}#{self.record_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def record_label(self) -> str:
+        """The record's kind as its model names it ("budget", "合同"), or the content type's name."""
+        model = self.record_type.model_class()
+        return str(model._meta.verbose_name) if model else self.record_type.model
+
+    def status_label(self, value: str) -> str:
+        """``value`` as the record's status field displays it; the value itself if it has no
+        choices (or the model is gone)."""
+        model = self.record_type.model_class()
+        try:
+            choices = dict(model._meta.get_field(self.field).flatchoices) if model else {}
+        except FieldDoesNotExist:  # renamed since the row was written
+            choices = {}
+        return str(choices.get(value, value))
+
+    @property
+    def from_label(self) -> str:
+        return self.status_label(self.from_status) if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return self.status_label(self.to_status)

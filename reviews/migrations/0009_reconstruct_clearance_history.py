@@ -1,7 +1,7 @@
 """The status log (workflow.StatusChange) of the clearance register: each clearance recorded
 before the log existed gets its one change (none -> issued), at the time it was recorded, by the
 user who recorded it for the issuing organisation, the number as the reason. Marked
-reconstructed."""
+reconstructed; a clearance the log already holds is not repeated."""
 
 from django.db import migrations
 
@@ -11,6 +11,9 @@ def reconstruct(apps, schema_editor):
     StatusChange = apps.get_model("workflow", "StatusChange")
     ContentType = apps.get_model("contenttypes", "ContentType")
     record_type, _ = ContentType.objects.get_or_create(app_label="reviews", model="clearance")
+    logged = set(
+        StatusChange.objects.filter(record_type=record_type).values_list("record_id", flat=True)
+    )
     StatusChange.objects.bulk_create(
         (
             StatusChange(
@@ -26,6 +29,7 @@ def reconstruct(apps, schema_editor):
                 created_at=clearance.created_at,
             )
             for clearance in Clearance.objects.iterator()
+            if clearance.pk not in logged
         ),
         batch_size=1000,
     )
@@ -40,7 +44,7 @@ def forget(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0007_reconstruct_status_history"),
+        ("reviews", "0008_reconstruct_feedback_history"),
         ("workflow", "0010_status_change"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -11,7 +11,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0007_move_clearances_to_reviews'),
+        ('contracts', '0008_reconstruct_status_history'),
         ('releases', '0001_move_release_from_contracts'),
     ]
 
