@@ -8,8 +8,6 @@ class ContractsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
-            dashboard,  # noqa: F401  (the scheduled releases panel)
             rules_agreements,  # noqa: F401  (the active-contract guard)
             rules_payments,  # noqa: F401  (installments fall due at milestones)
-            rules_release,  # noqa: F401  (release gate guards and effects)
         )

@@ -264,7 +264,7 @@ class ProductionStage:
     # Release ------------------------------------------------------------------------------
 
     def credits(self, producer, comment) -> None:
-        from contracts.services.releases import credits_confirm
+        from releases.services import credits_confirm
         from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 
         clearance = (
@@ -277,7 +277,7 @@ class ProductionStage:
         credits_confirm(project=self.project, actor=producer, clearance=clearance)
 
     def schedule(self, content_manager, comment) -> None:
-        from contracts.services.releases import release_schedule
+        from releases.services import release_schedule
 
         release_schedule(
             project=self.project,
@@ -289,7 +289,7 @@ class ProductionStage:
         from django.db.models import F
 
         from audience.services.metrics import episode_metrics_upsert
-        from contracts.models import Release
+        from releases.models import Release
         from workflow.models import ProjectTransition, StatusChange
 
         today = timezone.localdate()

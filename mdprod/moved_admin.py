@@ -13,6 +13,7 @@ MOVED = {
     ("contracts", "tierpolicy"): "budgets",
     ("contracts", "episodemetric"): "audience",
     ("contracts", "clearance"): "reviews",
+    ("contracts", "release"): "releases",
 }
 
 

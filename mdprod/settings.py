@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "workflow",
     "budgets",
     "reviews",
+    "releases",
     "contracts",
     "audience",
     "devdata",

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("workflow.urls")),
     path("", include("reviews.urls")),
     path("", include("budgets.urls")),
+    path("", include("releases.urls")),
     path("", include("contracts.urls")),
     path("", include("audience.urls")),
 ]

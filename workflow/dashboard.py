@@ -1,7 +1,7 @@
 """The dashboard at ``/``: panels by role, and a registry other apps add their panels to.
 
-workflow must not import reviews or contracts, so those apps register their panels here from
-their ``AppConfig.ready()`` (``reviews/dashboard.py``, ``contracts/dashboard.py``), as they do
+workflow must not import the apps above it, so they register their panels here from
+their ``AppConfig.ready()`` (``reviews/dashboard.py``, ``releases/dashboard.py``), as they do
 guards. A panel builder takes the user and returns a ``Panel`` (or ``None`` to stay hidden); each
 runs a fixed number of queries, so the page costs the same whatever the number of projects.
 """

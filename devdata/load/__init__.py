@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from contracts.models import Contract, Release
+from contracts.models import Contract
+from releases.models import Release
 from reviews.models import Clearance
 from workflow.models import Project, ProjectTransition
 

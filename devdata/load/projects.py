@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Contract, Release
+from contracts.models import Contract
+from releases.models import Release
 from reviews.models import Clearance, Evaluation, RegulatoryReview, Rubric, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 

@@ -10,7 +10,8 @@ from django.db import connection, models, transaction
 
 from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Contract, Release
+from contracts.models import Contract
+from releases.models import Release
 from reviews.models import Clearance, Evaluation, RegulatoryReview, Score, Scorecard
 from workflow.models import Deadline, Project, ProjectTransition
 

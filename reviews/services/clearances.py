@@ -1,6 +1,9 @@
 """Write paths for the clearance register: one transaction each, the project row locked first.
 
-(The release gate that reads the register: ``contracts.services.releases``.)
+Recording a clearance is its one status change (none -> ``issued``), logged through
+``workflow.audit`` with the recorder, the issuing organisation and the number.
+
+(The release gate that reads the register: ``releases.services``.)
 """
 
 from datetime import date, datetime
@@ -14,6 +17,7 @@ from common.errors import DomainError, PermissionDenied
 from reviews import clearance_numbers
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow import webhooks
+from workflow.audit import record_status_change
 from workflow.models import Organisation, Project, ProjectState
 from workflow.permissions import AUTHORITY
 from workflow.services import project_lock
@@ -28,6 +32,16 @@ class ClearanceNotOpen(DomainError):
     status_code = 409
     code = "clearance_not_open"
     default_detail = _("A clearance can be recorded here only for a cleared or taken-down project.")
+
+
+# The status a clearance has from the moment it is recorded (the register keeps no other).
+ISSUED = "issued"
+
+
+def clearance_reason(clearance: Clearance) -> str:
+    """How the status log names a clearance: its kind's code and number, the same in every
+    language (the log keeps what was recorded, not a translation of it)."""
+    return f"{clearance.kind}: {clearance.number}"
 
 
 # Who issues each kind of number: a regulator, or the platform for its own approvals.
@@ -93,7 +107,7 @@ def clearance_write(
 ) -> Clearance:
     """Record a number an authority issued (planning filing, licence, registration, approval),
     in the caller's transaction, which must give up on any error it raises (a decision that
-    records the number it approved with); ``clearance_record`` has a savepoint of its own.
+    records the number it approved with).
 
     Called by the review services when a reviewer approves; the actor must belong to the issuing
     organisation. The number must have its kind's shape (``reviews.clearance_numbers``: the
@@ -149,26 +163,38 @@ def clearance_write(
         expires_on=expires_on,
         recorded_by=actor,
     )
+    if clearance.number:
+        taken = _already_issued(clearance)
+        if taken is not None:
+            raise taken
+    # The related rows are the caller's instances (the locked project, the authority, the
+    # acting user): checking that they exist would cost a query each.
+    clearance.full_clean(
+        exclude=["project", "issued_by", "recorded_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
-        # The related rows are the caller's instances (the locked project, the authority, the
-        # acting user): checking that they exist would cost a query each. The number's
-        # uniqueness is checked by the insert below, with the same refusal.
-        clearance.full_clean(
-            exclude=["project", "issued_by", "recorded_by"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as exc:
-        if clearance.number:
-            taken = _already_issued(clearance)
-            if taken is not None:
-                raise taken from exc
-        raise
-    try:
-        with transaction.atomic():
-            clearance.save()
-    except IntegrityError as exc:  # the same number recorded concurrently
-        raise (_already_issued(clearance) or _duplicate(clearance, issued_by)) from exc
+        clearance.save()
+    except IntegrityError as exc:
+        # Recorded by another request since the check above. The transaction cannot read any
+        # more (the caller gives it up on this error, as on any), so who issued it is not named.
+        raise ValidationError(
+            {
+                "number": _("The %(kind)s %(number)s has just been recorded; check the register.")
+                % {"kind": str(clearance.get_kind_display()).lower(), "number": clearance.number}
+            }
+        ) from exc
+    record_status_change(
+        clearance,
+        from_status="",  # a clearance has no status before it is recorded
+        to_status=ISSUED,
+        actor=actor,
+        organisation=issued_by,
+        reason=clearance_reason(clearance),
+        project=project,
+        at=clearance.created_at,
+    )
     if announce:
         webhooks.clearance_issued(clearance=clearance, project=project)
     return clearance

@@ -8,8 +8,8 @@ from django.utils import timezone
 from contracts import rules_payments
 from contracts.models import Installment
 from contracts.models.payments import Milestone
-from contracts.services import releases
 from contracts.services.payments import installments_mark_due
+from releases import services as releases
 from reviews.services.clearances import clearance_record
 from tests.contracts.payments_support import add_installment, make_contract
 from workflow.models import ProjectTransition

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from audience.models import EpisodeMetric
 from budgets.models import Budget, BudgetLine
-from contracts.models import Contract, Release
+from contracts.models import Contract
 from devdata import load
+from releases.models import Release
 from reviews.models import Clearance, Evaluation, RegulatoryReview, Score, Scorecard
 from workflow.models import (
     TERMINAL_STATES,

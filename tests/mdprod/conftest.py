@@ -39,7 +39,7 @@ WATCHED = [
     "budgets.Budget",
     "budgets.BudgetLine",
     "reviews.Clearance",
-    "contracts.Release",
+    "releases.Release",
     "audience.EpisodeMetric",
     "audience.Episode",
     "audience.ReleaseBatch",

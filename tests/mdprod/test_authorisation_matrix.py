@@ -35,7 +35,7 @@ OWNERSHIP = {
     "budget": ("budgets.Budget", "project__in"),
     "budget-line": ("budgets.BudgetLine", "budget__project__in"),
     "clearance": ("reviews.Clearance", "project__in"),
-    "release": ("contracts.Release", "project__in"),
+    "release": ("releases.Release", "project__in"),
     "episode-metric": ("audience.EpisodeMetric", "project__in"),
     "contract": ("contracts.Contract", "project__in"),
     "payment-schedule": ("contracts.Contract", "project__in"),
@@ -225,7 +225,7 @@ def test_lists_hold_none_of_another_organisations_objects(demo, name):
 def test_a_body_naming_another_organisations_object_is_refused(demo):
     from audience.models import EpisodeMetric
     from budgets.models import Budget
-    from contracts.models import Release
+    from releases.models import Release
     from reviews.models import ChecklistConfirmation, ChecklistItem, Clearance, CutSubmission
     from workflow.models import Project
 

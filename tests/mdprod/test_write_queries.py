@@ -24,14 +24,13 @@ from workflow.models import Project
 # (issue 15 step 7): 24, 32, 26 and 20. A submit is now: the token and the memberships, the
 # transaction, the project locked with its regulators (the lock timeout set by the same query),
 # the tier inputs, the state and the audit row, the SLAs, the deadlines and their events, the
-# rubric, the evaluation, the planning filing and the webhook subscribers. What keeps the
-# finished-cut approval above 20: the release gate's get_or_create of the release (a read, a
-# savepoint, the insert; contracts' release code), the clearance's savepoint (a number taken at
-# the same moment is refused with who issued it), and the review read by the view before the
-# lock. Content types are read once per process, so the counts are taken with them cached, as a
-# running server has them.
+# rubric, the evaluation, the planning filing and the webhook subscribers. A finished-cut
+# approval also writes the decision's and the clearance's status changes (workflow.audit) and
+# opens the release gate in one INSERT; the clearance's number is checked by a read and then
+# inserted without a savepoint. Content types are read once per process, so the counts are taken
+# with them cached, as a running server has them.
 SUBMIT = 15
-FINAL_APPROVAL = 23
+FINAL_APPROVAL = 20
 GENERIC_TRANSITION = 22
 CUT_ROUND = 19
 

@@ -85,4 +85,4 @@ def test_the_redirected_clearance_pages_open(client, world, make_project):
     ]
     assert {obj.pk for obj in response.context["cl"].result_list} == {ours.pk}
     # The contracts app's own pages are where they were.
-    assert client.get(reverse("admin:contracts_release_changelist")).status_code == 200
+    assert client.get(reverse("admin:contracts_contract_changelist")).status_code == 200

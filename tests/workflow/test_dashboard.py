@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from contracts.models import Release
+from releases.models import Release
 from reviews.models import CutSubmission, FeedbackItem, RegulatoryReview
 from reviews.services import scorecards as scorecard_services
 from tests.factories import MembershipFactory, UserFactory

@@ -46,7 +46,7 @@ from budgets.models import Budget, BudgetLine
 from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract
 from contracts.services import agreements
-from contracts.services.releases import credits_confirm
+from releases.services import credits_confirm
 from reviews.models import (
     CLEARANCE_KIND_FOR_TIER,
     Clearance,

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.models import Release
-from contracts.services import releases as services
+from releases import services
+from releases.models import Release
 from reviews.services.clearances import clearance_record
+from workflow.models import StatusChange
 
 RELEASES = "/api/v1/releases/"
 _serials = itertools.count(1)
@@ -123,6 +124,29 @@ def test_the_platform_schedules_and_unschedules(world, api, make_project):
     assert again.json()["code"] == "release_conflict"
 
 
+def test_a_release_scheduled_absurdly_far_ahead_is_refused(world, api, make_project):
+    project = make_project("cleared")
+    client = api(world.content_manager)
+    latest = timezone.localdate() + services.SCHEDULE_HORIZON
+    post(client, "schedule", project=project.pk, on=timezone.localdate().isoformat())
+
+    for day in ("9999-12-31", (latest + timedelta(days=1)).isoformat()):
+        refused = post(client, "schedule", project=project.pk, on=day)
+
+        assert refused.status_code == 400, refused.json()
+        assert refused.json()["fields"] == {
+            "on": [f"Choose a day within two years, {latest.isoformat()} at the latest."]
+        }
+    # Nothing changed: the day set before stands, and nothing more was logged.
+    gate = Release.objects.get(project=project)
+    assert gate.scheduled_for == timezone.localdate()
+    assert StatusChange.objects.filter(project=project, field="schedule").count() == 1
+
+    accepted = post(client, "schedule", project=project.pk, on=latest.isoformat())
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["scheduled_for"] == latest.isoformat()
+
+
 def test_scheduling_is_refused_to_others_and_outside_cleared(world, api, make_project):
     project = make_project("cleared")
     today = timezone.localdate().isoformat()
@@ -207,24 +231,22 @@ def test_the_admin_release_page_offers_the_users_actions(client, world, make_pro
     gate = services.release_schedule(
         project=make_project("cleared"), actor=world.content_manager, on=timezone.localdate()
     )
-    change = reverse("admin:contracts_release_change", args=[gate.pk])
+    change = reverse("admin:releases_release_change", args=[gate.pk])
 
     client.force_login(world.producer_a)
     page = client.get(change).content.decode()
-    assert reverse("admin:contracts_release_confirm_credits", args=[gate.pk]) in page
-    assert reverse("admin:contracts_release_schedule", args=[gate.pk]) not in page
-    assert (
-        client.get(reverse("admin:contracts_release_schedule", args=[gate.pk])).status_code == 403
-    )
+    assert reverse("admin:releases_release_confirm_credits", args=[gate.pk]) in page
+    assert reverse("admin:releases_release_schedule", args=[gate.pk]) not in page
+    assert client.get(reverse("admin:releases_release_schedule", args=[gate.pk])).status_code == 403
 
     client.force_login(world.content_manager)
     page = client.get(change).content.decode()
-    assert reverse("admin:contracts_release_schedule", args=[gate.pk]) in page
+    assert reverse("admin:releases_release_schedule", args=[gate.pk]) in page
 
     client.force_login(world.producer_b)
     assert client.get(change).status_code == 404
     assert (
-        client.get(reverse("admin:contracts_release_confirm_credits", args=[gate.pk])).status_code
+        client.get(reverse("admin:releases_release_confirm_credits", args=[gate.pk])).status_code
         == 404
     )
 
@@ -236,7 +258,7 @@ def test_the_producer_confirms_credits_in_the_admin(client, world, make_project)
     )
     clearance = registration(world, project)
     client.force_login(world.producer_a)
-    url = reverse("admin:contracts_release_confirm_credits", args=[gate.pk])
+    url = reverse("admin:releases_release_confirm_credits", args=[gate.pk])
 
     response = client.post(url, {"clearance": clearance.pk})
 
@@ -251,7 +273,7 @@ def test_the_platform_schedules_in_the_admin_and_refusals_are_shown(client, worl
         project=project, actor=world.content_manager, on=timezone.localdate()
     )
     client.force_login(world.content_manager)
-    url = reverse("admin:contracts_release_schedule", args=[gate.pk])
+    url = reverse("admin:releases_release_schedule", args=[gate.pk])
 
     refused = client.post(url, {"on": "2000-01-01"})
     assert refused.status_code == 200
@@ -269,7 +291,7 @@ def test_the_platform_schedules_in_the_admin_and_refusals_are_shown(client, worl
 
 def test_the_admin_changelist_costs_the_same_queries(client, world, make_project):
     client.force_login(world.producer_a)
-    url = reverse("admin:contracts_release_changelist")
+    url = reverse("admin:releases_release_changelist")
 
     def count():
         with CaptureQueriesContext(connection) as captured:
@@ -299,3 +321,43 @@ def test_the_release_and_clearance_endpoints_are_in_the_schema():
     assert {"201", "403", "404", "409"} <= set(paths["/api/v1/clearances/"]["post"]["responses"])
     parameters = {p["name"] for p in paths["/api/v1/clearances/"]["get"]["parameters"]}
     assert {"project", "kind", "expiring_within"} <= parameters
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/contracts/release/", "/admin/releases/release/"),
+        (
+            "/admin/contracts/release/?release=scheduled&q=Drama",
+            "/admin/releases/release/?release=scheduled&q=Drama",
+        ),
+        ("/admin/contracts/release/9/change/", "/admin/releases/release/9/change/"),
+        ("/admin/contracts/release/9/schedule/", "/admin/releases/release/9/schedule/"),
+        (
+            "/admin/contracts/release/9/confirm-credits/",
+            "/admin/releases/release/9/confirm-credits/",
+        ),
+    ],
+)
+def test_old_admin_addresses_of_the_release_gate_redirect_permanently(client, old, new):
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == new
+
+
+def test_the_redirected_release_pages_open(client, world, make_project):
+    gate = confirmed(world, make_project("cleared"))
+    client.force_login(world.producer_a)
+
+    response = client.get(f"/admin/contracts/release/{gate.pk}/change/", follow=True)
+    assert response.redirect_chain == [
+        (reverse("admin:releases_release_change", args=[gate.pk]), 301)
+    ]
+    assert response.status_code == 200
+    assert response.context["original"] == gate
+    response = client.get("/admin/contracts/release/?release=scheduled", follow=True)
+    assert response.redirect_chain == [
+        (reverse("admin:releases_release_changelist") + "?release=scheduled", 301)
+    ]
+    assert response.status_code == 200

@@ -1,10 +1,10 @@
-"""The contracts' dashboard panel: releases scheduled and not yet live. Registered with
-``workflow.dashboard`` from ``ContractsConfig.ready()``."""
+"""The release gate's dashboard panel: releases scheduled and not yet live. Registered with
+``workflow.dashboard`` from ``ReleasesConfig.ready()``."""
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from contracts.selectors.releases import release_list_for
+from releases.selectors import release_list_for
 from workflow.dashboard import CONTENT_MANAGER, Item, Panel, admin_url, panel
 from workflow.dashboard_selectors import manager_platform_ids
 from workflow.models import ProjectState

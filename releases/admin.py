@@ -1,7 +1,7 @@
 """The release gate in the admin: one page per cleared project, with its actions.
 
 The producer confirms the clearance number shown in the opening credits; the platform's content
-manager schedules (or cancels) the release. Both go through ``contracts.services.releases``; a
+manager schedules (or cancels) the release. Both go through ``releases.services``; a
 refusal is shown on the form. Releasing by hand is the project's ``release`` transition.
 """
 
@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from contracts.models import Release
-from contracts.selectors.releases import release_list_for
-from contracts.services import releases as services
+from releases import services
+from releases.models import Release
+from releases.selectors import release_list_for
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.admin import state_badge
-from workflow.admin.common import ReadOnlyScopedAdmin
+from workflow.admin.common import ReadOnlyScopedAdmin, project_records
 
 FORM_PAGE = engines["django"].from_string(
     """{% extends "admin/base_site.html" %}
@@ -166,7 +166,7 @@ class ReleaseAdmin(ReadOnlyScopedAdmin):
             ]
             context["release_actions"] = [
                 {
-                    "url": reverse(f"admin:contracts_release_{name}", args=[obj.pk]),
+                    "url": reverse(f"admin:releases_release_{name}", args=[obj.pk]),
                     "label": ACTION_LABELS[name],
                 }
                 for name in names
@@ -178,12 +178,12 @@ class ReleaseAdmin(ReadOnlyScopedAdmin):
             path(
                 "<path:object_id>/confirm-credits/",
                 self.admin_site.admin_view(self.confirm_credits_view),
-                name="contracts_release_confirm_credits",
+                name="releases_release_confirm_credits",
             ),
             path(
                 "<path:object_id>/schedule/",
                 self.admin_site.admin_view(self.schedule_view),
-                name="contracts_release_schedule",
+                name="releases_release_schedule",
             ),
             *super().get_urls(),
         ]
@@ -209,7 +209,7 @@ class ReleaseAdmin(ReadOnlyScopedAdmin):
 
     def _done(self, request, gate, message):
         self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:contracts_release_change", args=[gate.pk]))
+        return HttpResponseRedirect(reverse("admin:releases_release_change", args=[gate.pk]))
 
     def confirm_credits_view(self, request, object_id):
         gate = self._gate(request, object_id, "confirm_credits")
@@ -251,3 +251,6 @@ class ReleaseAdmin(ReadOnlyScopedAdmin):
                 )
                 return self._done(request, gate, message)
         return self._page(request, gate, form, _("Schedule the release"), _("Save"))
+
+
+project_records(_("Release"), "admin:releases_release_changelist", order=90)

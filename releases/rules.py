@@ -1,4 +1,4 @@
-"""The release gate's guards and effects. Imported by ``ContractsConfig.ready()``.
+"""The release gate's guards and effects. Imported by ``ReleasesConfig.ready()``.
 
 ``release`` needs a clearance of the tier's kind (distribution licence for KEY, online filing
 registration for ORDINARY, the platform's approval for OTHER) that has not expired, and the
@@ -15,7 +15,7 @@ from workflow.guards import guard
 from workflow.models import ProjectTransition
 
 from .models import Release
-from .services.releases import release_open, release_record_live
+from .services import release_open, release_record_live
 
 
 def clearance_reasons(project, *, since=None) -> list[str]:
@@ -73,7 +73,9 @@ def reinstate_new_clearance_confirmed(project) -> list[str]:
 
 @after("release", "reinstate", order=320)
 def record_live(project, *, entry=None, **context) -> None:
-    release_record_live(project=project, at=entry.created_at if entry else timezone.now())
+    release_record_live(
+        project=project, at=entry.created_at if entry else timezone.now(), entry=entry
+    )
 
 
 @after("clear", order=320)

@@ -15,17 +15,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.api import IdFilter
-from common.schema import error_response
+from common.schema import INVALID_INPUT, NOT_IN_SCOPE, ROLE_MISSING, error_response
 from common.serializers import ScopedIdField, StrictSerializer
-from contracts.models import Release
-from contracts.selectors.releases import release_list_for
-from contracts.services import releases as services
+from releases import services
+from releases.models import Release
+from releases.selectors import release_list_for
 from reviews.models import Clearance
 from workflow.models import ProjectState
 from workflow.selectors import project_in_scope
 
-from .common import ERRORS
-
+ERRORS = {400: INVALID_INPUT, 403: ROLE_MISSING, 404: NOT_IN_SCOPE}
 CONFLICT = {
     409: error_response(
         "`release_conflict` (the project's state does not allow it, or nothing is "
@@ -85,7 +84,9 @@ class CreditsConfirmSerializer(StrictSerializer):
 
 class ReleaseScheduleSerializer(StrictSerializer):
     project = ScopedIdField(help_text="The project (in your scope).")
-    on = serializers.DateField(help_text="The release day (China time): today or later.")
+    on = serializers.DateField(
+        help_text="The release day (China time): today or later, at most two years ahead."
+    )
 
 
 class ReleaseProjectSerializer(StrictSerializer):

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from common.errors import PermissionDenied
-from contracts.models import Release
-from contracts.services import releases as services
-from contracts.tasks import release_scheduled
+from releases import services
+from releases.models import Release
+from releases.tasks import release_scheduled
 from reviews.models import Clearance
 from reviews.services.clearances import clearance_record
 from tests.conftest import fire_transition
@@ -256,7 +256,7 @@ def test_the_task_skips_a_project_whose_gate_fails_and_goes_on(world, make_proje
     )
     due = ready(world, make_project("cleared"))
 
-    with caplog.at_level(logging.WARNING, logger="contracts.services.releases"):
+    with caplog.at_level(logging.WARNING, logger="releases.services"):
         assert release_scheduled() == 1
 
     assert (state_of(unconfirmed), state_of(due)) == ("cleared", "released")
@@ -273,7 +273,7 @@ def test_the_task_skips_when_the_scheduler_can_no_longer_release(world, make_pro
     project = ready(world, make_project("cleared"))
     Membership.objects.filter(user=world.content_manager).delete()
 
-    with caplog.at_level(logging.WARNING, logger="contracts.services.releases"):
+    with caplog.at_level(logging.WARNING, logger="releases.services"):
         assert release_scheduled() == 0
 
     assert state_of(project) == "cleared"
@@ -294,7 +294,7 @@ def test_an_unexpected_failure_of_one_release_does_not_stop_the_others(
 
     monkeypatch.setattr(services, "transition_fire", flaky)
 
-    with caplog.at_level(logging.ERROR, logger="contracts.services.releases"):
+    with caplog.at_level(logging.ERROR, logger="releases.services"):
         assert release_scheduled() == 1
 
     assert (state_of(broken), state_of(fine)) == ("cleared", "released")

@@ -2,13 +2,23 @@
 
 No drama goes live without a valid clearance of its tier's kind whose number the producer has
 confirmed is shown in the opening credits (the ``release`` and ``reinstate`` guards in
-``contracts.rules_release``). The release itself is the workflow's ``release`` transition: fired
+``releases.rules``). The release itself is the workflow's ``release`` transition: fired
 by hand through the transition endpoint, or on the scheduled day by ``releases_run_scheduled``
 (the ``contracts.release_scheduled`` beat task), acting as the content manager who scheduled it.
+
+Every change of the gate is logged through ``workflow.audit.record_status_change``, one row per
+change, with a status derived from the gate's fields (the gate has no status field of its own):
+
+- ``credits``: ``credits_pending`` -> ``credits_confirmed`` when the producer confirms a
+  clearance's number (the reason names it); confirming another clearance later logs again, since
+  its credits were pending until then;
+- ``schedule``: ``unscheduled`` -> ``scheduled:<day>`` -> ``scheduled:<another day>`` ->
+  ``unscheduled`` (the day in the status, so that moving the date is a change too);
+- ``live``: ``not_live`` (released) or ``taken_down`` (reinstated) -> ``live``.
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,8 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from contracts.models import Release
+from releases.models import Release
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
+from reviews.services.clearances import clearance_reason
+from workflow.audit import record_status_change
 from workflow.models import Project, ProjectState
 from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
@@ -30,6 +42,13 @@ S = ProjectState
 # The producer confirms the credits of a cleared drama, or of a taken-down one for its new
 # clearance before reinstatement.
 CREDITS_STATES = frozenset({S.CLEARED, S.TAKEN_DOWN})
+
+# How far ahead a release can be scheduled. A cleared drama goes live within weeks or months: its
+# clearance may expire, its contract's exclusivity and payments run from the release, its
+# promotion is planned for the season. A day years out is a slip (2062 for 2026, 9999-12-31 for
+# "some day") that would keep the title offline behind a gate that reads "scheduled"; a real
+# plan that far ahead is better left unscheduled until it is near.
+SCHEDULE_HORIZON = timedelta(days=2 * 365)
 
 
 class ReleaseConflict(DomainError):
@@ -47,6 +66,19 @@ def _gate(project: Project) -> Release:
 
 def _state_label(project: Project) -> str:
     return str(project.get_state_display()).lower()
+
+
+CREDITS_PENDING = "credits_pending"
+CREDITS_CONFIRMED = "credits_confirmed"
+UNSCHEDULED = "unscheduled"
+NOT_LIVE = "not_live"
+TAKEN_DOWN = "taken_down"
+LIVE = "live"
+
+
+def schedule_status(day: date | None) -> str:
+    """The gate's schedule as a status: the day is part of it, so moving it is a change."""
+    return f"scheduled:{day.isoformat()}" if day is not None else UNSCHEDULED
 
 
 @transaction.atomic
@@ -92,12 +124,23 @@ def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release
             }
         )
     gate = _gate(locked)
+    confirmed_before = gate.clearance_id == clearance.pk
     gate.clearance = clearance
     gate.credits_confirmed_by = actor
     gate.credits_confirmed_at = timezone.now()
     gate.save(
         update_fields=["clearance", "credits_confirmed_by", "credits_confirmed_at", "updated_at"]
     )
+    if not confirmed_before:
+        record_status_change(
+            gate,
+            field="credits",
+            from_status=CREDITS_PENDING,
+            to_status=CREDITS_CONFIRMED,
+            actor=actor,
+            reason=clearance_reason(clearance),
+            at=gate.credits_confirmed_at,
+        )
     return gate
 
 
@@ -128,10 +171,22 @@ def release_schedule(*, project: Project, actor, on: date) -> Release:
         raise ValidationError(
             {"on": _("Choose today (%(today)s) or a later date.") % {"today": today.isoformat()}}
         )
+    latest = today + SCHEDULE_HORIZON
+    if on > latest:
+        raise ValidationError(
+            {
+                "on": _("Choose a day within two years, %(latest)s at the latest.")
+                % {"latest": latest.isoformat()}
+            }
+        )
     gate = _gate(locked)
+    before = schedule_status(gate.scheduled_for)
     gate.scheduled_for = on
     gate.scheduled_by = actor
     gate.save(update_fields=["scheduled_for", "scheduled_by", "updated_at"])
+    record_status_change(
+        gate, field="schedule", from_status=before, to_status=schedule_status(on), actor=actor
+    )
     return gate
 
 
@@ -144,16 +199,23 @@ def release_unschedule(*, project: Project, actor) -> Release:
     if gate is None or gate.scheduled_for is None:
         raise ReleaseConflict(_("The release is not scheduled."))
     gate.project = locked
+    before = schedule_status(gate.scheduled_for)
     gate.scheduled_for = None
     gate.scheduled_by = None
     gate.save(update_fields=["scheduled_for", "scheduled_by", "updated_at"])
+    record_status_change(
+        gate, field="schedule", from_status=before, to_status=UNSCHEDULED, actor=actor
+    )
     return gate
 
 
-def release_open(*, project: Project) -> Release:
+def release_open(*, project: Project) -> None:
     """The project was cleared: its release gate exists from now on (for its page and list).
-    Called by the ``clear`` effect, inside the transition's transaction."""
-    return _gate(project)
+    Called by the ``clear`` effect, inside the transition's transaction.
+
+    One INSERT that leaves an existing gate alone, should there be one, rather than a read, a
+    savepoint and a write: it is part of every finished-cut approval."""
+    Release.objects.bulk_create([Release(project=project)], ignore_conflicts=True)
 
 
 def release_actions_for(gate: Release, user) -> list[str]:
@@ -169,12 +231,25 @@ def release_actions_for(gate: Release, user) -> list[str]:
     return actions
 
 
-def release_record_live(*, project: Project, at) -> Release:
+def release_record_live(*, project: Project, at, entry=None) -> Release:
     """The drama went live (released or reinstated): called by the transitions' effect, inside
-    their transaction."""
+    their transaction; ``entry`` is the transition's log row (who, for whom, from where, why)."""
     gate = _gate(project)
     gate.released_at = at
     gate.save(update_fields=["released_at", "updated_at"])
+    record_status_change(
+        gate,
+        field="live",
+        from_status=TAKEN_DOWN
+        if entry is not None and entry.source_state == S.TAKEN_DOWN
+        else NOT_LIVE,
+        to_status=LIVE,
+        actor=entry.actor if entry is not None else None,
+        organisation=entry.organisation if entry is not None else None,
+        reason=entry.comment if entry is not None else "",
+        project=project,
+        at=at,
+    )
     return gate
 
 

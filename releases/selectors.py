@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from contracts.models import Release
+from releases.models import Release
 from workflow.selectors import project_list_for
 
 
