@@ -64,7 +64,9 @@ class MetricRowSerializer(StrictSerializer):
     """One row of a bulk send. Validated by the import service, which the CSV import shares."""
 
     episode = serializers.IntegerField(min_value=1, help_text="Episode number, 1 to the count.")
-    date = serializers.DateField(help_text="The day (China time), YYYY-MM-DD; not in the future.")
+    date = serializers.DateField(
+        help_text=("The day (China time), YYYY-MM-DD: from the day the title went live to today.")
+    )
     plays = serializers.IntegerField(min_value=0)
     valid_plays = serializers.IntegerField(min_value=0, help_text="At most `plays`.")
     retention_3s = serializers.CharField(
@@ -202,8 +204,10 @@ class EpisodeMetricViewSet(
         description=(
             "All rows or none: a bad row answers 400 with its messages on "
             "`rows.<index>.<field>` (index from 0) and nothing is written. Sending a day "
-            "again replaces it. Rates are fractions 0..1 or percentages such as `45.2%`. The "
-            "project must be released, taken down or completed (409 `metrics_not_accepted`)."
+            "again replaces it. Rates are fractions 0..1 or percentages such as `45.2%`. A "
+            "row's day runs from the day the title went live (China time) to today; another is "
+            "a 400 on `rows.<index>.date`, naming both days. The project must be released, "
+            "taken down or completed (409 `metrics_not_accepted`)."
         ),
         request=MetricsBulkSerializer,
         responses={

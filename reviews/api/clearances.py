@@ -104,7 +104,9 @@ class ClearanceFilter(django_filters.FilterSet):
             "For a cleared or taken-down project (a reinstatement needs a clearance issued after "
             "the take-down). The issuer is your regulator routed to the project, or the platform "
             "for an OTHER project; the kind must be the tier's. A number already in the register "
-            "for its kind, a wrong shape, issuer abbreviation or year is refused on `number`."
+            "for its kind, a wrong shape, issuer abbreviation or year is refused on `number`; "
+            "an `expires_on` before the issue day or more than ten years after it, on "
+            "`expires_on` (400)."
         ),
         request=ClearanceRecordSerializer,
         responses={
