@@ -24,6 +24,7 @@ from common.errors import DomainError
 from workflow.admin import (
     DeletesThroughServices,
     SaveRefused,
+    SavesThroughServices,
     ScopedModelAdmin,
     error_text,
     is_member,
@@ -90,7 +91,7 @@ class BudgetAddForm(forms.ModelForm):
 
 
 @admin.register(Budget)
-class BudgetAdmin(ScopedModelAdmin):
+class BudgetAdmin(SavesThroughServices, ScopedModelAdmin):
     list_display = (
         "project",
         "status",
@@ -309,13 +310,6 @@ class BudgetAdmin(ScopedModelAdmin):
                 for name in services.budget_actions_for(obj, request.user)
             ]
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         name = request.POST.get(ACTION_PARAM) if request.method == "POST" else None

@@ -22,7 +22,7 @@ from audience.selectors import audience_projects_for
 from audience.services import batches, clips
 from audience.services import episodes as services
 from common.errors import DomainError
-from workflow.admin import SaveRefused, error_text
+from workflow.admin import SaveRefused, SavesThroughServices, error_text
 from workflow.admin.common import ReadOnlyInline, project_records
 
 from .common import AudienceAdmin
@@ -32,7 +32,7 @@ def _projects_accepting(user, states):
     return audience_projects_for(user).filter(state__in=states).order_by("title")
 
 
-class _EpisodesAdmin(AudienceAdmin):
+class _EpisodesAdmin(SavesThroughServices, AudienceAdmin):
     """Saving through ``audience.services.episodes``; a refusal is a message."""
 
     list_select_related = ("project",)
@@ -69,13 +69,6 @@ class _EpisodesAdmin(AudienceAdmin):
 
     def _changed(self, form, names) -> dict:
         return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

@@ -27,7 +27,7 @@ from audience.selectors import feedback as feedback_selectors
 from audience.selectors.quiet import quiet_locks_for, quiet_rule_list_for
 from audience.services import quiet as services
 from common.errors import DomainError
-from workflow.admin import SaveRefused
+from workflow.admin import SaveRefused, SavesThroughServices
 from workflow.admin.common import error_text, project_records
 from workflow.models import Project
 
@@ -90,7 +90,7 @@ class FeedbackFilterForm(forms.Form):
 
 
 @admin.register(QuietRule)
-class QuietRuleAdmin(AudienceAdmin):
+class QuietRuleAdmin(SavesThroughServices, AudienceAdmin):
     form = QuietRuleForm
     list_display = ("project", "range_display", "active", "note", "created_by", "created_at")
     list_filter = ("active", ("project", admin.RelatedOnlyFieldListFilter))
@@ -160,13 +160,6 @@ class QuietRuleAdmin(AudienceAdmin):
         obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
         obj._state.adding = False
         obj._state.db = saved._state.db
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.action(description=_("End the selected rules (the whole team sees the episodes)"))
     def end_rules(self, request, queryset):

@@ -25,7 +25,13 @@ from contracts.selectors.agreements import (
     contract_list_for,
 )
 from contracts.services import agreements as services
-from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
+from workflow.admin import (
+    SaveRefused,
+    SavesThroughServices,
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+)
 from workflow.models import Membership, Project
 from workflow.selectors import organisations_of
 from workflow.visibility import project_scope_q
@@ -117,7 +123,7 @@ class ContractTermsForm(forms.ModelForm):
 
 
 @admin.register(Contract)
-class ContractAdmin(ScopedModelAdmin):
+class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
     list_display = (
         "__str__",
         "version",
@@ -287,13 +293,6 @@ class ContractAdmin(ScopedModelAdmin):
             ]
             context["contract_needs_reason"] = any(name in NEEDS_REASON for name in names)
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         name = request.POST.get(ACTION_PARAM) if request.method == "POST" else None

@@ -7,9 +7,8 @@ never at a storage URL. Documents are append-only: no change, no delete.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
@@ -26,7 +25,13 @@ from contracts.services.documents import (
 )
 from reviews.models import Clearance
 from reviews.selectors.clearances import clearance_list_for
-from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
+from workflow.admin import (
+    SaveRefused,
+    SavesThroughServices,
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+)
 from workflow.models import Membership, Project
 from workflow.selectors import project_list_for
 from workflow.visibility import memberships_of
@@ -97,7 +102,7 @@ class DocumentUploadForm(forms.ModelForm):
 
 
 @admin.register(Document)
-class DocumentAdmin(ScopedModelAdmin):
+class DocumentAdmin(SavesThroughServices, ScopedModelAdmin):
     list_display = (
         "original_name",
         "kind",
@@ -197,10 +202,3 @@ class DocumentAdmin(ScopedModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
         obj._state.db = saved._state.db
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

@@ -1,11 +1,11 @@
 """Residual statements in the admin: read by the two parties, issued by the platform's content managers."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,7 @@ from contracts.admin.payments import (
 from contracts.models import Contract, ResidualStatement, StatementLine
 from contracts.selectors import payments as selectors
 from contracts.services import statements
-from workflow.admin import SaveRefused, error_text
+from workflow.admin import SaveRefused, SavesThroughServices, error_text
 from workflow.admin.common import ReadOnlyInline
 
 
@@ -40,7 +40,7 @@ class StatementIssueForm(forms.ModelForm):
 
 
 @admin.register(ResidualStatement)
-class ResidualStatementAdmin(MoneyReaderAdmin):
+class ResidualStatementAdmin(SavesThroughServices, MoneyReaderAdmin):
     list_display = (
         "__str__",
         "project",
@@ -169,10 +169,3 @@ class ResidualStatementAdmin(MoneyReaderAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # the lines are written by the issuing service
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

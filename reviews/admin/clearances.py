@@ -6,16 +6,21 @@ taken-down project records a new release clearance here through
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from reviews.selectors import clearances as selectors
 from reviews.services import clearances as services
-from workflow.admin import SaveRefused, ScopedModelAdmin, error_text, is_member
+from workflow.admin import (
+    SaveRefused,
+    SavesThroughServices,
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+)
 from workflow.admin.common import CSVExportMixin
 from workflow.models import Membership, Organisation, Project
 from workflow.selectors import project_list_for
@@ -89,7 +94,7 @@ class ClearanceAddForm(forms.ModelForm):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(CSVExportMixin, ScopedModelAdmin):
+class ClearanceAdmin(SavesThroughServices, CSVExportMixin, ScopedModelAdmin):
     list_display = ("number", "kind", "project", "issued_by", "issued_at", "expires_on")
     list_filter = ("kind", ExpiryFilter)
     search_fields = ("number", "project__title")
@@ -164,10 +169,3 @@ class ClearanceAdmin(CSVExportMixin, ScopedModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
         obj._state.db = saved._state.db
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

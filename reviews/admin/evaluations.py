@@ -24,17 +24,17 @@ from reviews.models import Evaluation, FeedbackItem
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
 from reviews.services import scorecards
-from workflow.admin import ScopedModelAdmin, error_text, is_member
+from workflow.admin import (
+    SaveRefused,
+    SavesThroughServices,
+    ScopedModelAdmin,
+    error_text,
+    is_member,
+)
 from workflow.models import Membership, Organisation
 from workflow.visibility import memberships_of
 
 EMPTY = "—"
-
-
-class SaveRefused(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 def evaluation_member(user) -> bool:
@@ -59,7 +59,7 @@ class ViewerChangeList(ChangeList):
             obj._viewer = request.user
 
 
-class EvaluationScopedAdmin(ScopedModelAdmin):
+class EvaluationScopedAdmin(SavesThroughServices, ScopedModelAdmin):
     show_full_result_count = False
 
     def get_changelist(self, request, **kwargs):
@@ -83,13 +83,6 @@ class EvaluationScopedAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def log_change(self, request, obj, message):
         return None  # the services keep the record (scorecards, decisions, the project's log)

@@ -29,7 +29,7 @@ from reviews.models import (
 from reviews.selectors import finals as selectors
 from reviews.services import checklists
 from reviews.services import finals as services
-from workflow.admin import SaveRefused, ScopedModelAdmin, error_text
+from workflow.admin import SaveRefused, SavesThroughServices, ScopedModelAdmin, error_text
 from workflow.admin.common import ReadOnlyScopedAdmin, is_member
 from workflow.models import Membership
 from workflow.selectors import organisations_of, project_list_for
@@ -232,7 +232,7 @@ class ConfirmationForm(forms.ModelForm):
 
 
 @admin.register(ChecklistConfirmation)
-class ChecklistConfirmationAdmin(ScopedModelAdmin):
+class ChecklistConfirmationAdmin(SavesThroughServices, ScopedModelAdmin):
     """Producers confirm items here (add) and withdraw a confirmation (delete)."""
 
     form = ConfirmationForm
@@ -299,13 +299,6 @@ class ChecklistConfirmationAdmin(ScopedModelAdmin):
             raise SaveRefused(error_text(exc)) from exc
         obj.pk = saved.pk
         obj._state.adding = False
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
         try:

@@ -12,7 +12,6 @@ from common.errors import DomainError
 from reviews.admin.evaluations import (
     EMPTY,
     EvaluationScopedAdmin,
-    SaveRefused,
     display_value,
     html_table,
 )
@@ -20,7 +19,7 @@ from reviews.models import Evaluation, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
 from reviews.services import scorecards
-from workflow.admin import error_text
+from workflow.admin import SaveRefused, error_text
 
 
 class ScorecardForm(forms.ModelForm):

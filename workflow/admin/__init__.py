@@ -12,6 +12,7 @@ from . import webhooks as webhooks_admin  # noqa: F401  (registers it)
 from .common import (
     DeletesThroughServices,
     SaveRefused,
+    SavesThroughServices,
     ScopedModelAdmin,
     error_text,
     is_member,
@@ -23,6 +24,7 @@ __all__ = [
     "DeletesThroughServices",
     "ProjectAdmin",
     "SaveRefused",
+    "SavesThroughServices",
     "ScopedModelAdmin",
     "error_text",
     "is_member",

@@ -101,6 +101,18 @@ class ScopedModelAdmin(admin.ModelAdmin):
         raise Http404(_("Not found."))
 
 
+class SavesThroughServices:
+    """For a model admin whose ``save_model`` calls a service that may refuse (raising
+    ``SaveRefused``): the refusal is an error message on the form's page, not a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class DeletesThroughServices:
     """For a model admin whose ``delete_model`` / ``delete_queryset`` call a service that may
     refuse (raising ``SaveRefused``): the refusal is an error message on the page, and nothing

@@ -5,10 +5,9 @@ organisation's last admin); a refusal is an error message on the page.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
@@ -21,6 +20,7 @@ from workflow.models import (
 from .common import (
     DeletesThroughServices,
     SaveRefused,
+    SavesThroughServices,
     ScopedModelAdmin,
     administered_organisation_ids,
     error_text,
@@ -78,7 +78,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(DeletesThroughServices, ScopedModelAdmin):
+class MembershipAdmin(SavesThroughServices, DeletesThroughServices, ScopedModelAdmin):
     # A username box rather than a list of every user: an organisation admin must not browse the
     # people of other organisations.
     form = MembershipForm
@@ -149,13 +149,6 @@ class MembershipAdmin(DeletesThroughServices, ScopedModelAdmin):
             raise SaveRefused(error_text(exc)) from exc
         obj.pk = saved.pk
         obj._state.adding = False
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def delete_model(self, request, obj):
         self.delete_queryset(request, [obj])

@@ -40,6 +40,7 @@ from workflow.templatetags.money import cny
 
 from .common import (
     SaveRefused,
+    SavesThroughServices,
     ScopedModelAdmin,
     error_text,
     is_member,
@@ -70,7 +71,7 @@ WORKFLOW_FIELDS = (
 
 
 @admin.register(Project)
-class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
+class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
     """Projects: the proposal form, the transition buttons, the "why not" list and the history.
 
     A transition button posts ``_fsm_transition_to`` (and a comment) with the change form. A user
@@ -284,13 +285,6 @@ class ProjectAdmin(FSMAdminMixin, ScopedModelAdmin):
                 setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
         obj._state.db = saved._state.db
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def log_change(self, request, obj, message):
         # A transition posted with an unchanged form is recorded in the project's own history.
