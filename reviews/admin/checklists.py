@@ -63,6 +63,21 @@ class PublishChecklistForm(forms.Form):
         return items
 
 
+def _starting_from(authority) -> dict:
+    """The form's first values: the authority and the items of the version in force for it (its
+    own, or the default one), so that a new version is written by editing the current one."""
+    current = (
+        selectors.checklist_list().filter(authority=authority, is_active=True).first()
+        if authority is not None
+        else None
+    ) or checklists.default_checklist()
+    lines = [
+        " | ".join(part for part in (item.code, item.label, item.help_text) if part)
+        for item in (current.items.order_by("position", "id") if current else [])
+    ]
+    return {"authority": authority, "items": "\n".join(lines)}
+
+
 @admin.register(ComplianceChecklist)
 class ComplianceChecklistAdmin(ReadOnlyScopedAdmin):
     list_display = ("__str__", "authority", "version", "is_active", "created_at")
@@ -82,10 +97,12 @@ class ComplianceChecklistAdmin(ReadOnlyScopedAdmin):
         """Publishing a new version (the add page), through the service."""
         if not self.has_add_permission(request):
             return super().add_view(request, form_url, extra_context)  # Django's 403
+        authorities = checklists.checklist_authorities_of(request.user)
         form = PublishChecklistForm(
             request.POST or None,
-            authorities=checklists.checklist_authorities_of(request.user),
+            authorities=authorities,
             may_publish_default=request.user.is_superuser,
+            initial=_starting_from(authorities[0] if authorities else None),
         )
         if request.method == "POST" and form.is_valid():
             try:

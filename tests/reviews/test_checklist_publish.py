@@ -177,6 +177,25 @@ def test_a_reviewer_publishes_through_the_admin_page(client, world):
     ]
 
 
+def test_the_page_starts_from_the_version_in_force(client, world):
+    client.force_login(world.shanghai_reviewer)
+    default = ComplianceChecklist.objects.get(authority=None, is_active=True)
+
+    first = client.get(PUBLISH_PAGE).context["form"]
+    client.post(
+        PUBLISH_PAGE, {"authority": world.shanghai.pk, "items": "music-licence | Music licence"}
+    )
+    then = client.get(PUBLISH_PAGE).context["form"]
+
+    assert first.initial["authority"] == world.shanghai
+    assert (
+        first.initial["items"]
+        .splitlines()[0]
+        .startswith(default.items.order_by("position", "id").first().code + " | ")
+    )
+    assert then.initial["items"] == "music-licence | Music licence"
+
+
 def test_an_invalid_item_is_a_message_and_nothing_is_published(client, world):
     client.force_login(world.shanghai_reviewer)
 
