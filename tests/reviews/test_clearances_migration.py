@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.migration_states import latest, migrate
+from tests.migration_states import content_type_snapshot, latest, migrate, relabelled
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -210,33 +210,7 @@ def rows(apps, app_label, release_label="contracts"):
 
 
 def content_types(apps):
-    """Content type ids of the moved model, its permissions, the grants and the log entry."""
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    Group = apps.get_model("auth", "Group")
-    LogEntry = apps.get_model("admin", "LogEntry")
-    User = apps.get_model("auth", "User")
-    types = ContentType.objects.filter(model__in=MOVED).order_by("model")
-    return {
-        "types": {ct.model: (ct.pk, ct.app_label) for ct in types},
-        "count": ContentType.objects.count(),
-        "permissions": sorted(
-            Permission.objects.filter(content_type__in=types).values_list(
-                "pk", "codename", "content_type_id"
-            )
-        ),
-        "granted": sorted(
-            User.objects.get(username="cm").user_permissions.values_list("pk", flat=True)
-        ),
-        "group": sorted(
-            Group.objects.get(name="Reviewers").permissions.values_list("pk", flat=True)
-        ),
-        "log": list(LogEntry.objects.values_list("pk", "content_type_id", "object_id")),
-    }
-
-
-def relabelled(snapshot, app_label):
-    return {model: (pk, app_label) for model, (pk, _label) in snapshot["types"].items()}
+    return content_type_snapshot(apps, MOVED, group="Reviewers")
 
 
 def test_the_move_keeps_every_row_relation_and_content_type_both_ways():
