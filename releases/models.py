@@ -3,10 +3,29 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from reviews.models import Clearance
 from workflow.models import Project, TimeStampedModel
+
+# The gate has no status field: its history logs statuses derived from its fields
+# (``releases.services``), one kind per ``field`` of the log: credits, schedule, live.
+CREDITS_PENDING = "credits_pending"
+CREDITS_CONFIRMED = "credits_confirmed"
+UNSCHEDULED = "unscheduled"
+SCHEDULED_PREFIX = "scheduled:"  # followed by the day, so that moving it is a change too
+NOT_LIVE = "not_live"
+TAKEN_DOWN = "taken_down"
+LIVE = "live"
+STATUS_LABELS = {
+    CREDITS_PENDING: _("Credits pending"),
+    CREDITS_CONFIRMED: _("Credits confirmed"),
+    UNSCHEDULED: _("Not scheduled"),
+    NOT_LIVE: _("Not yet live"),
+    TAKEN_DOWN: _("Taken down"),
+    LIVE: _("Live"),
+}
 
 
 class Release(TimeStampedModel):
@@ -82,6 +101,16 @@ class Release(TimeStampedModel):
                 | Q(scheduled_for__isnull=False, scheduled_by__isnull=False),
             ),
         ]
+
+    @staticmethod
+    def describe_status(field: str, value: str) -> str | None:
+        """A logged status of the gate in words (``workflow.StatusChange.status_label``)."""
+        if value.startswith(SCHEDULED_PREFIX):
+            return str(
+                format_lazy(_("Scheduled for {day}"), day=value.removeprefix(SCHEDULED_PREFIX))
+            )
+        label = STATUS_LABELS.get(value)
+        return None if label is None else str(label)
 
     def __str__(self) -> str:
         return str(_("Release of %(project)s") % {"project": self.project})

@@ -26,7 +26,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from releases.models import Release
+from releases.models import (
+    CREDITS_CONFIRMED,
+    CREDITS_PENDING,
+    LIVE,
+    NOT_LIVE,
+    SCHEDULED_PREFIX,
+    TAKEN_DOWN,
+    UNSCHEDULED,
+    Release,
+)
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from reviews.services.clearances import clearance_reason
 from workflow.audit import record_status_change
@@ -68,17 +77,9 @@ def _state_label(project: Project) -> str:
     return str(project.get_state_display()).lower()
 
 
-CREDITS_PENDING = "credits_pending"
-CREDITS_CONFIRMED = "credits_confirmed"
-UNSCHEDULED = "unscheduled"
-NOT_LIVE = "not_live"
-TAKEN_DOWN = "taken_down"
-LIVE = "live"
-
-
 def schedule_status(day: date | None) -> str:
     """The gate's schedule as a status: the day is part of it, so moving it is a change."""
-    return f"scheduled:{day.isoformat()}" if day is not None else UNSCHEDULED
+    return f"{SCHEDULED_PREFIX}{day.isoformat()}" if day is not None else UNSCHEDULED
 
 
 @transaction.atomic

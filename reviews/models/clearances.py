@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Organisation, Project, TimeStampedModel
 
+# A clearance has no status field: recording it is its one status change, to this.
+ISSUED = "issued"
+
 
 class Clearance(TimeStampedModel):
     """A number issued by an authority: planning filing, licence, registration or approval."""
@@ -53,6 +56,12 @@ class Clearance(TimeStampedModel):
             # One register: a number names one clearance of its kind, whoever issued it.
             models.UniqueConstraint(fields=["kind", "number"], name="clearance_number_per_kind"),
         ]
+
+    @staticmethod
+    def describe_status(field: str, value: str) -> str | None:
+        """A clearance's one logged status in words (``workflow.StatusChange.status_label``): it
+        has no status field; recording it is its status change."""
+        return str(_("Issued")) if value == ISSUED else None
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError, PermissionDenied
 from reviews import clearance_numbers
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
+from reviews.models.clearances import ISSUED
 from workflow import webhooks
 from workflow.audit import record_status_change
 from workflow.models import Organisation, Project, ProjectState
@@ -35,7 +36,6 @@ class ClearanceNotOpen(DomainError):
 
 
 # The status a clearance has from the moment it is recorded (the register keeps no other).
-ISSUED = "issued"
 
 
 def clearance_reason(clearance: Clearance) -> str:

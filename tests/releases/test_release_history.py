@@ -121,3 +121,27 @@ def test_a_scheduled_release_is_logged_as_the_scheduler(world, make_project):
     ]
     assert (to, actor, organisation) == ("live", "cm_p", "Platform P")
     assert reason.startswith("Scheduled release for")
+
+
+def test_the_project_page_names_the_gate_and_clearance_statuses_in_words(
+    world, api, make_project, client
+):
+    project = released(world, api, make_project)
+    client.force_login(world.producer_a)
+
+    def rows():
+        response = client.get(f"/admin/workflow/project/{project.pk}/change/")
+        assert response.status_code == 200
+        return [
+            (row["source"], row["target"])
+            for row in response.context["activity"]
+            if "#" in row["what"]  # a record's change, not one of the project's steps
+        ]
+
+    assert rows() == [
+        ("—", "Issued"),
+        ("Credits pending", "Credits confirmed"),
+        ("Not yet live", "Live"),
+    ]
+    client.cookies["django_language"] = "zh-hans"
+    assert rows()[2] == ("尚未上线", "已上线")

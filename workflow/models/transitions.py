@@ -106,9 +106,13 @@ class StatusChange(models.Model):
         return str(model._meta.verbose_name) if model else self.record_type.model
 
     def status_label(self, value: str) -> str:
-        """``value`` as the record's status field displays it; the value itself if it has no
-        choices (or the model is gone)."""
+        """``value`` in words: as the record's model describes a logged status
+        (``describe_status(field, value)``, for records whose statuses are derived), else as its
+        status field's choices display it; the value itself if neither knows it."""
         model = self.record_type.model_class()
+        describe = getattr(model, "describe_status", None)
+        if describe is not None and (described := describe(self.field, value)) is not None:
+            return described
         try:
             choices = dict(model._meta.get_field(self.field).flatchoices) if model else {}
         except FieldDoesNotExist:  # renamed since the row was written
