@@ -4,9 +4,10 @@ Its own module: ``common.api`` is loaded while DRF itself is still importing (it
 pagination class), too early to import drf-spectacular's generator.
 """
 
+from django.core.validators import RegexValidator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
-from rest_framework.serializers import ListSerializer
+from rest_framework.serializers import CharField, ListSerializer
 from rest_framework.settings import api_settings
 
 from common.api import ErrorSerializer
@@ -131,6 +132,9 @@ GENERAL_ERRORS = {
 }
 
 
+NO_NUL = "^[^\\u0000]*$"
+
+
 def lib_doc_excludes() -> list:
     """Classes whose docstrings are not a description of the schema's components or
     operations: drf-spectacular's (DRF's bases) and our own shared bases, whose docstrings
@@ -182,6 +186,16 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, CharField)
+            and schema
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum"} & set(schema)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            # DRF refuses a NUL in text (PostgreSQL cannot store one); the schema says so.
+            schema["pattern"] = NO_NUL
         if isinstance(field, ListSerializer) and schema and schema.get("type") == "array":
             # drf-spectacular states a ListField's bounds but not a nested list's.
             if field.min_length is not None or not field.allow_empty:

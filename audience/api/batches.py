@@ -61,9 +61,14 @@ class ReleaseBatchCreateSerializer(StrictSerializer):
     )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     first = serializers.IntegerField(
-        min_value=1, max_value=32767, required=False, help_text="Put episodes first..last in it."
+        min_value=1,
+        max_value=32767,
+        required=False,
+        help_text="Put episodes first..last in it (with `last`: both or neither).",
     )
-    last = serializers.IntegerField(min_value=1, max_value=32767, required=False)
+    last = serializers.IntegerField(
+        min_value=1, max_value=32767, required=False, help_text="With `first`: both or neither."
+    )
 
     def validate(self, attrs):
         return _range_of(attrs, required=False)

@@ -61,6 +61,10 @@ DOCUMENTED_REFUSALS = {
     ("GET", "/api/v1/audience/rising-terms/"): {
         "batch": "the batch and the one before it exist",
     },
+    ("POST", "/api/v1/release-batches/"): {
+        "first": "first and last come together",
+        "last": "first and last come together",
+    },
 }
 
 
