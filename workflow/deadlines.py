@@ -299,16 +299,17 @@ def deadlines_follow_transition(
 ) -> None:
     """Bring the project's stage deadlines in step with a move from ``source`` to ``target``."""
     at = at or now()
-    # Stage deadlines are open only in the states that open them (a review, or the producer's
-    # answer to one); leaving any of those closes or pauses them.
+    # A draft has none: no stage deadline opens before the first submission. From any other
+    # state, whatever is open is read (an SLA, a tier change or an operator may have left one
+    # open where its stage does not keep it, and the move must close it).
     open_deadlines = (
-        list(
+        []
+        if source == S.DRAFT
+        else list(
             project.deadlines.filter(status=Deadline.Status.OPEN, kind__in=STAGE_KINDS).order_by(
                 "pk"
             )
         )
-        if source in REVIEW_KINDS or source in WAITING_ON_PRODUCER
-        else []
     )
     note = name
     if target == S.WITHDRAWN:

@@ -32,7 +32,7 @@ from workflow.models import Project
 SUBMIT = 15
 FINAL_APPROVAL = 20
 GENERIC_TRANSITION = 22
-CUT_ROUND = 19
+CUT_ROUND = 20
 
 
 def token_client(user) -> APIClient:
