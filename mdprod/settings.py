@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "releases",
     "contracts",
     "audience",
+    "conversations",
+    "inbox",
+    "board",
     "devdata",
 ]
 

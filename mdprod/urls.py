@@ -17,6 +17,9 @@ api_v1 = [
     path("", include("releases.urls")),
     path("", include("contracts.urls")),
     path("", include("audience.urls")),
+    path("", include("conversations.urls")),
+    path("", include("inbox.urls")),
+    path("", include("board.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,5 @@
+from common.routers import Router
+
+router = Router()
+
+urlpatterns = router.urls
