@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from workflow import lockout
@@ -61,6 +64,11 @@ class MdprodAdminSite(admin.AdminSite):
     login_form = MemberAuthenticationForm
 
     def login(self, request, extra_context=None):
+        # Without a ``next``, sign-in lands on the inbox (Django's admin would pick its index).
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            if request.method == "GET" and self.has_permission(request):
+                return HttpResponseRedirect(reverse("inbox"))
+            extra_context = {REDIRECT_FIELD_NAME: reverse("inbox"), **(extra_context or {})}
         response = super().login(request, extra_context)
         form = (getattr(response, "context_data", None) or {}).get("form")
         if retry_after := getattr(form, "retry_after", 0):

@@ -198,7 +198,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/admin/"
+# Sign-in lands on the inbox (what waits on the user), not the admin index.
+LOGIN_REDIRECT_URL = "inbox"
 
 # Security: strict by default, relaxed for local http only when MDPROD_INSECURE_HTTP is set
 # (make run sets it, because the embedded server speaks plain http).

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from common.errors import PermissionDenied
@@ -183,6 +184,13 @@ def notification_list_for(user) -> QuerySet[Notification]:
     if user is None or not user.is_authenticated:
         return Notification.objects.none()
     return Notification.objects.filter(recipient=user).select_related("project")
+
+
+def notification_url(notification: Notification) -> str:
+    """The page of what the notification is about (its project's), or "" when it names none."""
+    if notification.project_id is None:
+        return ""
+    return reverse("admin:workflow_project_change", args=[notification.project_id])
 
 
 def unread_count(user) -> int:

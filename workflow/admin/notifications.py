@@ -1,6 +1,7 @@
 """Notifications in the admin: each user sees and marks read their own only."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -25,7 +26,7 @@ class ReadFilter(admin.SimpleListFilter):
 
 @admin.register(Notification)
 class NotificationAdmin(ScopedModelAdmin):
-    list_display = ("created_at", "subject", "project", "read_at")
+    list_display = ("created_at", "subject", "object_link", "read_at")
     list_filter = (ReadFilter,)
     search_fields = ("subject",)
     list_select_related = ("project",)
@@ -44,6 +45,13 @@ class NotificationAdmin(ScopedModelAdmin):
             "subtitle": _("%(n)d unread") % {"n": notifications.unread_count(request.user)},
         }
         return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.display(description=_("about"))
+    def object_link(self, obj):
+        url = notifications.notification_url(obj)
+        if not url:
+            return self.get_empty_value_display()
+        return format_html('<a href="{}">{}</a>', url, obj.project.title)
 
     @admin.action(description=_("Mark selected notifications read"))
     def mark_read(self, request, queryset):

@@ -17,6 +17,10 @@ class NotificationSerializer(serializers.ModelSerializer):
         source="project.title", read_only=True, allow_null=True, default=None
     )
     is_read = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(
+        help_text="The web page of what the notification is about (its project's); null when "
+        "it names none."
+    )
 
     class Meta:
         model = Notification
@@ -30,11 +34,19 @@ class NotificationSerializer(serializers.ModelSerializer):
             "created_at",
             "read_at",
             "is_read",
+            "url",
         ]
         read_only_fields = fields
 
     def get_is_read(self, obj) -> bool:
         return obj.read_at is not None
+
+    def get_url(self, obj) -> str | None:
+        url = notifications.notification_url(obj)
+        if not url:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class UnreadCountSerializer(serializers.Serializer):
