@@ -6,9 +6,9 @@ costs the same for one project as for a thousand. Every query is scoped by the o
 rule (``workflow.selectors.related_project_scope_q``, or the review queues built on it).
 
 Due times come from the open ``Deadline`` rows of the item's project, of the kinds that time that
-action (``DUE_KINDS``), whoever is responsible for them; an open deadline the user is responsible
-for that no item took (a clearance expiry, an exclusivity end...) is an item of its own, so any
-new kind of deadline reaches the inbox without a change here.
+action (``DUE_KINDS``), whoever is responsible for them. An open deadline of any other kind that
+the user is responsible for (a clearance expiry, an exclusivity end...) is an item of its own, so
+a new kind of deadline reaches the inbox without a change here.
 """
 
 from dataclasses import dataclass
@@ -111,6 +111,8 @@ DUE_KINDS = {
     Kind.RESUBMIT_FINAL: (DK.PRODUCER_RESPONSE,),
     Kind.RELEASE: (DK.RELEASE_DATE,),
 }
+
+CLAIMED_KINDS = frozenset(kind for kinds in DUE_KINDS.values() for kind in kinds)
 
 # The producer's own next move in each state, as the project page offers it.
 PRODUCER_STATES = {
@@ -478,8 +480,12 @@ def _installments(user, platforms: list[int], today: date) -> list[InboxItem]:
         InboxItem(
             kind=Kind.PAY,
             project=installment.project,
-            title=gettext("Pay installment %(position)d: %(amount)s")
-            % {"position": installment.position, "amount": _money(installment.amount)},
+            title=gettext("Pay installment %(position)d: %(amount)s, due since %(day)s")
+            % {
+                "position": installment.position,
+                "amount": _money(installment.amount),
+                "day": installment.current_due_on.isoformat(),
+            },
             url=_admin("contracts_installment_pay", installment.pk),
             due_at=(
                 _end_of_day(installment.due_on_date)
@@ -613,7 +619,15 @@ def _with_deadlines(items: list[InboxItem], deadlines: list[Deadline], at) -> li
         paused = item.deadline is not None and item.deadline.paused_at is not None
         item.overdue = item.due_at is not None and item.due_at < at and not paused
     for deadline in deadlines:
-        if deadline.pk in taken or not deadline.is_mine:
+        # A kind that times a record's work shows through that work only: a stage's clock runs
+        # on after its filing is decided, until the project moves. A paused clock waits on
+        # someone else (the producer answering feedback).
+        if (
+            deadline.pk in taken
+            or deadline.kind in CLAIMED_KINDS
+            or not deadline.is_mine
+            or deadline.paused_at is not None
+        ):
             continue
         kept.append(
             InboxItem(

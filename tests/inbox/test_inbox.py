@@ -9,15 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox.selectors import Kind, inbox_for
-from reviews.models import RegulatoryReview
+from reviews.models import FeedbackItem, RegulatoryReview
 from reviews.services import scorecards
 from tests.contracts.contract_helpers import sent_contract, signed_contract
+from tests.contracts.payments_support import add_installment, make_contract
 from tests.reviews.evaluation_helpers import (
     add_rater,
     panel_fixture,  # noqa: F401 - the panel fixture
+    put_greenlight_decision,
     reach_quorum,
     submit_proposal,
 )
+from tests.reviews.finals_helpers import to_final_review
 from workflow.models import Deadline, DeadlineKind, Membership, ProjectState
 
 pytestmark = pytest.mark.django_db
@@ -247,4 +250,121 @@ def test_states_the_project_waits_on_nobody_in_leave_the_inbox_empty(world, make
     for state in (ProjectState.REJECTED, ProjectState.WITHDRAWN, ProjectState.COMPLETED):
         make_project(state, title=f"Done {state}")
     assert inbox_for(world.producer_a) == []
+    assert inbox_for(world.content_manager) == []
+
+
+def test_the_content_manager_sees_due_installments_of_their_platform_only(world, make_project):
+    project = make_project("in_production", title="Paying Drama")
+    contract = make_contract(world, project, status="active")
+    today = timezone.localdate()
+    by_date = add_installment(
+        contract, 1, "100000.00", trigger="date", due_on_date=today - timedelta(days=3)
+    )
+    on_milestone = add_installment(contract, 2, "50000.00", status="due", due_on=today)
+    add_installment(contract, 3, "50000.00", trigger="cleared")  # not due yet
+    add_installment(
+        contract,
+        4,
+        "20000.00",
+        status="paid",
+        due_on=today,
+        paid_on=today,
+        paid_recorded_by=world.content_manager,
+    )
+
+    items = [i for i in inbox_for(world.content_manager) if i.kind == Kind.PAY]
+
+    assert [(i.url, i.overdue) for i in items] == [
+        (reverse("admin:contracts_installment_pay", args=[by_date.pk]), True),
+        (reverse("admin:contracts_installment_pay", args=[on_milestone.pk]), False),
+    ]
+    assert items[0].title == (
+        f"Pay installment 1: ¥100,000.00, due since {(today - timedelta(days=3)).isoformat()}"
+    )
+    assert not any(i.kind == Kind.PAY for i in inbox_for(world.producer_a))
+    assert inbox_for(world.other_content_manager) == []
+
+
+def test_a_greenlight_comes_to_the_inbox_once_the_planning_filing_is_approved(world):
+    evaluation = submit_proposal(world, title="Filed Drama", planned_budget=ORDINARY_BUDGET)
+    project = evaluation.project
+    put_greenlight_decision(project)
+    assert not any(i.kind == Kind.GREENLIGHT for i in inbox_for(world.content_manager))
+
+    RegulatoryReview.objects.filter(
+        project=project, kind=RegulatoryReview.Kind.PLANNING_FILING
+    ).update(status=RegulatoryReview.Status.APPROVED, decided_at=timezone.now())
+    items = [i for i in inbox_for(world.content_manager) if i.kind == Kind.GREENLIGHT]
+
+    assert [(i.project.title, i.url) for i in items] == [
+        ("Filed Drama", reverse("admin:workflow_project_change", args=[project.pk]))
+    ]
+    assert inbox_for(world.shanghai_reviewer) == []
+
+
+def test_the_producer_answers_each_open_must_fix_item_of_the_round(world, make_project):
+    project = make_project("revising", title="Revised Drama")
+
+    def feedback(text, **fields):
+        values = {
+            "project": project,
+            "stage": FeedbackItem.Stage.EVALUATION,
+            "round": 1,
+            "category": FeedbackItem.Category.CONTENT,
+            "severity": FeedbackItem.Severity.MUST_FIX,
+            "text": text,
+            "created_by": world.content_manager,
+            **fields,
+        }
+        return FeedbackItem.objects.create(**values)
+
+    must = feedback("Move the reveal\n  before the paywall.")
+    feedback("Consider a brighter poster.", severity=FeedbackItem.Severity.SUGGESTION)
+    feedback(
+        "Already fixed.",
+        status=FeedbackItem.Status.ADDRESSED,
+        resolved_by=world.producer_a,
+        resolved_at=timezone.now(),
+    )
+    feedback("An earlier round's.", round=0)
+
+    items = [i for i in inbox_for(world.producer_a) if i.kind == Kind.MUST_FIX]
+
+    assert [(i.title, i.url) for i in items] == [
+        (
+            "Move the reveal before the paywall.",
+            reverse("admin:reviews_feedbackitem_respond", args=[must.pk]),
+        )
+    ]
+    assert not any(i.kind == Kind.MUST_FIX for i in inbox_for(world.producer_b))
+
+
+def test_the_finished_cut_goes_to_the_authority_of_the_step(world, make_project):
+    project = to_final_review(world, make_project, title="Final Drama")
+    step = RegulatoryReview.objects.get(
+        project=project, kind=RegulatoryReview.Kind.FINAL_REVIEW, status="pending"
+    )
+
+    items = inbox_for(world.shanghai_reviewer)
+
+    assert [(i.kind, i.url) for i in items] == [
+        (Kind.FINAL_REVIEW, reverse("admin:reviews_finalreview_decide", args=[step.pk]))
+    ]
+    assert items[0].due_at == (
+        Deadline.objects.get(project=project, kind=DeadlineKind.FINAL_REVIEW, status="open").due_at
+    )
+    assert inbox_for(world.zhejiang_reviewer) == []
+
+
+def test_a_paused_clock_waits_on_someone_else_and_stays_out(world, make_project):
+    project = make_project("cut_changes", title="Paused Drama")
+    deadline = open_deadline(
+        project,
+        DeadlineKind.CUT_REVIEW,
+        due_in=timedelta(days=-1),
+        organisation=world.platform,
+        role=Membership.Role.CONTENT_MANAGER,
+    )
+    Deadline.objects.filter(pk=deadline.pk).update(paused_at=timezone.now())
+
     assert inbox_for(world.content_manager) == []

@@ -95,7 +95,7 @@ def test_the_page_lists_the_work_overdue_first_with_links_to_the_action(
     assert f'href="{reverse("admin:workflow_project_change", args=[late.pk])}"' in page
     assert f'href="{reverse("admin:workflow_project_change", args=[waiting.pk])}"' in page
     assert "Overdue since" in page
-    assert "2 things wait on you, 1 overdue." in page
+    assert '2 things wait on you. <strong class="overdue">1 is overdue.</strong>' in page
     # The header links to the inbox and keeps the dashboard.
     assert 'id="inbox-link" href="/inbox/"' in page or 'href="/inbox/" id="inbox-link"' in page
     assert 'id="dashboard-link"' in page
