@@ -222,6 +222,19 @@ def test_lists_hold_none_of_another_organisations_objects(demo, name):
     assert not leaked
 
 
+@pytest.mark.parametrize("name", ACTORS)
+def test_the_inbox_holds_none_of_another_organisations_work(demo, name):
+    """The inbox (a list of work, not of one model) names projects: none of B's."""
+    client, _user = _actor(demo, name)
+
+    response = client.get("/api/v1/inbox/", {"page_size": 200})
+
+    assert response.status_code == 200
+    shown = {row["project"] for row in response.json()["results"]}
+    assert shown or name.endswith("_key"), "the demo gives A's people work to do"
+    assert not shown & set(_b_projects(demo, name).values_list("pk", flat=True))
+
+
 def test_a_body_naming_another_organisations_object_is_refused(demo):
     from audience.models import EpisodeMetric
     from budgets.models import Budget
