@@ -28,6 +28,18 @@ class InboxItemSerializer(serializers.Serializer):
         return request.build_absolute_uri(item.url) if request is not None else item.url
 
 
+class InboxQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=selectors.KINDS, required=False, help_text="Only this kind of work."
+    )
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: overdue only; false: the rest.",
+    )
+
+
 class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = InboxItemSerializer
     pagination_class = Pagination
@@ -42,9 +54,18 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "caller is responsible for): overdue first, then by due time. A constant number of "
             "queries whatever the amount of work."
         ),
+        parameters=[InboxQuerySerializer],
     )
     def list(self, request, *args, **kwargs):
-        items = selectors.inbox_for(request.user)
+        # A plain dict: from a QueryDict, a missing boolean would read as false.
+        query = InboxQuerySerializer(data=dict(request.query_params.items()))
+        query.is_valid(raise_exception=True)
+        kind, overdue = query.validated_data.get("kind"), query.validated_data["overdue"]
+        items = [
+            item
+            for item in selectors.inbox_for(request.user)
+            if (kind is None or item.kind == kind) and (overdue is None or item.overdue == overdue)
+        ]
         page = self.paginate_queryset(items)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -288,3 +288,39 @@ def test_a_notification_links_to_its_project_in_the_admin_list(client, world, ma
 
     link = reverse("admin:workflow_project_change", args=[project.pk])
     assert f'<a href="{link}">Linked</a>' in page
+
+
+def test_the_api_filters_by_kind_and_overdue(api, world, make_project):
+    late = make_project("revising", title="Late Revision")
+    make_project("draft", title="Undated Draft")
+    Deadline.objects.create(
+        project=late,
+        kind=DeadlineKind.PRODUCER_RESPONSE,
+        round=1,
+        due_at=timezone.now() - timedelta(hours=5),
+        responsible_organisation=world.studio_a,
+        responsible_role=Membership.Role.PRODUCER,
+    )
+    client = api(world.producer_a)
+
+    def titles(**query):
+        response = client.get(API, query)
+        assert response.status_code == 200
+        return [row["project_title"] for row in response.json()["results"]]
+
+    assert titles(kind="submit") == ["Undated Draft"]
+    assert titles(overdue="true") == ["Late Revision"]
+    assert titles(overdue="false") == ["Undated Draft"]
+    assert titles(kind="submit", overdue="true") == []
+
+
+def test_the_api_rejects_an_unknown_kind_or_a_bad_overdue(api, world):
+    client = api(world.producer_a)
+
+    unknown = client.get(API, {"kind": "nap"})
+    bad = client.get(API, {"overdue": "perhaps"})
+
+    assert unknown.status_code == 400
+    assert "kind" in unknown.json()["fields"]
+    assert bad.status_code == 400
+    assert "overdue" in bad.json()["fields"]
