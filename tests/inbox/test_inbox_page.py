@@ -324,3 +324,11 @@ def test_the_api_rejects_an_unknown_kind_or_a_bad_overdue(api, world):
     assert "kind" in unknown.json()["fields"]
     assert bad.status_code == 400
     assert "overdue" in bad.json()["fields"]
+
+
+def test_an_entrys_link_is_a_404_for_another_organisation(client, world, make_project, api):
+    make_project("draft", title="Ours")
+    url = api(world.producer_a).get(API).json()["results"][0]["url"]
+    client.force_login(world.producer_b)
+
+    assert client.get(url.removeprefix("http://testserver")).status_code == 404
