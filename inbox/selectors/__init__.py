@@ -55,7 +55,9 @@ def _open_deadlines(user, project_ids: set[int]) -> list[Deadline]:
     return list(
         Deadline.objects.filter(
             related_project_scope_q(user),
-            Q(project_id__in=sorted(project_ids)) | mine,
+            # The items' clocks, and the other kinds the user answers for (no item takes them).
+            Q(project_id__in=sorted(project_ids), kind__in=CLAIMED_KINDS)
+            | mine & ~Q(kind__in=CLAIMED_KINDS),
             status=Deadline.Status.OPEN,
         )
         .annotate(is_mine=_as_bool(mine))
@@ -102,7 +104,6 @@ def _with_deadlines(items: list[InboxItem], deadlines: list[Deadline], at) -> li
     by_project: dict[int, list[Deadline]] = {}
     for deadline in deadlines:
         by_project.setdefault(deadline.project_id, []).append(deadline)
-    taken: set[int] = set()
     kept = []
     for item in items:
         kinds = DUE_KINDS.get(item.kind, ())
@@ -115,7 +116,6 @@ def _with_deadlines(items: list[InboxItem], deadlines: list[Deadline], at) -> li
             deadline = matching[0]
             item.deadline = deadline
             item.due_at = deadline.due_at
-            taken.update(d.pk for d in matching)
         if item.kind == Kind.DECIDE and not item.quorum_met:
             # Without quorum, an evaluation waits on the raters until its deadline is near.
             if item.due_at is None or item.due_at - at > DECIDE_WHEN_DUE_WITHIN:
@@ -128,12 +128,7 @@ def _with_deadlines(items: list[InboxItem], deadlines: list[Deadline], at) -> li
         # A kind that times a record's work shows through that work only: a stage's clock runs
         # on after its filing is decided, until the project moves. A paused clock waits on
         # someone else (the producer answering feedback).
-        if (
-            deadline.pk in taken
-            or deadline.kind in CLAIMED_KINDS
-            or not deadline.is_mine
-            or deadline.paused_at is not None
-        ):
+        if deadline.kind in CLAIMED_KINDS or not deadline.is_mine or deadline.paused_at is not None:
             continue
         kept.append(
             InboxItem(
