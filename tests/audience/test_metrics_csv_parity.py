@@ -16,7 +16,7 @@ from audience.services.metrics import COLUMNS, episode_metrics_import, metrics_c
 from audience.services.metrics_csv import episode_metrics_import_csv
 from workflow.models import ProjectTransition
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.postgres
 
 WENT_LIVE_AT = datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 GOOD = "1000,800,0.9,45.2%,0.6,0.3,50,10,5,20,60.00,12.50"
