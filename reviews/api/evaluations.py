@@ -24,6 +24,7 @@ from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import IdField, StrictSerializer
 from common.values import MONEY
+from reviews.api.rubrics import RubricRulesSerializer
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
@@ -43,7 +44,7 @@ class CriterionSerializer(serializers.Serializer):
     position = serializers.IntegerField()
 
 
-class RubricSerializer(serializers.Serializer):
+class RubricSerializer(RubricRulesSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     version = serializers.IntegerField()
@@ -166,6 +167,12 @@ class EvaluationSerializer(serializers.Serializer):
     scorecards = serializers.SerializerMethodField()
     decision = serializers.ChoiceField(choices=Evaluation.Decision.choices, allow_blank=True)
     grade = serializers.ChoiceField(choices=Evaluation.Grade.choices, allow_blank=True)
+    suggested_grade = serializers.ChoiceField(
+        choices=Evaluation.Grade.choices,
+        allow_blank=True,
+        help_text="The grade the scores mapped to under the rubric's cut-offs when it was "
+        "decided (empty before, and for decisions older than this record).",
+    )
     granted_budget = serializers.DecimalField(**MONEY, allow_null=True)
     traffic_support = serializers.DecimalField(**MONEY, allow_null=True)
     reason = serializers.CharField()
