@@ -1,7 +1,9 @@
 """Benchmark ``manage.py import_metrics``: peak memory and speed at 10,000 and 1,000,000 rows.
 
 The import streams, so its peak memory must not grow with the file: the budget is a peak RSS for
-1,000,000 rows within 1.2x of the one for 10,000. Each size is generated as a CSV file in a temp
+1,000,000 rows within 1.2x of the one for 10,000. On PostgreSQL it copies the file into a staging
+table and checks and merges it in SQL: the target is 100,000 rows/s at 1,000,000 rows, by the
+command's own clock (from the first row read to the commit, as it prints it). Each size is generated as a CSV file in a temp
 directory (10 released projects of 100 episodes, one row per episode and day, going back from
 yesterday) and imported by a fresh ``manage.py import_metrics`` process against the configured
 database; its peak RSS comes from ``wait4`` (the child's own rusage) and its speed from the wall
@@ -18,6 +20,7 @@ import argparse
 import csv
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -48,6 +51,7 @@ SIZES = (10_000, 1_000_000)
 PROJECTS = 10
 EPISODES = 100
 BUDGET = 1.2
+TARGET_ROWS_PER_SECOND = 100_000
 SECTION = "## Metrics import (`bench/metrics_import.py`)"
 
 
@@ -159,7 +163,14 @@ def run_import(path: Path) -> dict:
         out, err = out_file.read().decode(), err_file.read().decode()
     if child.returncode != 0:
         sys.exit(f"bench: import of {path.name} failed ({child.returncode}):\n{out}\n{err[-4000:]}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "output": out.strip()}
+    # "N rows read in S s (R rows/s): ..." - the import's own time, without starting Django.
+    own = re.search(r"rows read in ([0-9.]+) s", out)
+    return {
+        "seconds": seconds,
+        "import_seconds": float(own.group(1)) if own else seconds,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "output": out.strip(),
+    }
 
 
 def baseline_rss() -> float:
@@ -187,7 +198,9 @@ def machine() -> dict:
 def report(results: list[dict], baseline: float, info: dict) -> tuple[str, bool]:
     small, large = results[0], results[-1]
     ratio = large["peak_rss_mb"] / small["peak_rss_mb"]
-    ok = ratio <= BUDGET
+    speed = large["rows"] / large["import_seconds"]
+    fast = speed >= TARGET_ROWS_PER_SECOND
+    ok = ratio <= BUDGET and fast
     lines = [
         SECTION,
         "",
@@ -196,22 +209,27 @@ def report(results: list[dict], baseline: float, info: dict) -> tuple[str, bool]
         "",
         f"CSV files of {PROJECTS} released projects x {EPISODES} episodes, one row per episode "
         "and day, rates as fractions and percentages; each imported into an empty table by a "
-        "fresh `manage.py import_metrics` process (default batch of 2,000 rows, one "
-        "transaction). Peak RSS is the child's own (`wait4`); the process with Django loaded "
-        f"and nothing to import peaks at {baseline:.0f} MB.",
+        "fresh `manage.py import_metrics` process (one transaction: `COPY` into a staging "
+        "table, checked in SQL, merged with one `INSERT ... ON CONFLICT`). *seconds* is the "
+        "process's wall clock, Django's start included; *import rows/s* is the command's own "
+        "clock, from the first row read to the commit. Peak RSS is the child's own (`wait4`); "
+        f"the process with Django loaded and nothing to import peaks at {baseline:.0f} MB.",
         "",
-        "| rows | file (MB) | seconds | rows/s | peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|",
+        "| rows | file (MB) | seconds | import seconds | import rows/s | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
             f"| {r['rows']:,} | {r['file_mb']:.1f} | {r['seconds']:.1f} "
-            f"| {r['rows'] / r['seconds']:,.0f} | {r['peak_rss_mb']:.1f} |"
+            f"| {r['import_seconds']:.1f} | {r['rows'] / r['import_seconds']:,.0f} "
+            f"| {r['peak_rss_mb']:.1f} |"
         )
     lines += [
         "",
         f"Peak RSS ratio ({large['rows']:,} / {small['rows']:,}): **{ratio:.2f}** "
-        f"(budget <= {BUDGET}): **{'within budget' if ok else 'OVER BUDGET'}**.",
+        f"(budget <= {BUDGET}): **{'within budget' if ratio <= BUDGET else 'OVER BUDGET'}**.",
+        f"Import speed at {large['rows']:,} rows: **{speed:,.0f} rows/s** (target >= "
+        f"{TARGET_ROWS_PER_SECOND:,}): **{'met' if fast else 'MISSED'}**.",
         "",
     ]
     return "\n".join(lines), ok

@@ -641,6 +641,7 @@ class Subject:
         from django.utils import timezone
 
         from audience.services import metrics as services
+        from audience.services.metrics_csv import episode_metrics_import_csv
 
         first = timezone.localdate() - timedelta(days=30)
         out = io.StringIO()
@@ -671,9 +672,7 @@ class Subject:
         text = out.getvalue()
 
         def call():
-            report = services.episode_metrics_import(
-                rows=services.metrics_csv_rows(io.StringIO(text))
-            )
+            report = episode_metrics_import_csv(stream=io.StringIO(text))
             if report.bad_rows or report.created + report.updated != 600:
                 sys.exit(f"bench: the metrics import failed: {report}")
 

@@ -45,42 +45,23 @@ def csv_text(header: Iterable[Any] | None, rows: Iterable[Iterable[Any]]) -> str
 # Reading ----------------------------------------------------------------------------------------
 
 
-class NumberedLines:
-    """The stream's lines, remembering the number of the first line of the current record."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._lines = iter(stream)
-        self.number = 0
-        self.record_start: int | None = None
-
-    def __iter__(self) -> "NumberedLines":
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self.number += 1
-        if self.record_start is None and line.strip("\r\n"):
-            self.record_start = self.number  # blank lines between records are skipped
-        return line
-
-
-def csv_dict_rows(
+def csv_rows(
     stream: IO[str],
     *,
     columns: Sequence[str],
     required: Sequence[str | tuple[str, ...]],
     normalise: Callable[[str], str] = str.strip,
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """The data rows of a CSV file, each with the line of the file it starts on (header: 1).
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and the data rows (as lists) of a CSV file, each row with the line of the file
+    it starts on (header: 1).
 
     The header (names passed through ``normalise``) is checked at once: a missing column (an
     item of ``required``; a tuple is "one of these", reported by its first name), a column not
     in ``columns`` or one named twice is refused (on ``header``) before any row is read. Blank
-    lines are skipped and keep the numbering right. Shared by the metrics and signals imports.
+    lines are skipped and keep the numbering right.
     """
-    lines = NumberedLines(stream)
-    reader = csv.DictReader(lines)
-    header = [normalise(name or "") for name in (reader.fieldnames or [])]
+    reader = csv.reader(stream)
+    header = [normalise(name) for name in next(reader, [])]
     problems = []
     if not header:
         problems.append(str(_("The file is empty; the first line must name the columns.")))
@@ -99,15 +80,42 @@ def csv_dict_rows(
             problems.append(str(_("a column is named twice")))
     if problems:
         raise ValidationError({"header": "; ".join(problems)})
-    reader.fieldnames = header
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        lines.record_start = None
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        # A record starts on the line after the previous one ended (the reader gives a blank
+        # line as an empty record); line_num counts the lines a quoted value spans too.
+        ended = reader.line_num
         for row in reader:
-            yield lines.record_start or lines.number, row
-            lines.record_start = None
+            if row:
+                yield ended + 1, row
+            ended = reader.line_num
 
-    return rows()
+    return header, rows()
+
+
+def csv_dict_rows(
+    stream: IO[str],
+    *,
+    columns: Sequence[str],
+    required: Sequence[str | tuple[str, ...]],
+    normalise: Callable[[str], str] = str.strip,
+) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """``csv_rows`` as mappings, as ``csv.DictReader`` makes them: a missing value is None, the
+    values past the last column are a list under None. Shared by the metrics and signals imports.
+    """
+    header, rows = csv_rows(stream, columns=columns, required=required, normalise=normalise)
+    width = len(header)
+
+    def mappings() -> Iterator[tuple[int, dict[str | None, Any]]]:
+        for number, row in rows:
+            mapping: dict[str | None, Any] = dict(zip(header, row, strict=False))
+            if len(row) > width:
+                mapping[None] = row[width:]
+            else:
+                mapping.update(dict.fromkeys(header[len(row) :]))
+            yield number, mapping
+
+    return mappings()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ and returns the value or raises ``ValidationError`` with the message for that fi
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,19 +26,33 @@ _WHOLE = re.compile(r"[0-9]+")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+# The messages, named so that a parser written in SQL (the metrics import on PostgreSQL) says
+# exactly what these say.
+REQUIRED = _("This field is required.")
+NOT_BOOLEAN = _("Enter a number, not true or false.")
+WHOLE = _("Enter a whole number of zero or more, e.g. 1200.")
+WHOLE_MIN = _("Enter a whole number of at least %(min)d.")
+WHOLE_MAX = _("Enter a whole number of at most %(max)d.")
+RATE = _("Enter a fraction from 0 to 1 (e.g. 0.452) or a percentage (e.g. 45.2%).")
+MONEY_AMOUNT = _("Enter an amount in CNY of zero or more, e.g. 1234.50.")
+MONEY_PLACES = _("Use at most 2 decimal places.")
+MONEY_MAX = _("Enter an amount of at most %(max)s.")
+DATE = _("Enter a date as YYYY-MM-DD, e.g. 2026-03-01.")
+DATE_FUTURE = _("The date is in the future.")
+
 
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):  # JSON true/false is not a number
-        raise ValidationError(_("Enter a number, not true or false."))
+        raise ValidationError(NOT_BOOLEAN)
     return str(value).strip()
 
 
 def _required(value: Any) -> str:
     text = _text(value)
     if not text:
-        raise ValidationError(_("This field is required."))
+        raise ValidationError(REQUIRED)
     return text
 
 
@@ -48,12 +62,12 @@ def parse_whole(value: Any, *, minimum: int = 0, maximum: int) -> int:
     else:
         text = _required(value)
         if not _WHOLE.fullmatch(text):
-            raise ValidationError(_("Enter a whole number of zero or more, e.g. 1200."))
+            raise ValidationError(WHOLE)
         number = int(text)
     if number < minimum:
-        raise ValidationError(_("Enter a whole number of at least %(min)d.") % {"min": minimum})
+        raise ValidationError(WHOLE_MIN % {"min": minimum})
     if number > maximum:
-        raise ValidationError(_("Enter a whole number of at most %(max)d.") % {"max": maximum})
+        raise ValidationError(WHOLE_MAX % {"max": maximum})
     return number
 
 
@@ -67,25 +81,29 @@ def _decimal(text: str, message) -> Decimal:
 
 
 def parse_rate(value: Any) -> Decimal:
-    """A fraction 0..1 (``0.452``) or a percentage (``45.2%``), rounded to 4 decimal places."""
-    message = _("Enter a fraction from 0 to 1 (e.g. 0.452) or a percentage (e.g. 45.2%).")
+    """A fraction 0..1 (``0.452``) or a percentage (``45.2%``), rounded to 4 decimal places.
+
+    Exact: the percentage is divided with as many digits as it has (the default 28 would round
+    ``100.00000000000000000000000000001%`` to 1 and accept it).
+    """
     text = _required(value)
-    if text.endswith("%"):
-        rate = _decimal(text[:-1].strip(), message) / 100
-    else:
-        rate = _decimal(text, message)
-    if rate > 1:
-        raise ValidationError(message)
-    return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    with localcontext() as exact:
+        exact.prec = max(exact.prec, len(text) + 2)
+        if text.endswith("%"):
+            rate = _decimal(text[:-1].strip(), RATE).scaleb(-2)
+        else:
+            rate = _decimal(text, RATE)
+        if rate > 1:
+            raise ValidationError(RATE)
+        return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
 def parse_money(value: Any, *, maximum: Decimal) -> Decimal:
-    message = _("Enter an amount in CNY of zero or more, e.g. 1234.50.")
-    amount = _decimal(_required(value), message)
+    amount = _decimal(_required(value), MONEY_AMOUNT)
     if amount.as_tuple().exponent < -2:
-        raise ValidationError(_("Use at most 2 decimal places."))
+        raise ValidationError(MONEY_PLACES)
     if amount > maximum:
-        raise ValidationError(_("Enter an amount of at most %(max)s.") % {"max": maximum})
+        raise ValidationError(MONEY_MAX % {"max": maximum})
     return amount
 
 
@@ -94,13 +112,12 @@ def parse_date(value: Any, *, today: date) -> date:
         day = value
     else:
         text = _required(value)
-        message = _("Enter a date as YYYY-MM-DD, e.g. 2026-03-01.")
         if not _DATE.fullmatch(text):
-            raise ValidationError(message)
+            raise ValidationError(DATE)
         try:
             day = date.fromisoformat(text)
         except ValueError as exc:
-            raise ValidationError(message) from exc
+            raise ValidationError(DATE) from exc
     if day > today:
-        raise ValidationError(_("The date is in the future."))
+        raise ValidationError(DATE_FUTURE)
     return day

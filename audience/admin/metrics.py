@@ -1,7 +1,7 @@
 """Release metrics in the admin: a read-only scoped list, and a CSV upload for content managers.
 
-The upload runs ``audience.services.metrics.episode_metrics_import`` (the command's service) as
-the signed-in user, so it accepts rows only of projects their platform commissioned, and shows
+The upload runs ``audience.services.metrics_csv.episode_metrics_import_csv`` (the command's
+service) as the signed-in user, so it accepts rows only of projects their platform commissioned, and shows
 the row-numbered errors on the page.
 """
 
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from audience.models.metrics import EpisodeMetric
 from audience.selectors import metrics as selectors
 from audience.services import metrics as services
+from audience.services.metrics_csv import episode_metrics_import_csv
 from workflow.admin import ScopedModelAdmin, is_member
 from workflow.admin.common import project_records
 from workflow.models import Membership, Organisation
@@ -174,8 +175,8 @@ class EpisodeMetricAdmin(ScopedModelAdmin):
         upload = form.cleaned_data["file"]
         stream = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
         try:
-            report = services.episode_metrics_import(
-                rows=services.metrics_csv_rows(stream),
+            report = episode_metrics_import_csv(
+                stream=stream,
                 actor=request.user,
                 skip_bad_rows=form.cleaned_data["skip_bad_rows"],
             )

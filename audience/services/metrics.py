@@ -56,6 +56,58 @@ class MetricsNotAccepted(DomainError):
     default_detail = _("Metrics are recorded for released titles only.")
 
 
+EXTRA_VALUES = _("This line has more values than the header has columns.")
+
+
+def valid_plays_message(plays: int) -> str:
+    return str(_("Valid plays cannot be more than plays (%(plays)d).")) % {"plays": plays}
+
+
+def no_project_message(managed_platforms: set[int] | None) -> str:
+    return str(
+        _("No project with this id.")
+        if managed_platforms is None
+        else _("No project with this id commissioned by a platform you manage content for.")
+    )
+
+
+def state_message(state: str) -> str:
+    return str(_("Metrics are recorded for released titles only; this project is %(state)s.")) % {
+        "state": str(S(state).label).lower()
+    }
+
+
+def episode_count_message(count: int) -> str:
+    return str(_("This project has %(count)d episodes; enter 1 to %(count)d.")) % {"count": count}
+
+
+def before_live_message(live: date, day: date) -> str:
+    return str(_("The title went live on %(live)s; this row is dated %(date)s, before that.")) % {
+        "live": live.isoformat(),
+        "date": day.isoformat(),
+    }
+
+
+def managed_platforms(actor) -> set[int] | None:
+    """The platforms whose titles ``actor`` may send metrics of; None: any (the operator at the
+    command line, or a superuser)."""
+    if actor is None or actor.is_superuser:
+        return None
+    return {
+        m.organisation_id
+        for m in memberships_of(actor)
+        if m.role == Membership.Role.CONTENT_MANAGER
+        and m.organisation.kind == Organisation.Kind.PLATFORM
+    }
+
+
+def check_batch_size(batch_size: int) -> None:
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValidationError(
+            {"batch_size": _("Choose from 1 to %(max)d rows.") % {"max": MAX_BATCH_SIZE}}
+        )
+
+
 def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict[str, str]]:
     """The row's values, and a message per bad field (also for unknown and missing fields).
 
@@ -67,7 +119,7 @@ def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict
     for name in sorted(set(raw) - set(COLUMNS) - {None}, key=str):
         errors[str(name)] = str(_("Unknown field."))
     if None in raw:  # csv.DictReader puts the values past the last column under None
-        errors["row"] = str(_("This line has more values than the header has columns."))
+        errors["row"] = str(EXTRA_VALUES)
     parsers: dict[str, Callable[[Any], Any]] = {
         "project": lambda v: parse_whole(v, minimum=1, maximum=2**63 - 1),
         "episode": lambda v: parse_whole(v, minimum=1, maximum=32767),
@@ -83,9 +135,7 @@ def metric_row_parse(raw: Mapping[str, Any], *, today: date) -> tuple[dict, dict
             errors[name] = " ".join(str(m) for m in exc.messages)
     plays, valid = values.get("plays"), values.get("valid_plays")
     if plays is not None and valid is not None and valid > plays:
-        errors["valid_plays"] = str(_("Valid plays cannot be more than plays (%(plays)d).")) % {
-            "plays": plays
-        }
+        errors["valid_plays"] = valid_plays_message(plays)
     return values, errors
 
 
@@ -138,17 +188,7 @@ class _Importer:
         self.projects: dict[int, _ProjectInfo] = {}
         self.unknown_projects: set[int] = set()
         self.pending: dict[tuple[int, int, date], EpisodeMetric] = {}
-        # None: any project (the operator at the command line, or a superuser).
-        self.managed_platforms = (
-            None
-            if actor is None or actor.is_superuser
-            else {
-                m.organisation_id
-                for m in memberships_of(actor)
-                if m.role == Membership.Role.CONTENT_MANAGER
-                and m.organisation.kind == Organisation.Kind.PLATFORM
-            }
-        )
+        self.managed_platforms = managed_platforms(actor)
 
     def _error(self, row: int, name: str, message: str) -> None:
         self.report.error_count += 1
@@ -183,26 +223,16 @@ class _Importer:
             return
         info = self._project(values["project"])
         if info is None:
-            errors["project"] = str(
-                _("No project with this id.")
-                if self.managed_platforms is None
-                else _("No project with this id commissioned by a platform you manage content for.")
-            )
+            errors["project"] = no_project_message(self.managed_platforms)
             return
         if info.state not in METRICS_STATES:
-            errors["project"] = str(
-                _("Metrics are recorded for released titles only; this project is %(state)s.")
-            ) % {"state": str(S(info.state).label).lower()}
+            errors["project"] = state_message(info.state)
         if "episode" not in errors and values["episode"] > info.episode_count:
-            errors["episode"] = str(
-                _("This project has %(count)d episodes; enter 1 to %(count)d.")
-            ) % {"count": info.episode_count}
+            errors["episode"] = episode_count_message(info.episode_count)
         # A day before the title went live has no audience to count (and would be paid as
         # residuals): a mistyped year, or another title's file.
         if "date" not in errors and info.live_from and values["date"] < info.live_from:
-            errors["date"] = str(
-                _("The title went live on %(live)s; this row is dated %(date)s, before that.")
-            ) % {"live": info.live_from.isoformat(), "date": values["date"].isoformat()}
+            errors["date"] = before_live_message(info.live_from, values["date"])
 
     def add(self, number: int, raw: Mapping[str, Any]) -> None:
         self.report.rows_read += 1
@@ -271,10 +301,7 @@ def episode_metrics_import(
     line; a user may only send metrics of projects their platform commissioned (they are content
     managers there). ``progress`` is called with the report every ``batch_size`` rows.
     """
-    if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValidationError(
-            {"batch_size": _("Choose from 1 to %(max)d rows.") % {"max": MAX_BATCH_SIZE}}
-        )
+    check_batch_size(batch_size)
     importer = _Importer(
         actor=actor, skip_bad_rows=skip_bad_rows, batch_size=batch_size, max_errors=max_errors
     )

@@ -22,6 +22,7 @@ from common.errors import DomainError
 from common.values import MONEY
 from reviews.models import Evaluation, FeedbackItem
 from reviews.selectors import evaluations as selectors
+from reviews.selectors import explanations
 from reviews.services import evaluations as services
 from reviews.services import scorecards
 from workflow.admin import (
@@ -226,6 +227,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
     search_fields = ("project__title",)
     info_fields = ("project", "round", "status", "rubric", "your_scorecard", "decision_display")
     panel_fields = ("progress_panel", "aggregate_panel", "scorecards_panel")
+    explanation_fields = ("explanation_panel",)
 
     def get_queryset(self, request):
         return selectors.evaluation_list_for(request.user)
@@ -243,6 +245,8 @@ class EvaluationAdmin(EvaluationScopedAdmin):
             (None, {"fields": self.info_fields}),
             (_("Progress and aggregate"), {"fields": self.panel_fields}),
         ]
+        if obj is not None and explanations.explains_to(obj, request.user):
+            fieldsets.append((_("How it was decided"), {"fields": self.explanation_fields}))
         if self.has_change_permission(request, obj):
             fieldsets += [
                 (_("Invite raters"), {"fields": ("invite",)}),
@@ -251,7 +255,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return (*self.info_fields, *self.panel_fields)
+        return (*self.info_fields, *self.panel_fields, *self.explanation_fields)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -387,6 +391,64 @@ class EvaluationAdmin(EvaluationScopedAdmin):
             html_table([_("criterion"), _("weight"), _("mean"), _("std. dev.")], rows),
             summary,
         )
+
+    @admin.display(description=_("explanation"))
+    def explanation_panel(self, obj):
+        explained = explanations.evaluation_explanation(obj)
+        bands = [
+            (grade, _("from {minimum}").format(minimum=minimum) if minimum else _("below B"))
+            for grade, minimum in explained.cutoffs
+        ]
+        parts = [
+            format_html(
+                "<p>{}</p>",
+                format_lazy(
+                    _("Rubric “{name}”, version {version}; {raters} submitted scorecards."),
+                    name=explained.rubric,
+                    version=explained.version,
+                    raters=explained.raters,
+                ),
+            )
+        ]
+        if explained.criteria_shown:
+            rows = [
+                (c.name, c.weight, display_value(c.mean), display_value(c.spread), c.description)
+                for c in explained.criteria
+            ]
+            headers = [_("criterion"), _("weight"), _("mean"), _("std. dev."), _("description")]
+            parts.append(html_table(headers, rows))
+        else:
+            parts.append(
+                format_html(
+                    "<p>{}</p>",
+                    _(
+                        "With fewer than {n} raters, the figures per criterion would give away "
+                        "each rater's scores: only the weighted score and the grades are shown."
+                    ).format(n=explanations.min_raters()),
+                )
+            )
+        parts.append(html_table([_("grade"), _("weighted score")], bands))
+        summary = format_lazy(
+            _("Weighted score {score}: suggested grade {suggested}; grade given {grade}."),
+            score=display_value(explained.weighted_score),
+            suggested=explained.suggested_grade or EMPTY,
+            grade=explained.grade or EMPTY,
+        )
+        parts.append(format_html('<p id="evaluation-explanation-summary">{}</p>', summary))
+        if explained.grade_differs:
+            parts.append(
+                format_html("<p>{}</p>", _("The grade given differs from the suggested one."))
+            )
+        if explained.reason:
+            parts.append(
+                format_html(
+                    "<p>{}</p>",
+                    format_lazy(
+                        _("The content manager's reason: {reason}"), reason=explained.reason
+                    ),
+                )
+            )
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     @admin.display(description=_("scorecards"))
     def scorecards_panel(self, obj):

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
-from reviews.models import Criterion, Rubric
+from reviews.models import GRADED, Criterion, Rubric
 from reviews.services import rubrics as services
 from workflow.admin import ScopedModelAdmin, error_text, is_member
-from workflow.models import Organisation
+from workflow.models import Membership, Organisation
 from workflow.selectors import organisations_of
 
 
@@ -34,6 +34,10 @@ class CriterionInline(admin.TabularInline):
         return False
 
 
+QUORUM = {"min_value": 0, "max_value": services.MAX_QUORUM, "required": False}
+SCORE = {"max_digits": 4, "decimal_places": 2, "required": False}
+
+
 class PublishForm(forms.Form):
     platform = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Platform"))
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -45,6 +49,54 @@ class PublishForm(forms.Form):
             "E.g. “Hook and pacing | 1.5 | Does episode 1 hook within seconds?”"
         ),
     )
+
+    # The rules of the version: prefilled with those in force, which a field left as it is keeps.
+    quorum_content = forms.IntegerField(label=_("Content scorecards needed"), **QUORUM)
+    quorum_business = forms.IntegerField(label=_("Business scorecards needed"), **QUORUM)
+    quorum_marketing = forms.IntegerField(label=_("Marketing scorecards needed"), **QUORUM)
+    disagreement_threshold = forms.DecimalField(
+        label=_("Disagreement threshold"),
+        **SCORE,
+        help_text=_("Raters disagree when the spread of their weighted scores is above this."),
+    )
+    cutoff_S = forms.DecimalField(label=_("Lowest score for grade S"), **SCORE)
+    cutoff_A = forms.DecimalField(label=_("Lowest score for grade A"), **SCORE)
+    cutoff_B = forms.DecimalField(
+        label=_("Lowest score for grade B"),
+        **SCORE,
+        help_text=_("Below grade B's score, the suggested grade is C."),
+    )
+
+    def prefill(self, rubric: Rubric | None) -> None:
+        rules = services.rubric_rules(rubric)
+        for function, needed in rules["quorum"].items():
+            self.initial[f"quorum_{function}"] = needed
+        self.initial["disagreement_threshold"] = rules["disagreement_threshold"]
+        for grade, minimum in rules["grade_cutoffs"].items():
+            self.initial[f"cutoff_{grade}"] = minimum
+
+    def rules(self) -> dict:
+        """The rules entered; one left blank is the previous version's (as in the API)."""
+        data = self.cleaned_data
+        quorum = {f: data[f"quorum_{f}"] for f in Membership.RaterFunction.values}
+        cutoffs = {g: data[f"cutoff_{g}"] for g in GRADED}
+        return {
+            "quorum": None
+            if all(n is None for n in quorum.values())
+            else {f: n or 0 for f, n in quorum.items()},
+            "disagreement_threshold": data["disagreement_threshold"],
+            "grade_cutoffs": None
+            if all(m is None for m in cutoffs.values())
+            else {g: m for g, m in cutoffs.items() if m is not None},
+        }
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """The service's messages next to the fields they are about."""
+        for key, texts in exc.message_dict.items():
+            field = key.replace("quorum.", "quorum_").replace("grade_cutoffs.", "cutoff_")
+            if field not in self.fields:
+                field = key.split(".")[0] if key.split(".")[0] in self.fields else None
+            self.add_error(field, texts)
 
     def clean_criteria(self):
         criteria = []
@@ -75,9 +127,29 @@ class RubricAdmin(ScopedModelAdmin):
     list_display = ("name", "version", "platform", "is_active", "created_at")
     list_filter = ("is_active",)
     list_select_related = ("platform",)
-    fields = ("platform", "name", "version", "is_active", "created_at")
+    fields = (
+        "platform",
+        "name",
+        "version",
+        "is_active",
+        "created_at",
+        "quorum_display",
+        "disagreement_threshold",
+        "grade_cutoffs_display",
+    )
     readonly_fields = fields
     inlines = [CriterionInline]
+
+    @admin.display(description=_("quorum"))
+    def quorum_display(self, obj):
+        return ", ".join(
+            f"{label}: {obj.quorum.get(function, 0)}"
+            for function, label in Membership.RaterFunction.choices
+        )
+
+    @admin.display(description=_("grade cut-offs"))
+    def grade_cutoffs_display(self, obj):
+        return ", ".join(f"{grade} ≥ {obj.grade_cutoffs[grade]}" for grade in GRADED)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("platform")
@@ -115,6 +187,8 @@ class RubricAdmin(ScopedModelAdmin):
         )
         if len(platforms) == 1:
             form.fields["platform"].initial = platforms[0].pk
+        if request.method != "POST":
+            form.prefill(Rubric.objects.filter(platform=platforms[0], is_active=True).first())
         if request.method == "POST" and form.is_valid():
             try:
                 rubric = services.rubric_publish(
@@ -122,8 +196,11 @@ class RubricAdmin(ScopedModelAdmin):
                     actor=request.user,
                     name=form.cleaned_data["name"],
                     criteria=form.cleaned_data["criteria"],
+                    **form.rules(),
                 )
-            except (DomainError, ValidationError) as exc:
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            except DomainError as exc:
                 self.message_user(request, error_text(exc), messages.ERROR)
             else:
                 self.message_user(

@@ -24,8 +24,10 @@ from common.errors import PermissionDenied
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import IdField, StrictSerializer
 from common.values import MONEY
+from reviews.api.rubrics import RubricRulesSerializer
 from reviews.models import Evaluation, FeedbackItem, Scorecard
 from reviews.selectors import evaluations as selectors
+from reviews.selectors import explanations
 from reviews.services import evaluations as services
 from reviews.services import scorecards
 from workflow.models import Membership, ProjectState
@@ -43,7 +45,7 @@ class CriterionSerializer(serializers.Serializer):
     position = serializers.IntegerField()
 
 
-class RubricSerializer(serializers.Serializer):
+class RubricSerializer(RubricRulesSerializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     version = serializers.IntegerField()
@@ -146,6 +148,61 @@ class AggregateSerializer(serializers.Serializer):
     criteria = CriterionAggregateSerializer(many=True)
 
 
+class ExplainedCriterionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2)
+    mean = serializers.DecimalField(
+        max_digits=4, decimal_places=2, allow_null=True, help_text="Over all the raters."
+    )
+    spread = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Population standard deviation over all the raters.",
+    )
+
+
+class CutoffSerializer(serializers.Serializer):
+    grade = serializers.CharField()
+    minimum = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The lowest weighted score of the grade; null for C (below B's).",
+    )
+
+
+class ExplanationSerializer(serializers.Serializer):
+    """How a decided evaluation was reached, without any one rater's scores."""
+
+    rubric = serializers.CharField()
+    version = serializers.IntegerField()
+    raters = serializers.IntegerField(help_text="Submitted scorecards counted.")
+    criteria_shown = serializers.BooleanField(
+        help_text="False below MDPROD_EXPLANATION_MIN_RATERS raters (3 by default): the "
+        "per-criterion figures would give away each rater's scores, so they are null."
+    )
+    criteria = ExplainedCriterionSerializer(many=True)
+    weighted_score = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+    cutoffs = serializers.SerializerMethodField()
+    suggested_grade = serializers.CharField(allow_null=True)
+    decision = serializers.ChoiceField(choices=Evaluation.Decision.choices)
+    grade = serializers.CharField(help_text="The grade chosen (greenlight only).")
+    grade_differs = serializers.BooleanField(
+        help_text="The grade chosen is not the one the scores suggested."
+    )
+    reason = serializers.CharField(help_text="The content manager's reason.")
+    disagreement = serializers.BooleanField()
+
+    @extend_schema_field(CutoffSerializer(many=True))
+    def get_cutoffs(self, explanation):
+        return [
+            CutoffSerializer({"grade": grade, "minimum": minimum}).data
+            for grade, minimum in explanation.cutoffs
+        ]
+
+
 class EvaluationSerializer(serializers.Serializer):
     """An evaluation as the caller may see it (see ``viewer_role``): progress, aggregate and
     scorecards are null or empty where the blind rule hides them; the decision fields are
@@ -164,8 +221,18 @@ class EvaluationSerializer(serializers.Serializer):
     progress = serializers.SerializerMethodField()
     aggregate = serializers.SerializerMethodField()
     scorecards = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField(
+        help_text="Once decided, for the producer and the platform's content managers: how the "
+        "decision was reached (null otherwise)."
+    )
     decision = serializers.ChoiceField(choices=Evaluation.Decision.choices, allow_blank=True)
     grade = serializers.ChoiceField(choices=Evaluation.Grade.choices, allow_blank=True)
+    suggested_grade = serializers.ChoiceField(
+        choices=Evaluation.Grade.choices,
+        allow_blank=True,
+        help_text="The grade the scores mapped to under the rubric's cut-offs when it was "
+        "decided (empty before, and for decisions older than this record).",
+    )
     granted_budget = serializers.DecimalField(**MONEY, allow_null=True)
     traffic_support = serializers.DecimalField(**MONEY, allow_null=True)
     reason = serializers.CharField()
@@ -199,6 +266,12 @@ class EvaluationSerializer(serializers.Serializer):
         if not selectors.sees_submitted_scorecards(evaluation, self._user()):
             return None
         return AggregateSerializer(selectors.evaluation_aggregate(evaluation)).data
+
+    @extend_schema_field(ExplanationSerializer(allow_null=True))
+    def get_explanation(self, evaluation):
+        if not explanations.explains_to(evaluation, self._user()):
+            return None
+        return ExplanationSerializer(explanations.evaluation_explanation(evaluation)).data
 
     @extend_schema_field(ScorecardSerializer(many=True))
     def get_scorecards(self, evaluation):

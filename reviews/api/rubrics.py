@@ -25,12 +25,45 @@ class RubricCriterionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RubricVersionSerializer(serializers.ModelSerializer):
+class RubricRulesSerializer(serializers.Serializer):
+    """A rubric version's rules, read-only (shared with the evaluation's rubric)."""
+
+    quorum = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Submitted scorecards needed per rater function (content, business, "
+        "marketing) before a decision.",
+    )
+    disagreement_threshold = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        read_only=True,
+        help_text="Raters disagree when the spread of their weighted scores is above this.",
+    )
+    grade_cutoffs = serializers.DictField(
+        child=serializers.DecimalField(max_digits=4, decimal_places=2),
+        read_only=True,
+        help_text="The lowest weighted score of grades S, A and B; below B's is C.",
+    )
+
+
+class RubricVersionSerializer(RubricRulesSerializer, serializers.ModelSerializer):
     criteria = RubricCriterionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Rubric
-        fields = ["id", "platform", "name", "version", "is_active", "created_at", "criteria"]
+        fields = [
+            "id",
+            "platform",
+            "name",
+            "version",
+            "is_active",
+            "created_at",
+            "criteria",
+            "quorum",
+            "disagreement_threshold",
+            "grade_cutoffs",
+        ]
         read_only_fields = fields
 
 
@@ -43,9 +76,32 @@ class RubricCriterionInputSerializer(StrictSerializer):
 
 
 class RubricPublishSerializer(StrictSerializer):
+    """A rule left out is the previous version's (the defaults for a first version)."""
+
     platform = ScopedRelatedField(queryset=platform_list())
     name = serializers.CharField(max_length=200)
     criteria = RubricCriterionInputSerializer(many=True, allow_empty=False)
+    quorum = serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=services.MAX_QUORUM),
+        required=False,
+        help_text="Submitted scorecards needed per rater function, e.g. "
+        '{"content": 1, "business": 2, "marketing": 1}.',
+    )
+    disagreement_threshold = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("9"),
+        required=False,
+    )
+    grade_cutoffs = serializers.DictField(
+        child=serializers.DecimalField(
+            max_digits=4, decimal_places=2, min_value=Decimal("1"), max_value=Decimal("10")
+        ),
+        required=False,
+        help_text='The lowest weighted score of grades S, A and B, e.g. {"S": "8.5", "A": "7", '
+        '"B": "5.5"}.',
+    )
 
 
 class RubricFilter(django_filters.FilterSet):
@@ -92,6 +148,9 @@ class RubricViewSet(
             actor=request.user,
             name=body.validated_data["name"],
             criteria=[dict(c) for c in body.validated_data["criteria"]],
+            quorum=body.validated_data.get("quorum"),
+            disagreement_threshold=body.validated_data.get("disagreement_threshold"),
+            grade_cutoffs=body.validated_data.get("grade_cutoffs"),
         )
         rubric = self.get_queryset().get(pk=rubric.pk)
         return Response(RubricVersionSerializer(rubric).data, status=status.HTTP_201_CREATED)

@@ -11,9 +11,33 @@ from workflow.models import Membership, Organisation, Project, TimeStampedModel
 
 # Platform evaluation ----------------------------------------------------------------------------
 
+# The rules of a platform's first rubric version, unless the settings say otherwise; each later
+# version starts from the one before.
+DEFAULT_QUORUM = {"content": 1, "business": 1, "marketing": 1}
+DEFAULT_DISAGREEMENT = Decimal("2.0")
+DEFAULT_GRADE_CUTOFFS = {"S": "8.5", "A": "7.0", "B": "5.5"}
+GRADED = ("S", "A", "B")  # each with its lowest weighted score; below B's is C
+LOWEST_GRADE = "C"
+
+
+def default_quorum() -> dict[str, int]:
+    configured = getattr(settings, "MDPROD_EVALUATION_QUORUM", DEFAULT_QUORUM)
+    return {name: int(configured.get(name, 0)) for name in Membership.RaterFunction.values}
+
+
+def default_disagreement() -> Decimal:
+    return Decimal(str(getattr(settings, "MDPROD_EVALUATION_DISAGREEMENT", DEFAULT_DISAGREEMENT)))
+
+
+def default_grade_cutoffs() -> dict[str, str]:
+    configured = getattr(settings, "MDPROD_GRADE_CUTOFFS", DEFAULT_GRADE_CUTOFFS)
+    return {grade: str(Decimal(str(configured[grade]))) for grade in GRADED}
+
 
 class Rubric(TimeStampedModel):
-    """A platform's scoring rubric. Versions are kept: an evaluation keeps the one it opened with."""
+    """A platform's scoring rubric. Versions are kept: an evaluation keeps the one it opened with,
+    and with it the platform's rules of that version: the quorum, the disagreement threshold and
+    the grade cut-offs."""
 
     platform = models.ForeignKey(
         Organisation,
@@ -25,6 +49,24 @@ class Rubric(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     version = models.PositiveIntegerField(_("version"), default=1)
     is_active = models.BooleanField(_("in use for new evaluations"), default=True)
+    quorum = models.JSONField(
+        _("quorum"),
+        default=default_quorum,
+        help_text=_("Submitted scorecards needed per rater function before a decision."),
+    )
+    disagreement_threshold = models.DecimalField(
+        _("disagreement threshold"),
+        max_digits=4,
+        decimal_places=2,
+        default=default_disagreement,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("9"))],
+        help_text=_("Raters disagree when the spread of their weighted scores is above this."),
+    )
+    grade_cutoffs = models.JSONField(
+        _("grade cut-offs"),
+        default=default_grade_cutoffs,
+        help_text=_("The lowest weighted score of grades S, A and B; below B's is C."),
+    )
 
     class Meta:
         verbose_name = _("rubric")
@@ -100,6 +142,13 @@ class Evaluation(TimeStampedModel):
     )
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
+    suggested_grade = models.CharField(
+        _("suggested grade"),
+        max_length=1,
+        choices=Grade.choices,
+        blank=True,
+        help_text=_("The grade the weighted score maps to under the rubric's cut-offs."),
+    )
     granted_budget = models.DecimalField(
         _("granted budget (CNY)"),
         **MONEY,

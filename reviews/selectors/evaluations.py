@@ -16,16 +16,12 @@ A user who belongs to the producer company gets the producer's view whatever els
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from reviews.models import Criterion, Evaluation, Scorecard
+from reviews.models import LOWEST_GRADE, Criterion, Evaluation, Rubric, Scorecard
 from workflow.models import Membership, Organisation
 from workflow.visibility import memberships_of
 
-DEFAULT_DISAGREEMENT = Decimal("2.0")
-DEFAULT_GRADE_CUTOFFS = {"S": Decimal("8.5"), "A": Decimal("7.0"), "B": Decimal("5.5")}
-LOWEST_GRADE = "C"
 TWO_PLACES = Decimal("0.01")
 
 MANAGER = "manager"
@@ -52,16 +48,26 @@ def _scope_q(user) -> Q:
     return q
 
 
-def _with_scorecards(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
-    return queryset.select_related(
-        "project__producer", "project__platform", "rubric", "decided_by"
-    ).prefetch_related(
+def _scoring_prefetches() -> list[Prefetch]:
+    return [
         Prefetch("rubric__criteria", queryset=Criterion.objects.order_by("position", "id")),
         Prefetch(
             "scorecards",
             queryset=Scorecard.objects.select_related("rater").prefetch_related("scores"),
         ),
-    )
+    ]
+
+
+def _with_scorecards(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
+    return queryset.select_related(
+        "project__producer", "project__platform", "rubric", "decided_by"
+    ).prefetch_related(*_scoring_prefetches())
+
+
+def with_scores(evaluation: Evaluation) -> Evaluation:
+    """The evaluation (its rubric already loaded) with what ``evaluation_aggregate`` reads."""
+    prefetch_related_objects([evaluation], *_scoring_prefetches())
+    return evaluation
 
 
 def evaluation_list_for(user) -> QuerySet[Evaluation]:
@@ -192,23 +198,19 @@ def scores_visible(scorecard: Scorecard, user) -> bool:
 # Aggregation ------------------------------------------------------------------------------------
 
 
-def disagreement_threshold() -> Decimal:
-    return Decimal(str(getattr(settings, "MDPROD_EVALUATION_DISAGREEMENT", DEFAULT_DISAGREEMENT)))
-
-
-def grade_cutoffs() -> list[tuple[str, Decimal]]:
-    configured = getattr(settings, "MDPROD_GRADE_CUTOFFS", DEFAULT_GRADE_CUTOFFS)
+def grade_cutoffs(rubric: Rubric) -> list[tuple[str, Decimal]]:
+    """The rubric version's cut-offs, highest first."""
     return sorted(
-        ((grade, Decimal(str(minimum))) for grade, minimum in configured.items()),
+        ((grade, Decimal(str(minimum))) for grade, minimum in rubric.grade_cutoffs.items()),
         key=lambda item: item[1],
         reverse=True,
     )
 
 
-def suggested_grade(overall: Decimal | None) -> str | None:
+def suggested_grade(overall: Decimal | None, rubric: Rubric) -> str | None:
     if overall is None:
         return None
-    for grade, minimum in grade_cutoffs():
+    for grade, minimum in grade_cutoffs(rubric):
         if overall >= minimum:
             return grade
     return LOWEST_GRADE
@@ -264,8 +266,8 @@ def weighted_overall(scorecard: Scorecard, criteria: list[Criterion]) -> Decimal
 def evaluation_aggregate(evaluation: Evaluation) -> Aggregate:
     """Weighted mean overall (the mean of the raters' weighted means) and per criterion, the
     population standard deviation of both, the disagreement flag (the deviation of the raters'
-    overall scores above ``MDPROD_EVALUATION_DISAGREEMENT``) and the suggested grade
-    (``MDPROD_GRADE_CUTOFFS``). Only submitted scorecards count. Reads prefetched rows."""
+    overall scores above the rubric version's threshold) and the suggested grade (its
+    cut-offs). Only submitted scorecards count. Reads prefetched rows."""
     criteria = list(evaluation.rubric.criteria.all())
     cards = [c for c in evaluation.scorecards.all() if c.status == Scorecard.Status.SUBMITTED]
     per_rater = {c.pk: weighted_overall(c, criteria) for c in cards}
@@ -294,8 +296,8 @@ def evaluation_aggregate(evaluation: Evaluation) -> Aggregate:
         scorecards=len(overalls),
         overall=overall,
         stdev=stdev,
-        disagreement=stdev is not None and stdev > disagreement_threshold(),
-        suggested_grade=suggested_grade(overall),
+        disagreement=stdev is not None and stdev > evaluation.rubric.disagreement_threshold,
+        suggested_grade=suggested_grade(overall, evaluation.rubric),
         criteria=rows,
         rater_overall={pk: rounded(value) for pk, value in per_rater.items()},
     )

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +18,9 @@ from django.utils.translation import ngettext
 
 from common.errors import DomainError, PermissionDenied
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Scorecard
+from reviews.selectors.evaluations import evaluation_aggregate, with_scores
 from reviews.services.feedback import feedback_items_add
+from reviews.services.rubrics import rubric_rules
 from workflow import webhooks
 from workflow.audit import record_status_change, record_status_changes
 from workflow.exceptions import GuardsNotMet
@@ -31,7 +32,6 @@ from workflow.visibility import memberships_of
 
 COMMENT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 4000
-DEFAULT_QUORUM = {"content": 1, "business": 1, "marketing": 1}
 
 # The rubric a platform gets when its first proposal arrives and it has none of its own.
 DEFAULT_RUBRIC_NAME = "Standard proposal rubric"
@@ -89,19 +89,6 @@ class DecisionOutcome:
     project: Project
     transition: str | None
     waiting_for: list[str] = field(default_factory=list)
-
-
-# Settings ---------------------------------------------------------------------------------------
-
-
-def quorum() -> dict[str, int]:
-    """Submitted scorecards needed per rater function before a decision."""
-    configured = getattr(settings, "MDPROD_EVALUATION_QUORUM", DEFAULT_QUORUM)
-    functions = set(Membership.RaterFunction.values)
-    unknown = set(configured) - functions
-    if unknown:
-        raise ValueError(f"MDPROD_EVALUATION_QUORUM names unknown functions: {sorted(unknown)}")
-    return {name: int(configured.get(name, 0)) for name in Membership.RaterFunction.values}
 
 
 # Helpers ----------------------------------------------------------------------------------------
@@ -175,6 +162,7 @@ def rubric_for_new_evaluation(platform: Organisation) -> Rubric:
         name=DEFAULT_RUBRIC_NAME,
         version=latest.version + 1 if latest else 1,
         is_active=True,
+        **rubric_rules(latest),
     )
     Criterion.objects.bulk_create(
         Criterion(rubric=rubric, name=name, description=text, weight=weight, position=index)
@@ -275,7 +263,8 @@ def quorum_shortfall(evaluation: Evaluation) -> list[str]:
     ):
         submitted[function] += 1
     missing = []
-    for function, needed in quorum().items():
+    for function in Membership.RaterFunction.values:
+        needed = int(evaluation.rubric.quorum.get(function, 0))
         if submitted[function] < needed:
             missing.append(
                 ngettext(
@@ -407,6 +396,8 @@ def evaluation_decide(
     )
     for name, value in fields.items():
         setattr(locked, name, value)
+    # Kept with the decision: the grade the scores mapped to, whatever grade was chosen.
+    locked.suggested_grade = evaluation_aggregate(with_scores(locked)).suggested_grade or ""
     record_status_change(
         locked,
         from_status=locked.status,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from audience.services import metrics as services
+from audience.services.metrics_csv import episode_metrics_import_csv
 
 EXIT_NOTHING_IMPORTED = 1
 EXIT_BAD_ROWS_SKIPPED = 2
@@ -48,7 +49,10 @@ class Command(BaseCommand):
             "--batch-size",
             type=int,
             default=services.DEFAULT_BATCH_SIZE,
-            help=f"Rows per upsert statement (default {services.DEFAULT_BATCH_SIZE:,}).",
+            help=(
+                "Rows per chunk sent to the database (PostgreSQL: to COPY; elsewhere: per "
+                f"upsert statement; default {services.DEFAULT_BATCH_SIZE:,})."
+            ),
         )
         parser.add_argument(
             "--progress-every",
@@ -72,8 +76,8 @@ class Command(BaseCommand):
 
         try:
             with open(file, encoding="utf-8-sig", newline="") as stream:
-                report = services.episode_metrics_import(
-                    rows=services.metrics_csv_rows(stream),
+                report = episode_metrics_import_csv(
+                    stream=stream,
                     skip_bad_rows=skip_bad_rows,
                     batch_size=batch_size,
                     progress=progress,
