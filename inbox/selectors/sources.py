@@ -14,9 +14,8 @@ from releases.models import Release
 from reviews.models import CutSubmission, Evaluation, FeedbackItem, RegulatoryReview, Scorecard
 from reviews.selectors.filings import regulatory_review_queue_for, reviewer_authority_ids_of
 from reviews.selectors.finals import decider_authority_ids_of, final_review_queue_for
-from reviews.services.evaluations import quorum
 from reviews.services.feedback import ANSWERED_IN
-from workflow.models import Organisation, Project
+from workflow.models import Membership, Organisation, Project
 from workflow.selectors import related_project_scope_q
 from workflow.visibility import memberships_of
 
@@ -129,7 +128,7 @@ def _filings_pending_subquery() -> Subquery:
 def evaluations(user, platforms: list[int]) -> list[InboxItem]:
     """Open evaluations of the round (to decide, once quorum is reached or the deadline is near:
     settled after the deadlines are read) and greenlight decisions whose filings are approved."""
-    functions = list(quorum())
+    functions = Membership.RaterFunction.values
     submitted = {
         f"submitted_{function}": Count(
             "scorecards",
@@ -151,16 +150,17 @@ def evaluations(user, platforms: list[int]) -> list[InboxItem]:
             filings_approved=Coalesce(_filings_approved_subquery(), Value(0)),
             filings_pending=Coalesce(_filings_pending_subquery(), Value(0)),
         )
-        .select_related("project")
+        .select_related("project", "rubric")
         .order_by("pk")
     )
-    needed = quorum()
     items = []
     for evaluation in evaluations:
         project = evaluation.project
         if evaluation.status == Evaluation.Status.OPEN:
+            # The quorum is the rubric version's (each platform's own rules).
             met = all(
-                getattr(evaluation, f"submitted_{function}") >= needed[function]
+                getattr(evaluation, f"submitted_{function}")
+                >= int(evaluation.rubric.quorum.get(function, 0))
                 for function in functions
             )
             title = (
