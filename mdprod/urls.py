@@ -24,6 +24,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
+    path("board/", include("board.pages")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Old addresses of admin pages whose models moved app (before the admin's own patterns).
     path("admin/", include("mdprod.moved_admin")),
