@@ -12,7 +12,10 @@ from .services import MAX_PROJECTS
 
 class BoardFilterForm(forms.Form):
     platform = forms.ModelChoiceField(
-        label=_("Platform"), queryset=platform_list().order_by("name"), required=False
+        label=_("Platform"),
+        queryset=platform_list().order_by("name"),
+        required=False,
+        empty_label=_("All platforms"),
     )
     tier = forms.ChoiceField(
         label=_("Review tier"),

@@ -104,6 +104,8 @@ def _board(request):
     context = {
         **admin.site.each_context(request),
         "title": _("Board"),
+        # The columns need the width; the admin's model list is one click away in the header.
+        "is_nav_sidebar_enabled": False,
         "board": board,
         "columns": columns,
         "form": form,
@@ -159,16 +161,16 @@ def _export(cards: list[selectors.Card]) -> HttpResponse:
 def _remind(request, ids: list[int]) -> None:
     outcome = services.board_reminders_send(actor=request.user, project_ids=ids)
     sent = len(outcome.sent)
-    if sent:
-        messages.success(
-            request,
-            ngettext(
-                "Reminder sent for %(count)d project.",
-                "Reminders sent for %(count)d projects.",
-                sent,
-            )
-            % {"count": sent},
+    messages.add_message(
+        request,
+        messages.SUCCESS if sent else messages.WARNING,
+        ngettext(
+            "Reminder sent for %(count)d project.",
+            "Reminders sent for %(count)d projects.",
+            sent,
         )
+        % {"count": sent},
+    )
     for refused in outcome.not_sent:
         messages.warning(
             request,

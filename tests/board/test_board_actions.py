@@ -255,3 +255,14 @@ def test_reminding_another_companys_project_from_the_page_is_404(world, web, mak
 
     assert response.status_code == 404
     assert not Notification.objects.exists()
+
+
+def test_the_page_says_so_when_none_was_sent(world, web, make_project):
+    live = make_project("released", title="Live")
+
+    response = post(web(world.producer_a), live.pk, action="remind")
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Reminders sent for 0 projects.",
+        "Not reminded: “Live”, waits on nobody.",
+    ]
