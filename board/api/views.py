@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from common.schema import INVALID_INPUT, NOT_IN_SCOPE
 from common.serializers import StrictSerializer
 from workflow.api.directory import OrganisationRefSerializer
-from workflow.models import Organisation, ProjectState, ReviewTier
+from workflow.models import ProjectState, ReviewTier
 from workflow.waiting import Party
 
 from .. import selectors, services
@@ -58,11 +58,6 @@ class BoardQuerySerializer(serializers.Serializer):
         default=PER_COLUMN_DEFAULT,
         help_text="Cards per column (the column's `count` says how many there are in all).",
     )
-
-    def validate_platform(self, value):
-        if not Organisation.objects.filter(pk=value, kind=Organisation.Kind.PLATFORM).exists():
-            raise serializers.ValidationError("No such platform.")
-        return value
 
 
 class CardTransitionSerializer(serializers.Serializer):

@@ -10,10 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from board import services
 from common.errors import NotInScope
 from workflow.models import Notification
+from workflow.visibility import memberships_of
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +269,19 @@ def test_the_page_says_so_when_none_was_sent(world, web, make_project):
         "Reminders sent for 0 projects.",
         "Not reminded: “Live”, waits on nobody.",
     ]
+
+
+def test_a_reminder_costs_the_same_queries_for_few_or_many_projects(world, make_project):
+    def cost(projects) -> int:
+        with CaptureQueriesContext(connection) as context:
+            outcome = services.board_reminders_send(
+                actor=world.producer_a, project_ids=[p.pk for p in projects]
+            )
+        assert len(outcome.sent) == len(projects)
+        return len(context.captured_queries)
+
+    few = [make_project("submitted"), make_project("final_review")]
+    many = [make_project(state) for state in ("submitted", "final_review") * 5]
+    memberships_of(world.producer_a)  # read once per user object, by either call
+
+    assert cost(many) == cost(few)

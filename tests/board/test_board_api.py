@@ -115,10 +115,13 @@ def test_a_bad_filter_is_400_naming_it(world, api, query, field):
     assert list(response.json()["fields"]) == [field]
 
 
-def test_a_producer_company_is_not_a_platform_filter(world, api):
+def test_an_id_that_is_no_platform_filters_everything_out(world, api, make_project):
+    make_project("submitted")
+
     response = api(world.producer_a).get("/api/v1/board/", {"platform": world.studio_a.pk})
-    assert response.status_code == 400
-    assert response.json()["fields"] == {"platform": ["No such platform."]}
+
+    assert response.status_code == 200
+    assert sum(column["count"] for column in response.json()["columns"]) == 0
 
 
 def test_the_board_costs_the_same_queries_whatever_the_number_of_projects(
