@@ -3,14 +3,14 @@
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from common.errors import NotInScope
 from common.spreadsheets import csv_text
@@ -116,9 +116,13 @@ def _board(request):
     return render(request, "board/index.html", context)
 
 
-def _back(form_data: dict) -> str:
+def _back(form_data) -> str:
+    """The board with the filters it was sent from, read again as filters (nothing else of
+    what the form carried goes into the address)."""
+    form = BoardFilterForm(QueryDict((form_data or {}).get("filters", "")))
+    form.is_valid()
+    query = _query(form.filters())
     url = reverse("board")
-    query = (form_data or {}).get("filters", "")
     return f"{url}?{query}" if query else url
 
 
@@ -199,7 +203,7 @@ def _action(request):
     return HttpResponseRedirect(_back(form.cleaned_data))
 
 
-@require_GET
+@require_safe
 def board_view(request, *args, **kwargs):
     """Signed-in members only (the admin's own check, as for the dashboard)."""
     return admin.site.admin_view(_board)(request, *args, **kwargs)

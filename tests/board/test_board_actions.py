@@ -118,6 +118,16 @@ def test_an_empty_selection_comes_back_to_the_same_filters_with_a_message(world,
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Select at least one project."]
 
 
+def test_only_the_boards_filters_go_back_into_the_address(world, web):
+    response = web(world.producer_a).post(
+        "/board/selection/",
+        {"action": "export", "filters": "tier=KEY&next=https://evil.example/&overdue=1\r\nX: y"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/board/?tier=KEY&overdue=1"
+
+
 def test_a_board_page_is_only_read(world, web):
     assert web(world.producer_a).get("/board/selection/").status_code == 405
     assert web(world.producer_a).post("/board/").status_code == 405

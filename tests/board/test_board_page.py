@@ -98,7 +98,7 @@ def test_a_regulator_sees_only_the_projects_routed_to_it(world, web, make_projec
     assert "Zhejiang ordinary" not in html
 
 
-def test_a_user_of_no_organisation_sees_an_empty_board_or_nothing(world):
+def test_a_user_of_no_organisation_is_sent_to_sign_in(world):
     client = Client()
     client.force_login(world.outsider)
     assert client.get("/board/").status_code == 302  # the admin's own sign-in check
