@@ -26,6 +26,7 @@ api_v1 = [
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("inbox/", inbox_view, name="inbox"),
+    path("board/", include("board.pages")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Old addresses of admin pages whose models moved app (before the admin's own patterns).
     path("admin/", include("mdprod.moved_admin")),

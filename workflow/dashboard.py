@@ -16,12 +16,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import dashboard_selectors as selectors
 from .charts import Chart
-from .models import Membership, Organisation, ProjectState
+from .models import TERMINAL_STATES, Membership, Organisation, ProjectState
 from .visibility import memberships_of
 
 PRODUCER = "producer"
@@ -47,7 +47,6 @@ class Panel:
     items: list[Item] = field(default_factory=list)
     empty: str = ""
     chart: Chart | None = None
-    board: list[tuple[str, str, list[Item]]] | None = None  # (state, label, cards)
     wide: bool = False
 
 
@@ -147,21 +146,24 @@ def when(moment) -> str:
 
 @panel(PRODUCER, order=10)
 def my_projects_board(user) -> Panel:
-    board = selectors.project_board_for(user)
-    columns = [
-        (
-            state,
-            str(ProjectState(state).label),
-            [Item(label=project.title, url=admin_url(project)) for project in projects],
+    """A count per state, each a way into the board (``/board/``), where the cards are."""
+    board = reverse("board")
+    items = [
+        Item(
+            label=str(ProjectState(state).label),
+            # The closed columns are shown on asking.
+            url=f"{board}{'?closed=1' if state in TERMINAL_STATES else ''}#column-{state}",
+            detail=ngettext("%(count)d project", "%(count)d projects", count) % {"count": count},
         )
-        for state, projects in board.items()
+        for state, count in selectors.project_counts_for(user)
     ]
+    if items:
+        items.append(Item(label=gettext("Open the board"), url=board))
     return Panel(
         key="my_projects",
         title=gettext("My projects by state"),
-        board=columns,
+        items=items,
         empty=gettext("No projects yet."),
-        wide=True,
     )
 
 

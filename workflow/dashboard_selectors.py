@@ -11,7 +11,6 @@ from .models import (
     Deadline,
     Membership,
     Organisation,
-    Project,
     ProjectState,
     ProjectTransition,
     ReviewTier,
@@ -21,7 +20,6 @@ from .visibility import memberships_of
 
 # The stages of the "median days" chart: (from transition, to transition).
 STAGES = (("submit", "greenlight"), ("greenlight", "clear"), ("clear", "release"))
-BOARD_LIMIT = 200
 DEADLINE_LIMIT = 10
 SECONDS_PER_DAY = Decimal(86400)
 
@@ -44,18 +42,18 @@ def manager_platform_ids(user) -> list[int]:
     ]
 
 
-def project_board_for(user) -> dict[str, list[Project]]:
-    """The user's companies' projects, grouped by state in process order (states with none left
-    out); the most recently changed first within a column."""
-    projects = (
+def project_counts_for(user) -> list[tuple[str, int]]:
+    """How many of the user's companies' projects are in each state, in process order (states
+    with none left out): one query."""
+    counts = dict(
         project_list_for(user)
         .filter(producer_id__in=producer_organisation_ids(user))
-        .order_by("-updated_at", "-id")[:BOARD_LIMIT]
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
     )
-    board: dict[str, list[Project]] = {state: [] for state in ProjectState.values}
-    for project in projects:
-        board[project.state].append(project)
-    return {state: cards for state, cards in board.items() if cards}
+    return [(state.value, counts[state.value]) for state in ProjectState if state in counts]
 
 
 def next_deadlines_for(user, *, at: datetime | None = None) -> list[Deadline]:

@@ -81,14 +81,13 @@ def open_evaluation(page, base: str) -> None:
 
 
 def assert_dashboard_shows_project(page, base: str, title: str, state: str) -> None:
-    """The dashboard at / (the home page after signing in) shows the project in its state's
-    column of the producer's board."""
+    """The dashboard at / (the home page after signing in) counts the producer's projects by
+    state, each count leading to its column of the board, where the project's card is."""
     page.goto(f"{base}/")
     assert page.url == f"{base}/"
-    dashboard = page.locator("#content-main.mdprod-dashboard")
-    expect(
-        dashboard.locator(f".mdprod-column-{state}").get_by_role("link", name=title)
-    ).to_be_visible()
+    panel = page.locator("#content-main.mdprod-dashboard #panel-my_projects")
+    panel.locator(f'a[href="/board/#column-{state}"]').click()
+    expect(page.locator(f"#column-{state}").get_by_role("link", name=title)).to_be_visible()
 
 
 def test_a_proposal_goes_from_draft_to_greenlight_with_blind_scoring(people, sign_in, http_server):

@@ -348,3 +348,22 @@ def test_a_key_of_b_reads_nothing_of_a(demo):
     assert not Project.objects.filter(
         Q(pk__in=[row["id"] for row in listed]) & ~Q(producer=demo.orange)
     ).exists()
+
+
+@pytest.mark.parametrize("name", ACTORS)
+def test_the_board_holds_none_of_another_organisations_projects(demo, name):
+    """The board is not a list of rows with ids (columns of cards), so it is checked here: its
+    cards, in every column, and its reminders, which name projects in the body."""
+    client, _user = _actor(demo, name)
+    theirs = set(_b_projects(demo, name).values_list("pk", flat=True))
+
+    response = client.get("/api/v1/board/", {"closed": "true", "per_column": 100})
+    assert response.status_code == 200
+    shown = {card["id"] for column in response.json()["columns"] for card in column["cards"]}
+    assert shown  # A has projects on the board
+    assert not shown & theirs
+
+    before = snapshot()
+    reminded = client.post("/api/v1/board/reminders/", {"projects": [min(theirs)]}, format="json")
+    assert reminded.status_code == 404
+    assert snapshot() == before

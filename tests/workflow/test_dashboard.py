@@ -91,18 +91,21 @@ def test_the_admin_links_to_the_dashboard(world):
 # Producer ----------------------------------------------------------------------------------------
 
 
-def test_producer_sees_their_board_and_not_another_company(world, make_project):
-    ours = make_project("submitted", title="Ours in review")
+def test_producer_sees_their_projects_per_state_leading_to_the_board(world, make_project):
+    make_project("submitted", title="Ours in review")
+    make_project("submitted", title="Ours too")
     make_project("draft", title="Our draft")
+    make_project("withdrawn", title="Given up")
     make_project("submitted", title="Theirs", producer=world.studio_b)
 
     html = page(world.producer_a)
 
     board = section(html, "my_projects")
-    assert "Ours in review" in board
-    assert f"/admin/workflow/project/{ours.pk}/change/" in board
-    assert "mdprod-column-submitted" in board
-    assert "mdprod-column-draft" in board
+    assert '<a href="/board/#column-submitted">Submitted</a>' in board
+    assert "2 projects" in board
+    assert '<a href="/board/#column-draft">Draft</a>' in board
+    assert '<a href="/board/?closed=1#column-withdrawn">Withdrawn</a>' in board
+    assert '<a href="/board/">Open the board</a>' in board
     assert "Theirs" not in html
     assert 'id="panel-evaluations_awaiting"' not in html
     assert 'id="panel-pending_scorecards"' not in html
