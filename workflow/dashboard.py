@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from . import dashboard_selectors as selectors
@@ -241,7 +241,7 @@ def stage_days_chart(user) -> Panel:
             (str(STAGE_LABELS[stage]), (middle, upper))
             for stage, middle, upper in selectors.stage_durations(user)
         ],
-        unit=gettext("days"),
+        unit=pgettext("unit after a number", "days"),
     )
     return Panel(
         key="chart_stage_days",

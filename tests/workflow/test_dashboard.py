@@ -501,3 +501,6 @@ def test_renders_in_chinese(world, make_project, settings):
 
     assert 'lang="zh-hans"' in html
     assert 'id="chart-waiting-on"' in html
+    assert 'aria-label="项目当前在等谁"' in html
+    assert "<title>平台: 1</title>" in html
+    assert "各阶段用时" in html
