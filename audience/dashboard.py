@@ -149,7 +149,10 @@ def _terms_chart(user) -> Panel:
         title=title,
         label_heading=gettext("Episode"),
         series=tuple(found.terms) if found else (),
-        rows=[(str(number), tuple(counts)) for number, counts in (found.episodes if found else [])],
+        rows=[
+            (str(first) if first == last else f"{first}–{last}", tuple(counts))
+            for first, last, counts in (found.episodes if found else [])
+        ],
     )
     return Panel(
         key="chart_terms",

@@ -21,6 +21,7 @@ GAP = 6
 LABEL_WIDTH = 150
 BAR_AREA = 240
 VALUE_WIDTH = 50
+EXTRA_WIDTH = 110
 BAR_COLOUR = "#417690"
 # Told apart without colour vision too: the table and the <title> of each mark carry the names.
 SERIES_COLOURS = ("#417690", "#d97706", "#7c3aed", "#059669", "#db2777", "#6b7280")
@@ -88,7 +89,8 @@ def _display(value) -> str:
 def bar_chart_svg(chart: Chart) -> SafeString:
     """Horizontal bars, one per row, scaled to the largest value; empty values draw no bar."""
     top = max((value or 0 for _, value in chart.rows), default=0) or 1
-    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
+    # Room for the figure beside the longest bar, and for the extra text when there is one.
+    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH + (EXTRA_WIDTH if chart.extra else 0)
     height = max(len(chart.rows), 1) * (BAR_HEIGHT + GAP) + GAP
     bars = []
     for index, (label, value) in enumerate(chart.rows):

@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Min, Sum
+from django.db.models import ExpressionWrapper, F, IntegerField, Max, Min, Sum
 
 from audience.models import AudienceSignal
 from audience.models.metrics import EpisodeMetric
 from audience.selectors import audience_projects_for
-from audience.selectors.feedback import FeedbackFilter, _authors, _signals, _terms, top_terms
+from audience.selectors.feedback import FeedbackFilter, _authors, _terms, top_terms
 from audience.selectors.metrics import _rounded, _weighted, episode_metric_list_for
 from audience.selectors.quiet import quiet_locks_for, quiet_metric_q
 from workflow.models import Project
@@ -23,6 +23,7 @@ from workflow.models import Project
 TITLES = 3  # the latest releases the plays chart compares
 DAYS = 28  # the plays chart's first four weeks
 TOP_TERMS = 5
+STRETCHES = 12  # at most this many points before episodes are taken in stretches
 RETENTION = ("retention_3s", "retention_5s", "retention_10s")
 
 
@@ -109,7 +110,10 @@ def retention_by_episode(user) -> RetentionCurve | None:
 class TermsOverEpisodes:
     title: str
     terms: list[str]  # the most authors first
-    episodes: list[tuple[int, list[int]]]  # (episode, authors who used each term)
+    # (first episode, last episode, authors who used each term there); one row per stretch of
+    # ``size`` episodes from the first (one per episode when size is 1)
+    episodes: list[tuple[int, int, list[int]]]
+    size: int = 1
 
 
 def latest_project_with_signals(user) -> Project | None:
@@ -126,35 +130,48 @@ def latest_project_with_signals(user) -> Project | None:
         .order_by("-last", "-project_id")
         .values("project_id")[:1]
     )
-    return Project.objects.filter(pk__in=latest).only("pk", "title").first()
+    return Project.objects.filter(pk__in=latest).only("pk", "title", "episode_count").first()
+
+
+def stretch_size(episode_count: int, *, points: int = STRETCHES) -> int:
+    """Episodes per point of the chart: one each for a short series, else stretches of 5 or 10
+    (a 90-episode drama's viewers speak of a few episodes each: per episode the lines are
+    mostly zero)."""
+    if episode_count <= points:
+        return 1
+    return 5 if episode_count <= points * 5 else 10
 
 
 def terms_over_episodes(user, *, limit: int = TOP_TERMS) -> TermsOverEpisodes | None:
     """The ``limit`` terms most authors used on the latest project the user sees signals of,
-    and per episode with signals how many authors used each (unflagged signals, quiet mode
-    applied, as on the project's feedback page)."""
+    and per stretch of episodes (``stretch_size``) how many authors used each (unflagged
+    signals, quiet mode applied, as on the project's feedback page). Four queries."""
     project = latest_project_with_signals(user)
     if project is None:
         return None
     f = FeedbackFilter(project=project, quiet=quiet_locks_for(user, project_ids=[project.pk]))
     top = [term.term for term in top_terms(f, limit=limit).terms]
     episodes = replace(f, clips=False, episode=None)
-    numbers = list(
-        _signals(episodes)
-        .order_by("episode__number")
-        .values_list("episode__number", flat=True)
-        .distinct()
+    size = stretch_size(project.episode_count or 0)
+    stretch = ExpressionWrapper(
+        (F("signal__episode__number") - 1) / size, output_field=IntegerField()
     )
     used = {
-        (row["signal__episode__number"], row["term"]): row["n"]
+        (row["stretch"], row["term"]): row["n"]
         for row in _terms(episodes)
         .filter(term__in=top)
-        .values("signal__episode__number", "term")
+        .annotate(stretch=stretch)
+        .values("stretch", "term")
         .annotate(n=_authors("signal__"))
         .order_by()
     }
+    last = max((index for index, _term in used), default=-1)
     return TermsOverEpisodes(
         title=project.title,
         terms=top,
-        episodes=[(number, [used.get((number, term), 0) for term in top]) for number in numbers],
+        episodes=[
+            (index * size + 1, (index + 1) * size, [used.get((index, term), 0) for term in top])
+            for index in range(last + 1)
+        ],
+        size=size,
     )

@@ -92,20 +92,24 @@ def signals(audience_project, producer_user, episodes):
     return Signals(audience_project, producer_user, episodes)
 
 
-def test_terms_over_episodes_count_authors_per_episode(audience_project, world, signals):
+def test_terms_over_episodes_count_authors_per_stretch_of_episodes(
+    audience_project, world, signals
+):
     chinese_set(signals, episode=1)
-    english_set(signals, episode=2)
-    signals.add("E", "女主的剧太好看, Chen is much better", episode=2)
+    english_set(signals, episode=12)
+    signals.add("E", "女主的剧太好看, Chen is much better", episode=12)
 
     chart = section(page(world.producer_a), "chart_terms")
 
     assert "Audience terms over episodes: Flash Marriage" in chart
-    # 女主: B, C, D on episode 1 (3 authors), E on episode 2.
-    assert "<title>1, 女主: 3</title>" in chart
-    assert "<title>2, 女主: 1</title>" in chart
-    assert "<title>2, 男主: 0</title>" in chart
+    # 80 episodes: points by ten. 女主: B, C, D in 1-10 (3 authors), E in 11-20.
+    assert "<title>1–10, 女主: 3</title>" in chart
+    assert "<title>11–20, 女主: 1</title>" in chart
+    assert "<title>1–10, 男主: 2</title>" in chart  # the loud account is one author
+    assert "<title>11–20, 男主: 0</title>" in chart
     for noise in ("much", "chen", "剧"):
         assert f", {noise}: " not in chart
+    assert '<th scope="row">1–10</th>' in chart
 
 
 def test_the_audience_charts_cost_the_same_queries_whatever_the_figures(
