@@ -16,16 +16,19 @@ from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+# Sized for a dashboard panel (about 320 px wide at 1440 and at 390): drawn near 1:1, the
+# 12 px labels stay 12 px.
 BAR_HEIGHT = 18
 GAP = 6
-LABEL_WIDTH = 150
-BAR_AREA = 240
-VALUE_WIDTH = 50
-EXTRA_WIDTH = 110
+LABEL_WIDTH = 100
+BAR_AREA = 160
+VALUE_WIDTH = 60
+EXTRA_LINE = 14
+GROUPED_BAR_AREA = 250
 BAR_COLOUR = "#417690"
 # Told apart without colour vision too: the table and the <title> of each mark carry the names.
 SERIES_COLOURS = ("#417690", "#d97706", "#7c3aed", "#059669", "#db2777", "#6b7280")
-LINE_WIDTH, LINE_HEIGHT, LINE_LEFT, LINE_BOTTOM, LINE_TOP = 440, 180, 44, 24, 8
+LINE_WIDTH, LINE_HEIGHT, LINE_LEFT, LINE_BOTTOM, LINE_TOP = 330, 170, 48, 24, 8
 LEGEND_ROW = 16
 
 Value = Decimal | int | None
@@ -87,20 +90,22 @@ def _display(value) -> str:
 
 
 def bar_chart_svg(chart: Chart) -> SafeString:
-    """Horizontal bars, one per row, scaled to the largest value; empty values draw no bar."""
+    """Horizontal bars, one per row, scaled to the largest value; empty values draw no bar. A
+    chart's ``extra`` text goes on a line under its bar."""
     top = max((value or 0 for _, value in chart.rows), default=0) or 1
-    # Room for the figure beside the longest bar, and for the extra text when there is one.
-    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH + (EXTRA_WIDTH if chart.extra else 0)
-    height = max(len(chart.rows), 1) * (BAR_HEIGHT + GAP) + GAP
-    bars = []
+    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
+    row_height = BAR_HEIGHT + GAP + (EXTRA_LINE if chart.extra else 0)
+    height = max(len(chart.rows), 1) * row_height + GAP
+    marks = []
     for index, (label, value) in enumerate(chart.rows):
-        y = GAP + index * (BAR_HEIGHT + GAP)
+        y = GAP + index * row_height
         length = round(float(value or 0) / float(top) * BAR_AREA, 1)
-        shown = _display(value)
-        if label in chart.extra:
-            shown = f"{shown} ({chart.extra[label]})"
-        bars.append(
-            (
+        marks.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect class="mdprod-bar" x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                "<title>{}: {}</title></rect>"
+                '<text class="mdprod-bar-value" x="{}" y="{}">{}</text>',
                 LABEL_WIDTH - 6,
                 y + BAR_HEIGHT - 5,
                 label,
@@ -113,28 +118,19 @@ def bar_chart_svg(chart: Chart) -> SafeString:
                 _display(value),
                 LABEL_WIDTH + length + 4,
                 y + BAR_HEIGHT - 5,
-                shown,
+                _display(value),
             )
         )
-    body = format_html_join(
-        "",
-        '<text x="{}" y="{}" text-anchor="end">{}</text>'
-        '<rect class="mdprod-bar" x="{}" y="{}" width="{}" height="{}" fill="{}">'
-        "<title>{}: {}</title></rect>"
-        '<text class="mdprod-bar-value" x="{}" y="{}">{}</text>',
-        bars,
-    )
-    return format_html(
-        '<svg class="mdprod-chart" id="chart-{}" xmlns="http://www.w3.org/2000/svg" role="img" '
-        'aria-label="{}" viewBox="0 0 {} {}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        'font-size="12" font-family="sans-serif"><title>{}</title>{}</svg>',
-        chart.key,
-        chart.title,
-        width,
-        height,
-        chart.title,
-        body,
-    )
+        if label in chart.extra:
+            marks.append(
+                format_html(
+                    '<text class="mdprod-bar-extra" x="{}" y="{}" font-size="11">{}</text>',
+                    LABEL_WIDTH,
+                    y + BAR_HEIGHT + EXTRA_LINE - 3,
+                    chart.extra[label],
+                )
+            )
+    return _svg(chart, width, height, SafeString("".join(marks)))
 
 
 def _legend(chart: Chart, y: int) -> SafeString:
@@ -143,10 +139,10 @@ def _legend(chart: Chart, y: int) -> SafeString:
         '<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect><text x="{}" y="{}">{}</text>',
         (
             (
-                LABEL_WIDTH if chart.kind == "bar" else LINE_LEFT,
+                0 if chart.kind == "bar" else LINE_LEFT,
                 y + index * LEGEND_ROW,
                 SERIES_COLOURS[index % len(SERIES_COLOURS)],
-                (LABEL_WIDTH if chart.kind == "bar" else LINE_LEFT) + 14,
+                (0 if chart.kind == "bar" else LINE_LEFT) + 14,
                 y + index * LEGEND_ROW + 9,
                 name,
             )
@@ -170,35 +166,29 @@ def _svg(chart: Chart, width: int, height: int, body: SafeString) -> SafeString:
 
 
 def grouped_bar_chart_svg(chart: Chart) -> SafeString:
-    """One group of bars per row, one bar per series, all on one scale, legend on top."""
+    """One group per row (its label above it), one bar per series, all on one scale, legend on
+    top: long labels ("Proposal to greenlight") keep the whole width for themselves."""
     count = len(chart.series)
     bar = max(8, BAR_HEIGHT - 4 * (count - 1))
-    group = count * bar + GAP * 2
+    label_line = 16
+    group = label_line + count * bar + GAP
     top = max((v or 0 for row in chart.rows for v in chart.values_of(row)), default=0) or 1
     legend_height = count * LEGEND_ROW + GAP
-    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
+    width = GROUPED_BAR_AREA + VALUE_WIDTH
     height = legend_height + max(len(chart.rows), 1) * group
     marks = []
     for index, row in enumerate(chart.rows):
         y0 = legend_height + index * group
         label = row[0]
-        marks.append(
-            format_html(
-                '<text x="{}" y="{}" text-anchor="end">{}</text>',
-                LABEL_WIDTH - 6,
-                y0 + group // 2 + 4,
-                label,
-            )
-        )
+        marks.append(format_html('<text x="0" y="{}">{}</text>', y0 + label_line - 4, label))
         for position, value in enumerate(chart.values_of(row)):
-            y = y0 + GAP + position * bar
-            length = round(float(value or 0) / float(top) * BAR_AREA, 1)
+            y = y0 + label_line + position * bar
+            length = round(float(value or 0) / float(top) * GROUPED_BAR_AREA, 1)
             marks.append(
                 format_html(
-                    '<rect class="mdprod-bar" x="{}" y="{}" width="{}" height="{}" fill="{}">'
+                    '<rect class="mdprod-bar" x="0" y="{}" width="{}" height="{}" fill="{}">'
                     "<title>{}, {}: {}</title></rect>"
-                    '<text class="mdprod-bar-value" x="{}" y="{}" font-size="10">{}</text>',
-                    LABEL_WIDTH,
+                    '<text class="mdprod-bar-value" x="{}" y="{}" font-size="11">{}</text>',
                     y,
                     length,
                     bar - 1,
@@ -206,8 +196,8 @@ def grouped_bar_chart_svg(chart: Chart) -> SafeString:
                     label,
                     chart.series[position],
                     _display(value),
-                    LABEL_WIDTH + length + 4,
-                    y + bar - 2,
+                    length + 4,
+                    y + bar - 3,
                     _display(value),
                 )
             )
@@ -235,8 +225,8 @@ def line_chart_svg(chart: Chart) -> SafeString:
     parts = [
         format_html(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#999"></line>'
-            '<text x="{}" y="{}" text-anchor="end" font-size="10">{}</text>'
-            '<text x="{}" y="{}" text-anchor="end" font-size="10">0</text>',
+            '<text x="{}" y="{}" text-anchor="end" font-size="11">{}</text>'
+            '<text x="{}" y="{}" text-anchor="end" font-size="11">0</text>',
             LINE_LEFT,
             y_base,
             LINE_LEFT + plot_width,
@@ -251,12 +241,17 @@ def line_chart_svg(chart: Chart) -> SafeString:
     # Label the first and last positions and a few between (every label would overlap).
     every = max(1, round(len(chart.rows) / 6))
     for index, row in enumerate(chart.rows):
-        if index % every == 0 or index == len(chart.rows) - 1:
+        last = index == len(chart.rows) - 1
+        room = len(chart.rows) - 1 - index >= every  # a regular label not crowding the last
+        if (index % every == 0 and room) or last:
+            # The first and last labels stay inside the chart.
+            anchor = "start" if index == 0 and not last else "end" if last else "middle"
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
+                    '<text x="{}" y="{}" text-anchor="{}" font-size="11">{}</text>',
                     x_of(index),
                     y_base + 14,
+                    anchor,
                     row[0],
                 )
             )
