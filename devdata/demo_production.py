@@ -334,9 +334,14 @@ class ProductionStage:
         episode_metrics_upsert(project=self.project, actor=self._content_manager(), rows=rows)
 
     def _released_at(self):
+        """When the title went live: its release gate says (the seed's history released it
+        METRIC_DAYS ago); a title put in state without one (tests) went live METRIC_DAYS ago."""
         from releases.models import Release
 
-        return Release.objects.get(project=self.project).released_at
+        gate = Release.objects.filter(project=self.project, released_at__isnull=False).first()
+        if gate is not None:
+            return gate.released_at
+        return timezone.now() - timedelta(days=METRIC_DAYS)
 
     def audience(self, producer, comment) -> None:
         """Episodes in two batches, batch 1's comments, a revision (``demo_audience``)."""
