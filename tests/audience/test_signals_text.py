@@ -173,3 +173,22 @@ def test_noise_terms_are_dropped_and_real_terms_kept(text, expected):
 @pytest.mark.parametrize("word", ["man", "fan", "long", "song", "sun", "run", "tie", "bang"])
 def test_english_words_that_are_also_pinyin_syllables_are_not_taken_for_names(word):
     assert word in terms(f"the {word} scene was good")
+
+
+def test_the_migration_drops_noise_terms_stored_before_the_filter(audience_project, episodes):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from audience.models import SignalTerm
+    from tests.audience.feedback_helpers import Signals
+
+    signal = Signals(audience_project, audience_project.producer_user, episodes).add(
+        "A", "Much faster now", terms=["much", "chen", "剧", "faster", "男主", "爽"]
+    )
+    migration = import_module("audience.migrations.0003_drop_noise_terms")
+
+    migration.drop_noise_terms(apps, None)
+
+    kept = set(SignalTerm.objects.filter(signal=signal).values_list("term", flat=True))
+    assert kept == {"faster", "男主", "爽"}
