@@ -136,3 +136,29 @@ def test_the_audience_charts_cost_the_same_queries_whatever_the_figures(
     assert few == many
     html = page(world.producer_a)
     assert "Second Title" in section(html, "chart_plays")
+
+
+def test_quiet_mode_hides_locked_episodes_from_the_writers_charts_only(
+    audience_project, world, signals
+):
+    from audience.models import QuietRule
+
+    metric(audience_project, 1, 0, 100, r3="0.90")
+    metric(audience_project, 2, 0, 100, r3="0.50")
+    signals.add("A", "女主好看", episode=1)
+    signals.add("B", "女主演技", episode=12)
+    QuietRule.objects.create(
+        project=audience_project, first_episode=2, last_episode=20, created_by=world.producer_a
+    )
+
+    writers = page(world.producer_a)
+    platform = page(world.content_manager)
+
+    assert "<title>1, Flash Marriage: 100</title>" in section(writers, "chart_plays")
+    assert "<title>2, 3 s:" not in section(writers, "chart_retention")
+    assert "<title>1–10, 女主: 1</title>" in section(writers, "chart_terms")
+    assert "11–20" not in section(writers, "chart_terms")
+    # The platform is not the writing team: quiet mode hides nothing from it.
+    assert "<title>1, Flash Marriage: 200</title>" in section(platform, "chart_plays")
+    assert "<title>2, 3 s: 50.0</title>" in section(platform, "chart_retention")
+    assert "<title>11–20, 女主: 1</title>" in section(platform, "chart_terms")
