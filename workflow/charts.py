@@ -233,7 +233,7 @@ def line_chart_svg(chart: Chart) -> SafeString:
             y_base,
             LINE_LEFT - 4,
             legend_height + LINE_TOP + 8,
-            _display(top),
+            _display(top) + (f" {chart.unit}" if chart.unit else ""),
             LINE_LEFT - 4,
             y_base,
         )
