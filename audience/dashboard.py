@@ -6,6 +6,10 @@ from ``AudienceConfig.ready()``):
 - "Revision outcomes ready": revisions whose outcome became measurable (every compared episode
   has its first 7 days of metrics) in the last 30 days.
 
+and the audience charts, for the writing team and the platform's content managers (who read
+the figures): plays per day since release, retention by episode (3, 5, 10 s) and the top terms
+over episodes.
+
 Each panel runs a fixed number of queries whatever the number of projects and revisions.
 """
 
@@ -13,6 +17,11 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 
+from audience.selectors.charts import (
+    plays_per_day_since_release,
+    retention_by_episode,
+    terms_over_episodes,
+)
 from audience.selectors.revisions import (
     DEFAULT_DAYS,
     episode_numbers,
@@ -20,7 +29,8 @@ from audience.selectors.revisions import (
     measurable_revisions_for,
     projects_with_new_signals_for,
 )
-from workflow.dashboard import PRODUCER, Item, Panel, admin_url, panel, when
+from workflow.charts import Chart
+from workflow.dashboard import CONTENT_MANAGER, PRODUCER, Item, Panel, admin_url, panel, when
 
 LIMIT = 20
 
@@ -78,3 +88,81 @@ def measurable_revisions_panel(user) -> Panel:
         items=items,
         empty=gettext("No revision outcome became measurable lately."),
     )
+
+
+# Charts ------------------------------------------------------------------------------------------
+
+
+def _plays_chart(user) -> Panel:
+    plays = plays_per_day_since_release(user)
+    chart = Chart(
+        key="plays-per-day",
+        kind="line",
+        title=gettext("Plays per day since release"),
+        label_heading=gettext("Day"),
+        series=tuple(plays.titles),
+        rows=[(str(day), tuple(values)) for day, values in plays.days],
+    )
+    return Panel(
+        key="chart_plays",
+        title=chart.title,
+        chart=chart,
+        empty=gettext("No release has figures yet."),
+    )
+
+
+def _retention_chart(user) -> Panel:
+    curve = retention_by_episode(user)
+    title = gettext("Retention by episode")
+    if curve is not None:
+        title = gettext("Retention by episode: %(title)s") % {"title": curve.title}
+    chart = Chart(
+        key="retention",
+        kind="line",
+        title=title,
+        label_heading=gettext("Episode"),
+        series=(gettext("3 s"), gettext("5 s"), gettext("10 s")),
+        rows=[
+            (str(episode), tuple(None if rate is None else rate * 100 for rate in rates))
+            for episode, rates in (curve.episodes if curve else [])
+        ],
+        unit="%",
+    )
+    return Panel(
+        key="chart_retention",
+        title=chart.title,
+        chart=chart,
+        empty=gettext("No release has figures yet."),
+    )
+
+
+def _terms_chart(user) -> Panel:
+    found = terms_over_episodes(user)
+    if found is not None and not found.terms:
+        found = None
+    title = gettext("Audience terms over episodes")
+    if found is not None:
+        title = gettext("Audience terms over episodes: %(title)s") % {"title": found.title}
+    chart = Chart(
+        key="terms-over-episodes",
+        kind="line",
+        title=title,
+        label_heading=gettext("Episode"),
+        series=tuple(found.terms) if found else (),
+        rows=[
+            (str(first) if first == last else f"{first}–{last}", tuple(counts))
+            for first, last, counts in (found.episodes if found else [])
+        ],
+    )
+    return Panel(
+        key="chart_terms",
+        title=chart.title,
+        chart=chart,
+        empty=gettext("No audience signal yet."),
+    )
+
+
+for _role in (PRODUCER, CONTENT_MANAGER):
+    panel(_role, order=240)(_plays_chart)
+    panel(_role, order=241)(_retention_chart)
+    panel(_role, order=242)(_terms_chart)

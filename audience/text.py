@@ -164,6 +164,14 @@ def stop_words() -> frozenset[str]:
 
 
 @cache
+def romanised_name_syllables() -> frozenset[str]:
+    lines = (DATA_DIR / "romanised_names.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        word for line in lines if not line.lstrip().startswith("#") for word in line.split()
+    )
+
+
+@cache
 def _dictionary_words() -> frozenset[str]:
     lines = (DATA_DIR / "userdict.txt").read_text(encoding="utf-8").splitlines()
     return frozenset(line.split()[0] for line in lines if line.strip())
@@ -210,10 +218,23 @@ def _tokenizer():
     return _tokenizer_instance
 
 
+def is_noise(token: str) -> bool:
+    """A token that says nothing about the drama on its own: a stop word (English or Chinese), a
+    single character (one letter, or one Chinese character that is not one of the dictionary's
+    reactions such as 爽, 虐, 甜), or a fragment of a romanised name ("chen" of "Lu Chen")."""
+    if token in stop_words():
+        return True
+    if _HAN_RE.search(token):
+        return len(token) == 1 and token not in _dictionary_words()
+    if not _LATIN_RE.search(token) or len(token) == 1:
+        return True
+    return token in romanised_name_syllables()
+
+
 def terms(text: str) -> set[str]:
     """The distinct terms of ``text``: Chinese segmented by jieba (with the micro-drama
-    dictionary; without its HMM guesses, which glue "太" to "甜"), English words lower-cased; stop words, numbers, punctuation, one-letter
-    Latin words and the redaction placeholders left out."""
+    dictionary; without its HMM guesses, which glue "太" to "甜"), English words lower-cased;
+    noise (``is_noise``), numbers, punctuation and the redaction placeholders left out."""
     if not text:
         return set()
     cleaned = _PLACEHOLDER_RE.sub(" ", unicodedata.normalize("NFKC", text).lower())
@@ -221,11 +242,8 @@ def terms(text: str) -> set[str]:
     if not _ANY_RE.search(cleaned):
         return set()
     found = set()
-    stop = stop_words()
     for token in _tokenizer().cut(cleaned, HMM=False):
         token = _without_degree(token.strip())
-        if not token or len(token) > TERM_MAX_LENGTH or token in stop:
-            continue
-        if _HAN_RE.search(token) or (_LATIN_RE.search(token) and len(token) > 1):
+        if token and len(token) <= TERM_MAX_LENGTH and not is_noise(token):
             found.add(token)
     return found

@@ -17,8 +17,9 @@
 @schedule       the content manager schedules the release three days from now
 @audience       the producer releases the episodes in two batches, imports batch 1's comments
                 and records a revision citing them (``demo_audience``)
-@metrics        the platform reports two weeks of figures for every episode, as if the title
-                went live two weeks ago (with batches: from each episode's batch)
+@metrics        the platform reports the figures of every episode from the release day to
+                yesterday (the history released the title two weeks ago; with batches: from
+                each episode's batch)
 @settle         the platform pays the installments due and issues the residual statement of
                 those two weeks (unless the contract is work for hire)
 """
@@ -286,21 +287,11 @@ class ProductionStage:
         )
 
     def metrics(self, actor, comment) -> None:
-        from django.db.models import F
-
         from audience.services.metrics import episode_metrics_upsert
-        from releases.models import Release
-        from workflow.models import ProjectTransition, StatusChange
 
-        today = timezone.localdate()
-        went_live = today - timedelta(days=METRIC_DAYS)
-        # The title went live METRIC_DAYS ago: the gate says so, and the log, whose entries so
-        # far all move back together to stay in order (the metrics import refuses days before
-        # the release transition).
-        ago = timedelta(days=METRIC_DAYS)
-        Release.objects.filter(project=self.project).update(released_at=timezone.now() - ago)
-        for log in (ProjectTransition, StatusChange):
-            log.objects.filter(project=self.project).update(created_at=F("created_at") - ago)
+        # The title went live METRIC_DAYS ago (the seed's history released it then): figures
+        # from its release day to yesterday.
+        went_live = timezone.localdate(self._released_at())
         seed = sum(map(ord, self.project.title))
         # Titles with an audience story (@audience): episodes live by batch, revised ones lifted.
         from devdata.demo_audience import metric_plan
@@ -342,13 +333,21 @@ class ProductionStage:
                 )
         episode_metrics_upsert(project=self.project, actor=self._content_manager(), rows=rows)
 
+    def _released_at(self):
+        """When the title went live: its release gate says (the seed's history released it
+        METRIC_DAYS ago); a title put in state without one (tests) went live METRIC_DAYS ago."""
+        from releases.models import Release
+
+        gate = Release.objects.filter(project=self.project, released_at__isnull=False).first()
+        if gate is not None:
+            return gate.released_at
+        return timezone.now() - timedelta(days=METRIC_DAYS)
+
     def audience(self, producer, comment) -> None:
         """Episodes in two batches, batch 1's comments, a revision (``demo_audience``)."""
         from devdata.demo_audience import audience_story
 
-        audience_story(
-            self.project, producer, went_live=timezone.now() - timedelta(days=METRIC_DAYS)
-        )
+        audience_story(self.project, producer, went_live=self._released_at())
 
     def settle(self, actor, comment) -> None:
         """The platform pays what is due and, where the contract pays residuals, issues the

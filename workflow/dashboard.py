@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from . import dashboard_selectors as selectors
@@ -191,36 +191,83 @@ def my_next_deadlines(user) -> Panel:
     )
 
 
+STAGE_LABELS = {
+    ("submit", "greenlight"): _("Proposal to greenlight"),
+    ("greenlight", "start_production"): _("Greenlight to production"),
+    ("start_production", "submit_cut"): _("Production to first cut"),
+    ("submit_cut", "approve_cut"): _("Cut review"),
+    ("approve_cut", "clear"): _("Finished-cut review"),
+    ("clear", "release"): _("Clearance to release"),
+}
+MILESTONE_LABELS = {
+    "submit": _("Submitted"),
+    "greenlight": _("Greenlit"),
+    "start_production": _("In production"),
+    "clear": _("Cleared"),
+    "release": _("Released"),
+}
+
+
 @panel(MEMBER, order=200, cached=True)
-def projects_per_state_chart(user) -> Panel:
+def waiting_on_chart(user) -> Panel:
+    """Replaces "projects per state" (the board above already counts those): who the projects
+    wait on now, and for how long."""
+    rows = selectors.waiting_by_party(user)
     chart = Chart(
-        key="projects-per-state",
-        title=gettext("Projects per state"),
-        rows=selectors.projects_per_state(user),
+        key="waiting-on",
+        title=gettext("Where projects wait now"),
+        label_heading=gettext("Waiting on"),
+        value_heading=gettext("Projects"),
+        rows=[(str(party.label), count) for party, count, _days in rows],
+        extra_heading=gettext("Median days waiting"),
+        extra={
+            str(party.label): gettext("median %(days)s days")
+            % {"days": number_format(days, decimal_pos=1)}
+            for party, count, days in rows
+            if days is not None
+        },
     )
     return Panel(
-        key="chart_states", title=chart.title, chart=chart, empty=gettext("No projects yet.")
+        key="chart_waiting", title=chart.title, chart=chart, empty=gettext("No project waits.")
     )
 
 
 @panel(MEMBER, order=210, cached=True)
-def median_days_chart(user) -> Panel:
-    labels = {
-        ("submit", "greenlight"): gettext("Proposal to greenlight"),
-        ("greenlight", "clear"): gettext("Greenlight to clearance"),
-        ("clear", "release"): gettext("Clearance to release"),
-    }
+def stage_days_chart(user) -> Panel:
     chart = Chart(
-        key="median-days",
-        title=gettext("Median days per stage"),
-        rows=[(labels[stage], days) for stage, days in selectors.median_days_per_stage(user)],
-        unit=gettext("days"),
+        key="stage-days",
+        title=gettext("Days per stage"),
+        label_heading=gettext("Stage"),
+        series=(gettext("Median"), gettext("Upper quartile")),
+        rows=[
+            (str(STAGE_LABELS[stage]), (middle, upper))
+            for stage, middle, upper in selectors.stage_durations(user)
+        ],
+        unit=pgettext("unit after a number", "days"),
     )
     return Panel(
-        key="chart_median_days",
+        key="chart_stage_days",
         title=chart.title,
         chart=chart,
         empty=gettext("No project has finished a stage yet."),
+    )
+
+
+@panel(MEMBER, order=215, cached=True)
+def funnel_chart(user) -> Panel:
+    platforms, rows = selectors.funnel_per_platform(user)
+    chart = Chart(
+        key="funnel",
+        title=gettext("From proposal to release, per platform"),
+        label_heading=gettext("Milestone"),
+        series=tuple(platforms),
+        rows=[(str(MILESTONE_LABELS[name]), tuple(counts)) for name, counts in rows],
+    )
+    return Panel(
+        key="chart_funnel",
+        title=chart.title,
+        chart=chart,
+        empty=gettext("No proposal has been submitted yet."),
     )
 
 

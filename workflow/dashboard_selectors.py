@@ -2,9 +2,10 @@
 
 from datetime import datetime
 from decimal import Decimal
-from statistics import median
+from statistics import median, quantiles
 
-from django.db.models import Count, Min
+from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from .deadlines import my_deadlines
 from .models import (
@@ -17,9 +18,20 @@ from .models import (
 )
 from .selectors import project_list_for
 from .visibility import memberships_of
+from .waiting import Party, waiting_on
 
-# The stages of the "median days" chart: (from transition, to transition).
-STAGES = (("submit", "greenlight"), ("greenlight", "clear"), ("clear", "release"))
+# The stages of the "days per stage" chart: (from transition, to transition), in process order.
+STAGES = (
+    ("submit", "greenlight"),
+    ("greenlight", "start_production"),
+    ("start_production", "submit_cut"),
+    ("submit_cut", "approve_cut"),
+    ("approve_cut", "clear"),
+    ("clear", "release"),
+)
+# The funnel's milestones: the first transition that reaches each.
+MILESTONES = ("submit", "greenlight", "start_production", "clear", "release")
+WAITING_PARTIES = (Party.PRODUCER, Party.PLATFORM, Party.REGULATOR)
 DEADLINE_LIMIT = 10
 SECONDS_PER_DAY = Decimal(86400)
 
@@ -70,17 +82,6 @@ def latest_change(user) -> datetime | None:
     return next(iter(latest), None)
 
 
-def projects_per_state(user) -> list[tuple[str, int]]:
-    counts = dict(
-        project_list_for(user)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    return [(str(state.label), counts[state.value]) for state in ProjectState if state in counts]
-
-
 def tier_mix(user) -> list[tuple[str, int]]:
     counts = dict(
         project_list_for(user)
@@ -93,10 +94,9 @@ def tier_mix(user) -> list[tuple[str, int]]:
     return [(str(tier.label), counts.get(tier.value, 0)) for tier in ReviewTier]
 
 
-def median_days_per_stage(user) -> list[tuple[tuple[str, str], Decimal | None]]:
-    """Median days between the first time each project took one transition and the first time
-    it took the next, over the projects the user sees (one aggregate row per project and name)."""
-    names = {name for stage in STAGES for name in stage}
+def _first_transitions(user, names) -> dict[int, dict[str, datetime]]:
+    """{project: {transition name: when it was first taken}} over the projects the user sees
+    (one aggregate row per project and name)."""
     rows = (
         ProjectTransition.objects.filter(
             project__in=project_list_for(user).values("pk"), name__in=names
@@ -108,13 +108,83 @@ def median_days_per_stage(user) -> list[tuple[tuple[str, str], Decimal | None]]:
     firsts: dict[int, dict[str, datetime]] = {}
     for row in rows:
         firsts.setdefault(row["project_id"], {})[row["name"]] = row["first"]
+    return firsts
+
+
+def _days(seconds: float) -> Decimal:
+    return Decimal(seconds) / SECONDS_PER_DAY
+
+
+def _tenth(value) -> Decimal:
+    # To a tenth of a day, as the chart labels them (a bar must not show what its label hides).
+    return round(Decimal(value), 1)
+
+
+def median_days_per_stage(user) -> list[tuple[tuple[str, str], Decimal | None]]:
+    """Median days between the first time each project took one transition and the first time
+    it took the next, over the projects the user sees."""
+    return [(stage, middle) for stage, middle, _upper in stage_durations(user)]
+
+
+def stage_durations(user) -> list[tuple[tuple[str, str], Decimal | None, Decimal | None]]:
+    """Per stage: the median and the upper quartile of the days projects took (from the first
+    time each took the stage's first transition to the first time it took the next), over the
+    projects the user sees; ``None`` where no project has finished the stage."""
+    firsts = _first_transitions(user, {name for stage in STAGES for name in stage})
     result = []
     for start, end in STAGES:
-        days = [
-            Decimal((times[end] - times[start]).total_seconds()) / SECONDS_PER_DAY
+        days = sorted(
+            _days((times[end] - times[start]).total_seconds())
             for times in firsts.values()
             if start in times and end in times and times[end] >= times[start]
-        ]
-        # To a tenth of a day, as the chart labels them (a bar must not show what its label hides).
-        result.append(((start, end), round(median(days), 1) if days else None))
+        )
+        if not days:
+            result.append(((start, end), None, None))
+            continue
+        upper = quantiles(days, n=4, method="inclusive")[2] if len(days) > 1 else days[0]
+        result.append(((start, end), _tenth(median(days)), _tenth(upper)))
     return result
+
+
+def waiting_by_party(
+    user, *, at: datetime | None = None
+) -> list[tuple[Party, int, Decimal | None]]:
+    """Where the projects the user sees wait now: per party (producer, platform, regulator),
+    how many projects and the median days since their last transition (since they were created,
+    for drafts). Projects that wait on nobody (released, ended) are left out."""
+    at = at or timezone.now()
+    rows = (
+        project_list_for(user)
+        .order_by()
+        .annotate(since=Max("transitions__created_at"))
+        .values_list("state", "review_tier", "since", "created_at")
+    )
+    waits: dict[Party, list[Decimal]] = {party: [] for party in WAITING_PARTIES}
+    for state, tier, since, created_at in rows:
+        party = waiting_on(state, tier)
+        if party in waits:
+            waits[party].append(_days(max((at - (since or created_at)).total_seconds(), 0)))
+    return [
+        (party, len(days), _tenth(median(days)) if days else None) for party, days in waits.items()
+    ]
+
+
+def funnel_per_platform(user) -> tuple[list[str], list[tuple[str, list[int]]]]:
+    """How many of the projects the user sees reached each milestone (submitted, greenlit, in
+    production, cleared, released), per commissioning platform: (platform names, rows of
+    (milestone transition, one count per platform)). Platforms in name order."""
+    rows = (
+        ProjectTransition.objects.filter(
+            project__in=project_list_for(user).values("pk"),
+            project__platform__isnull=False,
+            name__in=MILESTONES,
+        )
+        .order_by()
+        .values("project__platform__name", "name")
+        .annotate(n=Count("project_id", distinct=True))
+    )
+    counts = {(row["project__platform__name"], row["name"]): row["n"] for row in rows}
+    platforms = sorted({platform for platform, _name in counts})
+    return platforms, [
+        (name, [counts.get((platform, name), 0) for platform in platforms]) for name in MILESTONES
+    ]

@@ -112,13 +112,14 @@ def test_normalised_text_ignores_case_punctuation_spaces_and_full_width_forms():
 
 # A Chinese and an English comment set, terms worked out by hand: the micro-drama dictionary
 # keeps 女主, 霸总, 反转, 渣男 ... whole, function words (的, 了, 太, this, the...) go, and so do
-# numbers, punctuation, emoji and one-letter words.
+# numbers, punctuation, emoji, one-letter words and single characters outside the dictionary
+# (绝, 死; its 爽, 甜, 虐, 帅 stay).
 CHINESE = [
     ("女主演技太好了，男主也很帅！", {"女主", "演技", "太好了", "男主", "帅"}),
     ("霸总反转好爽，这集太甜了", {"霸总", "反转", "爽", "甜"}),
-    ("第2集的反转绝了😂", {"反转", "绝"}),
+    ("第2集的反转绝了😂", {"反转"}),
     ("结局烂尾，剧情拖沓", {"结局", "烂尾", "剧情", "拖沓"}),
-    ("渣男去死，虐死我了", {"渣男", "死", "虐"}),
+    ("渣男去死，虐死我了", {"渣男", "虐"}),
 ]
 ENGLISH = [
     ("The female lead's acting is great!", {"female", "leads", "acting", "great"}),
@@ -142,12 +143,52 @@ def test_term_counts_over_a_small_comment_set_worked_by_hand():
 
     # 反转 is in two comments, once each; every other term in one.
     assert counts["反转"] == 2
-    assert sum(counts.values()) == 5 + 4 + 2 + 4 + 3
+    assert sum(counts.values()) == 5 + 4 + 1 + 4 + 2
     assert max(counts, key=counts.get) == "反转"
 
 
 def test_terms_leave_out_the_redaction_placeholders_and_empty_text():
-    assert terms("加我[phone]领红包") == {"加", "领", "红包"}
+    assert terms("加我[phone]领红包") == {"红包"}
     assert terms("[email] ") == set()
     assert terms("") == set()
     assert terms("!!! 123 😂") == set()
+
+
+# Noise: what a term table listed before it was filtered (issue 17: "much", "chen", "剧").
+NOISE = [
+    ("Much faster now, the rival is great", {"faster", "rival", "great"}),
+    ("Lu Chen is hilarious", {"hilarious"}),
+    ("Zhang Hao and Xu Qing again", set()),
+    ("这部剧的男主好帅", {"男主", "帅"}),
+    ("弃剧了，太尬", {"尬"}),
+    ("有点拖沓，一起追剧吧", {"拖沓"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NOISE)
+def test_noise_terms_are_dropped_and_real_terms_kept(text, expected):
+    assert terms(text) == expected
+
+
+@pytest.mark.parametrize("word", ["man", "fan", "long", "song", "sun", "run", "tie", "bang"])
+def test_english_words_that_are_also_pinyin_syllables_are_not_taken_for_names(word):
+    assert word in terms(f"the {word} scene was good")
+
+
+def test_the_migration_drops_noise_terms_stored_before_the_filter(audience_project, episodes):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from audience.models import SignalTerm
+    from tests.audience.feedback_helpers import Signals
+
+    signal = Signals(audience_project, audience_project.producer_user, episodes).add(
+        "A", "Much faster now", terms=["much", "chen", "剧", "faster", "男主", "爽"]
+    )
+    migration = import_module("audience.migrations.0003_drop_noise_terms")
+
+    migration.drop_noise_terms(apps, None)
+
+    kept = set(SignalTerm.objects.filter(signal=signal).values_list("term", flat=True))
+    assert kept == {"faster", "男主", "爽"}

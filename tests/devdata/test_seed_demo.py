@@ -213,3 +213,70 @@ def test_the_demo_shows_late_deadlines_and_their_reminders(seeded):
     escalated = Reminder.objects.filter(deadline__in=late, escalation=True, status="sent")
     assert escalated.exists()
     assert Reminder.objects.filter(deadline__in=late, escalation=False, status="sent").exists()
+
+
+# The history: the demo's past weeks, consistent across records, and every chart fed ---------
+
+
+def test_a_released_title_has_a_history_spread_over_past_weeks(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audience.models import AudienceSignal, EpisodeMetric
+    from releases.models import Release
+
+    project = Project.objects.get(state="released")
+    entries = list(project.transitions.order_by("created_at", "id"))
+    released_at = Release.objects.get(project=project).released_at
+    release = entries[-1]
+
+    assert release.name == "release"
+    assert release.created_at <= released_at < timezone.now() - timedelta(days=13)
+    assert released_at - entries[0].created_at > timedelta(days=21)
+    days = [entry.created_at.date() for entry in entries]
+    assert len(set(days)) >= len(days) - 1  # at most the revision and resubmit share a day
+    # Figures from the release day on; the audience spoke after the release.
+    first_day = EpisodeMetric.objects.filter(project=project).order_by("date").first().date
+    assert first_day == timezone.localdate(released_at)
+    assert not AudienceSignal.objects.filter(project=project, posted_at__lt=released_at).exists()
+
+
+def test_deadlines_were_met_or_missed_at_their_time(seeded):
+    from workflow.models import Deadline
+
+    closed = Deadline.objects.exclude(closed_at=None).filter(status__in=["met", "missed"])
+
+    assert closed.filter(status="met").exists()
+    assert closed.filter(status="missed").exists()
+    for deadline in closed:
+        assert deadline.created_at <= deadline.closed_at, deadline
+        assert (deadline.closed_at <= deadline.due_at) == (deadline.status == "met"), deadline
+
+
+CHARTS = {
+    "galaxy_producer": (
+        "waiting-on",
+        "stage-days",
+        "funnel",
+        "tier-mix",
+        "plays-per-day",
+        "retention",
+        "terms-over-episodes",
+    ),
+    "bamboo_cm": ("waiting-on", "stage-days", "funnel", "plays-per-day", "retention"),
+    "shanghai_reviewer": ("waiting-on", "stage-days", "funnel"),
+}
+
+
+def test_every_dashboard_chart_has_something_to_show_on_the_demo(seeded, client):
+    from workflow.dashboard_selectors import stage_durations
+
+    for username, charts in CHARTS.items():
+        user = User.objects.get(username=username)
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        for key in charts:
+            assert f'<svg class="mdprod-chart" id="chart-{key}"' in html, (username, key)
+        # Every stage of the process has been through by some project the user sees.
+        assert all(median for _stage, median, _upper in stage_durations(user)), username

@@ -267,19 +267,106 @@ def test_regulator_sees_filings_due_for_their_authority_only(world, make_project
 # Charts ------------------------------------------------------------------------------------------
 
 
-def test_projects_per_state_chart_draws_a_bar_per_state(world, make_project):
-    make_project("submitted")
-    make_project("submitted")
-    make_project("released")
+def transitions(project, actor, start, *steps):
+    """Backdated audit rows: ``steps`` are (transition name, days after ``start``)."""
+    for name, offset in steps:
+        ProjectTransition.objects.create(
+            project=project,
+            name=name,
+            source_state="draft",
+            target_state="submitted",
+            actor=actor,
+            created_at=start + timedelta(days=offset),
+        )
 
-    chart = section(page(world.producer_a), "chart_states")
 
-    assert '<svg class="mdprod-chart" id="chart-projects-per-state"' in chart
-    assert 'role="img" aria-label="Projects per state"' in chart
-    assert "<title>Submitted: 2</title>" in chart
-    assert "<title>Released: 1</title>" in chart
-    assert chart.count('class="mdprod-bar"') == 2
-    assert '<th scope="row">Submitted</th><td>2</td>' in chart  # the text fallback
+def test_where_projects_wait_counts_by_party_instead_of_by_state(world, make_project):
+    make_project("draft")  # the producer's move
+    make_project("revising")  # the producer's
+    make_project("submitted")  # the platform's
+    make_project("final_review", tier="ORDINARY")  # the bureau's
+    make_project("released")  # nobody's
+
+    html = page(world.producer_a)
+    chart = section(html, "chart_waiting")
+
+    assert '<svg class="mdprod-chart" id="chart-waiting-on"' in chart
+    assert 'role="img" aria-label="Where projects wait now"' in chart
+    assert "<title>Producer: 2</title>" in chart
+    assert "<title>Platform: 1</title>" in chart
+    assert "<title>Regulator: 1</title>" in chart
+    assert "Nobody" not in chart
+    assert 'id="panel-chart_states"' not in html  # the board above already counts states
+
+
+def test_waiting_days_are_counted_from_the_last_transition(world, make_project):
+    now = timezone.now()
+    for days in (1, 3, 8):
+        project = make_project("submitted")
+        ProjectTransition.objects.filter(project=project).delete()
+        transitions(project, world.producer_a, now - timedelta(days=days), ("submit", 0))
+
+    chart = section(page(world.producer_a), "chart_waiting")
+
+    assert "<title>Platform: 3</title>" in chart
+    assert "median 3.0 days" in chart
+    assert '<th scope="col">Median days waiting</th>' in chart
+
+
+def test_stage_days_median_and_upper_quartile_from_the_transition_log(world, make_project):
+    start = timezone.now() - timedelta(days=30)
+    for days in (2, 4, 9):
+        project = make_project("greenlit")
+        ProjectTransition.objects.filter(project=project).delete()
+        transitions(project, world.producer_a, start, ("submit", 0), ("greenlight", days))
+
+    chart = section(page(world.producer_a), "chart_stage_days")
+
+    # 2, 4 and 9 days: the median is 4; the upper quartile (inclusive) is 4 + (9 - 4) / 2.
+    assert "<title>Proposal to greenlight, Median: 4.0</title>" in chart
+    assert "<title>Proposal to greenlight, Upper quartile: 6.5</title>" in chart
+    assert "<title>Cut review, Median: -</title>" in chart
+    table = chart[chart.index("<table") :]
+    assert '<th scope="row">Proposal to greenlight</th><td>4.0 days</td><td>6.5 days</td>' in (
+        table
+    )
+
+
+def test_stage_days_leave_out_projects_the_user_does_not_see(world, make_project):
+    start = timezone.now() - timedelta(days=30)
+    ours = make_project("greenlit")
+    theirs = make_project("greenlit", producer=world.studio_b)
+    for project, days in ((ours, 2), (theirs, 20)):
+        ProjectTransition.objects.filter(project=project).delete()
+        transitions(project, world.producer_a, start, ("submit", 0), ("greenlight", days))
+
+    chart = section(page(world.producer_a), "chart_stage_days")
+
+    assert "<title>Proposal to greenlight, Median: 2.0</title>" in chart
+
+
+def test_funnel_counts_the_milestones_each_platform_reached(world, make_project):
+    start = timezone.now() - timedelta(days=60)
+    released = make_project("released")
+    greenlit = make_project("greenlit")
+    elsewhere = make_project("submitted", platform=world.other_platform)
+    for project in (released, greenlit, elsewhere):
+        ProjectTransition.objects.filter(project=project).delete()
+    steps = (("submit", 0), ("greenlight", 5), ("start_production", 9), ("clear", 30))
+    transitions(released, world.producer_a, start, *steps, ("release", 33))
+    transitions(greenlit, world.producer_a, start, ("submit", 1), ("greenlight", 8))
+    transitions(elsewhere, world.producer_a, start, ("submit", 2))
+
+    chart = section(page(world.producer_a), "chart_funnel")
+
+    assert "<title>Submitted, Platform P: 2</title>" in chart
+    assert "<title>Greenlit, Platform P: 2</title>" in chart
+    assert "<title>In production, Platform P: 1</title>" in chart
+    assert "<title>Released, Platform P: 1</title>" in chart
+    assert "<title>Submitted, Platform Q: 1</title>" in chart
+    assert "<title>Greenlit, Platform Q: 0</title>" in chart
+    # The content manager of Platform P sees their platform's funnel only.
+    assert "Platform Q" not in section(page(world.content_manager), "chart_funnel")
 
 
 def test_a_cached_chart_follows_a_transition_at_once(world, make_project):
@@ -287,33 +374,26 @@ def test_a_cached_chart_follows_a_transition_at_once(world, make_project):
     bar on the next page, not an hour later."""
     project = make_project("draft")
     make_project("submitted")
-    assert "<title>Submitted: 1</title>" in section(page(world.producer_a), "chart_states")
+    assert "<title>Platform: 1</title>" in section(page(world.producer_a), "chart_waiting")
 
     services.project_transition(project=project, name="submit", actor=world.producer_a)
 
-    chart = section(page(world.producer_a), "chart_states")
-    assert "<title>Submitted: 2</title>" in chart
-    assert "<title>Draft" not in chart
+    chart = section(page(world.producer_a), "chart_waiting")
+    assert "<title>Platform: 2</title>" in chart
+    assert "<title>Producer: 0</title>" in chart
 
 
-def test_median_days_from_the_transition_log(world, make_project):
-    start = timezone.now() - timedelta(days=30)
-    for days in (2, 4, 9):
-        project = make_project("greenlit")
-        for name, offset in (("submit", 0), ("greenlight", days)):
-            ProjectTransition.objects.create(
-                project=project,
-                name=name,
-                source_state="draft",
-                target_state="submitted",
-                actor=world.producer_a,
-                created_at=start + timedelta(days=offset),
-            )
+def test_every_chart_has_a_table_view(world, make_project):
+    project = make_project("draft")
+    services.project_transition(project=project, name="submit", actor=world.producer_a)
 
-    chart = section(page(world.producer_a), "chart_median_days")
+    html = page(world.producer_a)
 
-    assert "<title>Proposal to greenlight: 4.0</title>" in chart
-    assert "<title>Greenlight to clearance: -</title>" in chart
+    for key in ("chart_waiting", "chart_tiers", "chart_funnel"):
+        chart = section(html, key)
+        assert '<details class="mdprod-chart-table">' in chart, key
+        assert "<caption>" in chart, key
+        assert '<th scope="col">' in chart, key
 
 
 def test_tier_mix_chart(world, make_project):
@@ -407,8 +487,9 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_projects(
         "scheduled_releases",
         "pending_scorecards",
         "reviews_due",
-        "chart_states",
-        "chart_median_days",
+        "chart_waiting",
+        "chart_stage_days",
+        "chart_funnel",
         "chart_tiers",
         "chart_scores",
     ):
@@ -422,4 +503,7 @@ def test_renders_in_chinese(world, make_project, settings):
     html = page(world.producer_a, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert 'lang="zh-hans"' in html
-    assert 'id="chart-projects-per-state"' in html
+    assert 'id="chart-waiting-on"' in html
+    assert 'aria-label="项目当前在等谁"' in html
+    assert "<title>平台: 1</title>" in html
+    assert "各阶段用时" in html

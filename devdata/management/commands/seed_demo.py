@@ -1,7 +1,8 @@
 """Demo data: the organisations of the process, a user in every role and a dozen projects.
 
 Every project reaches its state through ``services.project_transition`` with the actor the state
-machine asks for, so the audit trail is the one a real project would leave. Running the command
+machine asks for, so the audit trail is the one a real project would leave; each step happens at
+its time in the project's past weeks (``devdata.demo_history``). Running the command
 again creates nothing: organisations are keyed by name, users by username, projects by title and
 producer company.
 """
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from common.errors import DomainError
 from devdata.demo_cast import (
@@ -24,6 +26,7 @@ from devdata.demo_cast import (
     login_rows,
 )
 from devdata.demo_development import DevelopmentStage
+from devdata.demo_history import clock_at, step_times
 from devdata.demo_production import ProductionStage
 from devdata.demo_projects import GP, OP, PROJECTS
 from workflow import services
@@ -137,30 +140,25 @@ class Command(BaseCommand):
     def _projects(self, organisations: dict[str, Organisation], users: dict) -> list:
         created = []
         producer_of = {GALAXY: GP, ORANGE: OP}
+        now = timezone.now()
         for spec in PROJECTS:
             producer = organisations[spec.producer]
             if Project.objects.filter(title=spec.title, producer=producer).exists():
                 continue
+            created_at, times = step_times(
+                spec.title, [name for name, _user, _comment in spec.steps], now=now
+            )
             try:
-                project = services.project_create(
-                    actor=users[producer_of[spec.producer]],
-                    producer=producer,
-                    data=spec.proposal(organisations[spec.platform]),
-                )
-                for name, username, comment in spec.steps:
+                with clock_at(created_at):
+                    project = services.project_create(
+                        actor=users[producer_of[spec.producer]],
+                        producer=producer,
+                        data=spec.proposal(organisations[spec.platform]),
+                    )
+                for (name, username, comment), moment in zip(spec.steps, times, strict=True):
                     actor = users.get(username)
-                    if name.startswith("@"):
-                        action = name[1:]
-                        stage = (
-                            DevelopmentStage
-                            if hasattr(DevelopmentStage, action)
-                            else ProductionStage
-                        )
-                        project = stage(project, users).run(action, actor, comment)
-                    else:
-                        project = services.project_transition(
-                            project=project, name=name, actor=actor, comment=comment
-                        )
+                    with clock_at(moment):
+                        project = self._step(project, users, name, actor, comment)
             except DomainError as exc:
                 details = "; ".join([exc.detail, *exc.reasons])
                 raise CommandError(f"Could not seed “{spec.title}”: {details}") from exc
@@ -172,3 +170,11 @@ class Command(BaseCommand):
                 )
             created.append((spec.title, project.state))
         return created
+
+    @staticmethod
+    def _step(project: Project, users: dict, name: str, actor, comment: str) -> Project:
+        if name.startswith("@"):
+            action = name[1:]
+            stage = DevelopmentStage if hasattr(DevelopmentStage, action) else ProductionStage
+            return stage(project, users).run(action, actor, comment)
+        return services.project_transition(project=project, name=name, actor=actor, comment=comment)
