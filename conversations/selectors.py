@@ -142,8 +142,11 @@ def feed_queryset(project: Project, user) -> QuerySet:
     rows is read with ``feed_entries``."""
 
     def rows(queryset, kind):
-        return queryset.annotate(kind=Value(kind, output_field=IntegerField())).values_list(
-            "created_at", "kind", "id"
+        # No ordering of its own: SQLite refuses one inside a compound statement.
+        return (
+            queryset.order_by()
+            .annotate(kind=Value(kind, output_field=IntegerField()))
+            .values_list("created_at", "kind", "id")
         )
 
     transitions = rows(ProjectTransition.objects.filter(project=project), TRANSITION)

@@ -25,6 +25,7 @@ api_v1 = [
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("conversations.web_urls")),
     # Old addresses of admin pages whose models moved app (before the admin's own patterns).
     path("admin/", include("mdprod.moved_admin")),
     path("admin/", admin.site.urls),
