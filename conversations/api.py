@@ -275,7 +275,10 @@ class ActivitySerializer(serializers.Serializer):
     activity=extend_schema(
         summary="The project's activity: transitions, records' status changes and comments, "
         "oldest first (`?page=last` for the newest)",
-        responses={200: ActivitySerializer(many=True), 404: ERRORS[404]},
+        responses={
+            200: ActivitySerializer(many=True),
+            404: error_response("No such project in your scope."),
+        },
     )
 )
 class ProjectActivityViewSet(viewsets.GenericViewSet):

@@ -3,8 +3,10 @@
 A project's own transitions are logged by the transition service (``ProjectTransition``). Every
 other record of a project that has a status — budgets, evaluations, scorecards, regulatory
 reviews, contracts, installments, residual statements — records each change with
-``record_status_change``, in the transaction that makes it. ``project_activity`` reads both, in
-the order they happened: the project's history page and ``GET /api/v1/projects/{id}/activity/``.
+``record_status_change``, in the transaction that makes it. ``readable_status_changes`` says
+which of them a user may read; the project's activity feed (the project page and
+``GET /api/v1/projects/{id}/activity/``, built in ``conversations.selectors`` with the comments)
+pages through them with the transitions. ``project_activity`` is both, whole, in order.
 """
 
 from collections.abc import Callable, Iterable
