@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from common.api import IdFilter
-from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
+from common.schema import ROLE_MISSING, error_response
 from common.serializers import ScopedRelatedField, StrictSerializer
 from workflow.api.directory import OrganisationRefSerializer
 from workflow.models import Organisation, Project, ProjectTransition
@@ -99,7 +99,10 @@ class CommentFilter(django_filters.FilterSet):
 
 
 ERRORS = {
-    400: INVALID_INPUT,
+    400: error_response(
+        "Invalid input (see `fields`); on `body` also text of spaces only, or an `@username` of "
+        "someone who cannot read the thread (named in the message: nobody is told)."
+    ),
     403: ROLE_MISSING,
     404: error_response("No such comment or project in your scope."),
 }

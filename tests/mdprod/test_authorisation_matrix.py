@@ -190,6 +190,8 @@ def test_a_detail_route_of_another_organisations_object_is_404_and_changes_nothi
         "installment",
         "webhook",
         "webhook-delivery",
+        "comment",
+        "project-activity",
     } <= covered, covered
     if name.startswith("bamboo"):  # B's audience data is on a title platform B commissioned
         assert {
