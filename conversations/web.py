@@ -62,6 +62,7 @@ def _row(feed_entry, labels: dict) -> dict:
         }
     if isinstance(entry, Comment):
         return row | {
+            "id": entry.pk,
             "actor": entry.author,
             "counterpart": entry.thread.counterpart,
             "body": _with_mentions(entry.body) if entry.body else "",
@@ -88,6 +89,8 @@ def feed_context(request, project) -> dict:
     page = paginator.get_page(request.GET.get(PAGE_PARAM) or paginator.num_pages)
     labels = transition_labels()
     rows = [_row(entry, labels) for entry in selectors.feed_entries(page.object_list)]
+    for row in rows:
+        row["own"] = row["kind"] == "comment" and row["actor"].pk == user.pk
     draft = request.session.pop(_draft_key(project.pk), None) or {}
     choices = selectors.counterpart_choices(user, project)
     if selectors.readable_counterparts(user, project) is None:
@@ -152,6 +155,25 @@ def comment_post_view(request, project_id: int):
     return HttpResponseRedirect(back)
 
 
+@require_POST
+def comment_delete_view(request, project_id: int, comment_id: int):
+    project = project_list_for(request.user).filter(pk=project_id).first()
+    comment = (
+        None
+        if project is None
+        else selectors.comment_list_for(request.user, project=project).filter(pk=comment_id).first()
+    )
+    if comment is None:
+        raise Http404
+    try:
+        services.comment_delete(comment=comment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, _("Your comment is deleted."))
+    return HttpResponseRedirect(f"{project_url(project.pk)}#{FEED_ANCHOR}")
+
+
 def _keep(request, project_id: int, body: str, counterpart: str, errors: list[str]) -> None:
     request.session[_draft_key(project_id)] = {
         "body": body,
@@ -161,3 +183,4 @@ def _keep(request, project_id: int, body: str, counterpart: str, errors: list[st
 
 
 comment_post = admin.site.admin_view(comment_post_view)
+comment_delete = admin.site.admin_view(comment_delete_view)

@@ -103,3 +103,23 @@ def test_the_page_costs_the_same_whatever_the_feeds_length(
         response = client.get(page_url(project))
 
     assert response.content.decode().count('class="mdprod-feed-comment"') == 9
+
+
+def test_the_author_deletes_a_comment_on_the_page_and_a_trace_stays(world, client, project):
+    own = post(project, world.producer_a, "Wrong project, sorry.")
+    theirs = post(project, world.content_manager, "Scoring on Wednesday.")
+    client.force_login(world.producer_a)
+
+    page = client.get(page_url(project)).content.decode()
+    refused = client.post(f"{post_url(project)}{theirs.pk}/delete/", follow=True)
+    response = client.post(f"{post_url(project)}{own.pk}/delete/", follow=True)
+
+    assert page.count('class="mdprod-feed-delete"') == 1
+    assert "Only its author may change a comment." in refused.content.decode()
+    assert Comment.objects.get(pk=theirs.pk).body == "Scoring on Wednesday."
+    html = response.content.decode()
+    assert "Wrong project, sorry." not in html
+    assert "Comment deleted by" in html
+    assert Comment.objects.get(pk=own.pk).deleted_by == world.producer_a
+    client.force_login(world.producer_b)
+    assert client.post(f"{post_url(project)}{theirs.pk}/delete/").status_code == 404
