@@ -28,6 +28,7 @@ urlpatterns = [
     path("inbox/", inbox_view, name="inbox"),
     path("board/", include("board.pages")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("conversations.web_urls")),
     # Old addresses of admin pages whose models moved app (before the admin's own patterns).
     path("admin/", include("mdprod.moved_admin")),
     path("admin/", admin.site.urls),

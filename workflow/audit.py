@@ -3,14 +3,17 @@
 A project's own transitions are logged by the transition service (``ProjectTransition``). Every
 other record of a project that has a status — budgets, evaluations, scorecards, regulatory
 reviews, contracts, installments, residual statements — records each change with
-``record_status_change``, in the transaction that makes it. ``project_activity`` reads both, in
-the order they happened: the project's history page and ``GET /api/v1/projects/{id}/activity/``.
+``record_status_change``, in the transaction that makes it. ``readable_status_changes`` says
+which of them a user may read; the project's activity feed (the project page and
+``GET /api/v1/projects/{id}/activity/``, built in ``conversations.selectors`` with the comments)
+pages through them with the transitions. ``project_activity`` is both, whole, in order.
 """
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Membership, Organisation, Project, ProjectTransition, StatusChange
@@ -108,21 +111,28 @@ def restrict_readers(model_label: str, may_read: Callable[[object, Project], boo
     _readers[model_label] = may_read
 
 
+def readable_status_changes(project: Project, user) -> QuerySet[StatusChange]:
+    """The status changes of the project's records that ``user`` may see: the parties', less the
+    kinds whose rule (``restrict_readers``) leaves the user out. A filter, so that a feed can
+    page through them with the project's other entries."""
+    if not user_sees_project(user, project, platform_roles=PARTY_PLATFORM_ROLES, regulators=False):
+        return StatusChange.objects.none()
+    changes = project.status_changes.all()
+    if not user.is_superuser:
+        for label, rule in _readers.items():
+            if not rule(user, project):
+                app_label, model = label.split(".")
+                changes = changes.exclude(
+                    record_type__app_label=app_label, record_type__model=model
+                )
+    return changes
+
+
 def project_activity(project: Project, user) -> list[ProjectTransition | StatusChange]:
     """What ``user`` may see of the project's activity: its transitions and, for the parties, its
     records' status changes, oldest first."""
     entries: list = list(project.transitions.select_related("actor", "organisation"))
-    if user_sees_project(user, project, platform_roles=PARTY_PLATFORM_ROLES, regulators=False):
-        changes = project.status_changes.select_related("actor", "organisation", "record_type")
-        entries += [
-            change
-            for change in changes
-            if (rule := _readers.get(_label(change.record_type))) is None
-            or user.is_superuser
-            or rule(user, project)
-        ]
+    entries += readable_status_changes(project, user).select_related(
+        "actor", "organisation", "record_type"
+    )
     return sorted(entries, key=lambda entry: (entry.created_at, entry.__class__.__name__))
-
-
-def _label(record_type: ContentType) -> str:
-    return f"{record_type.app_label}.{record_type.model}"

@@ -49,6 +49,8 @@ WATCHED = [
     "audience.QuietRule",
     "audience.Revision",
     "audience.RevisionEvidence",
+    "conversations.Thread",
+    "conversations.Comment",
 ]
 
 

@@ -23,6 +23,8 @@ from workflow.models import ApiKey, Notification, WebhookDelivery, WebhookSubscr
 # basename -> (model label, the lookup from the model to its project)
 OWNERSHIP = {
     "project": ("workflow.Project", "pk__in"),
+    "project-activity": ("workflow.Project", "pk__in"),
+    "comment": ("conversations.Comment", "thread__project__in"),
     "deadline": ("workflow.Deadline", "project__in"),
     "evaluation": ("reviews.Evaluation", "project__in"),
     "scorecard": ("reviews.Scorecard", "evaluation__project__in"),
@@ -188,6 +190,8 @@ def test_a_detail_route_of_another_organisations_object_is_404_and_changes_nothi
         "installment",
         "webhook",
         "webhook-delivery",
+        "comment",
+        "project-activity",
     } <= covered, covered
     if name.startswith("bamboo"):  # B's audience data is on a title platform B commissioned
         assert {
@@ -303,6 +307,7 @@ def test_a_body_naming_another_organisations_object_is_refused(demo):
             },
         ),
         ("/api/v1/quiet-rules/", {"project": project.pk}),
+        ("/api/v1/comments/", {"project": project.pk, "body": "Hello."}),
         (
             "/api/v1/revisions/",
             {"project": project.pk, "kind": "pacing", "summary": "x", "episodes": [1]},

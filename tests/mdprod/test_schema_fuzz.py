@@ -49,6 +49,7 @@ def invalid_input_rejected(ctx, response, case):
 # operation's description or its 400 answer; any other 400 for schema-valid input is a finding.
 EPISODE_IN_PROJECT = "an episode number at most the project's episode count"
 CLIPS_ALONE = "clips=true takes no episode or batch"
+MENTIONS_READERS = "text, not only spaces, and @mentions of people who read the thread only"
 DOCUMENTED_REFUSALS = {
     ("POST", "/api/v1/auth/token/"): {
         "non_field_errors": "the username and password of an active user",
@@ -61,6 +62,8 @@ DOCUMENTED_REFUSALS = {
     ("GET", "/api/v1/audience/rising-terms/"): {
         "batch": "the batch and the one before it exist",
     },
+    ("POST", "/api/v1/comments/"): {"body": MENTIONS_READERS},
+    ("PATCH", "/api/v1/comments/{id}/"): {"body": MENTIONS_READERS},
     ("POST", "/api/v1/release-batches/"): {
         "first": "first and last come together",
         "last": "first and last come together",

@@ -28,7 +28,7 @@ def activity(api, user, project):
     assert response.status_code == 200, response.json()
     return [
         (e["record"], e["from_status"], e["to_status"], e["actor"], e["comment"])
-        for e in response.json()
+        for e in response.json()["results"]
         if e["kind"] == "status_change"
     ]
 

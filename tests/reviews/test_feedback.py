@@ -155,7 +155,7 @@ def test_answers_and_reopenings_are_in_the_projects_activity(world, revising, ap
     assert response.status_code == 200
     changes = [
         (e["record_id"], e["from_status"], e["to_status"], e["actor"], e["comment"])
-        for e in response.json()
+        for e in response.json()["results"]
         if e["record"] == "feedbackitem"
     ]
     assert changes == [

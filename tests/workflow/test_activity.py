@@ -19,7 +19,7 @@ def activity(api, user, project):
     assert response.status_code == 200, response.json()
     return [
         (e["kind"], e["record"], e["from_status"], e["to_status"], e["actor"])
-        for e in response.json()
+        for e in response.json()["results"]
     ]
 
 

@@ -12,20 +12,18 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import capfirst, format_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from common.errors import DomainError
 from common.spreadsheets import safe_cell
 from workflow import services
-from workflow.audit import project_activity
 from workflow.models import (
     Deadline,
     Organisation,
     Project,
     ProjectState,
-    ProjectTransition,
 )
 from workflow.permissions import PRODUCER
 from workflow.selectors import (
@@ -384,7 +382,6 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
         # After a refused POST the form has changed ``obj`` in memory; explain the saved project.
         project = obj if request.method == "GET" else self.get_object(request, str(obj.pk)) or obj
         options = transition_options(project, request.user)
-        labels = {option.name: option.label for option in options}
         return {
             "project_state_badge": state_badge(project.state),
             "project_statechart": statechart_svg(
@@ -400,9 +397,6 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
                     "reasons": option.reasons,
                 }
                 for option in options
-            ],
-            "activity": [
-                _activity_row(entry, labels) for entry in project_activity(project, request.user)
             ],
             "project_records": project_record_links(project),
             "transition_comment_param": self.fsm_comment_param,
@@ -459,29 +453,3 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
 
 def _local_iso(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
-
-
-def _activity_row(entry, labels: dict) -> dict:
-    """One line of the project page's history: a transition of the project (``labels``: its
-    name as the page shows it) or a status change of one of its records."""
-    row = {
-        "at": entry.created_at,
-        "actor": entry.actor,
-        "organisation": entry.organisation,
-    }
-    if isinstance(entry, ProjectTransition):
-        return row | {
-            "what": labels.get(entry.name, entry.name),
-            "source": entry.get_source_state_display(),
-            "target": entry.get_target_state_display(),
-            "round": entry.review_round,
-            "comment": entry.comment,
-        }
-    return row | {
-        "what": f"{capfirst(entry.record_label)} #{entry.record_id}",
-        "source": entry.from_label or "—",
-        "target": entry.to_label,
-        "round": "",
-        "comment": entry.reason,
-        "reconstructed": entry.reconstructed,
-    }

@@ -25,7 +25,6 @@ from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import PlainFieldsMixin, ScopedRelatedField, StrictSerializer
 from common.values import MONEY
 from workflow import selectors, services
-from workflow.audit import project_activity
 from workflow.models import (
     Membership,
     Organisation,
@@ -139,48 +138,6 @@ class ProjectTransitionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-
-class ActivitySerializer(serializers.Serializer):
-    """One entry of a project's activity: a transition of the project, or a status change of one
-    of its records (a budget, an evaluation, a contract...)."""
-
-    kind = serializers.ChoiceField(
-        choices=["transition", "status_change"],
-        help_text="`transition`: the project's own; `status_change`: one of its records'.",
-    )
-    record = serializers.CharField(
-        help_text="What changed: `project`, or the record's kind (`budget`, `contract`...)."
-    )
-    record_id = serializers.IntegerField()
-    name = serializers.CharField(help_text="The transition's name (blank for a status change).")
-    from_status = serializers.CharField(allow_blank=True)
-    to_status = serializers.CharField()
-    actor = serializers.CharField(allow_null=True)
-    organisation = OrganisationRefSerializer(allow_null=True)
-    comment = serializers.CharField(allow_blank=True, help_text="The comment or reason.")
-    reconstructed = serializers.BooleanField(
-        help_text="Derived from fields that held the change before this log existed."
-    )
-    created_at = serializers.DateTimeField()
-
-    def to_representation(self, entry):
-        transition = isinstance(entry, ProjectTransition)
-        return super().to_representation(
-            {
-                "kind": "transition" if transition else "status_change",
-                "record": "project" if transition else entry.record_type.model,
-                "record_id": entry.project_id if transition else entry.record_id,
-                "name": entry.name if transition else "",
-                "from_status": entry.source_state if transition else entry.from_status,
-                "to_status": entry.target_state if transition else entry.to_status,
-                "actor": entry.actor.get_username() if entry.actor else None,
-                "organisation": entry.organisation,
-                "comment": entry.comment if transition else entry.reason,
-                "reconstructed": False if transition else entry.reconstructed,
-                "created_at": entry.created_at,
-            }
-        )
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -430,16 +387,6 @@ class ProjectViewSet(
         project = self.get_object()
         entries = selectors.project_history(project)
         return Response(ProjectTransitionSerializer(entries, many=True).data)
-
-    @extend_schema(
-        summary="The project's activity: its transitions and its records' status changes, "
-        "oldest first",
-        responses={200: ActivitySerializer(many=True), 404: ERRORS[404]},
-    )
-    @action(detail=True, methods=["get"], pagination_class=None)
-    def activity(self, request, pk=None):
-        project = self.get_object()
-        return Response(ActivitySerializer(project_activity(project, request.user), many=True).data)
 
 
 class MeView(APIView):

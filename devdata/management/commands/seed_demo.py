@@ -25,6 +25,7 @@ from devdata.demo_cast import (
     USERS,
     login_rows,
 )
+from devdata.demo_conversations import seed_conversations
 from devdata.demo_development import DevelopmentStage
 from devdata.demo_history import clock_at, step_times
 from devdata.demo_production import ProductionStage
@@ -64,6 +65,7 @@ class Command(BaseCommand):
             organisations, new_orgs = self._organisations()
             users, new_users = self._users(organisations)
             new_projects = self._projects(organisations, users)
+            seed_conversations(organisations, users)
         # The reminders the beat would send now (late deadlines included); idempotent.
         from workflow.reminders import reminders_sweep
 
