@@ -2,6 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from mdprod.catalogues import compile_catalogues, reload_translations
@@ -49,6 +50,14 @@ def _compiled_catalogue():
     test may render it, and each must pass when run alone."""
     if compile_catalogues():
         reload_translations()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A page answered in Chinese leaves Chinese active in the thread: without this, a test of
+    English messages fails when it happens to run after one."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
