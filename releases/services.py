@@ -39,7 +39,8 @@ from releases.models import (
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from reviews.services.clearances import clearance_reason
 from workflow.audit import record_status_change
-from workflow.models import Project, ProjectState
+from workflow.deadlines import Due, Responsibility, deadlines_keep, end_of_day
+from workflow.models import DeadlineKind, Membership, Project, ProjectState
 from workflow.notifications import notify
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock, transition_fire
@@ -188,7 +189,20 @@ def release_schedule(*, project: Project, actor, on: date) -> Release:
     record_status_change(
         gate, field="schedule", from_status=before, to_status=schedule_status(on), actor=actor
     )
+    _release_date_keep(locked, on)
     return gate
+
+
+def _release_date_keep(project: Project, on: date | None) -> None:
+    """The release date is a deadline of the platform's content managers, due when the day
+    ends: scheduling opens it, rescheduling moves it, unscheduling cancels it, and the title
+    going live meets it (``release_record_live``)."""
+    wanted = {}
+    if on is not None:
+        wanted[0] = Due(
+            end_of_day(on), Responsibility(project.platform, Membership.Role.CONTENT_MANAGER)
+        )
+    deadlines_keep(project=project, kind=DeadlineKind.RELEASE_DATE, wanted=wanted, note="schedule")
 
 
 @transaction.atomic
@@ -207,6 +221,7 @@ def release_unschedule(*, project: Project, actor) -> Release:
     record_status_change(
         gate, field="schedule", from_status=before, to_status=UNSCHEDULED, actor=actor
     )
+    _release_date_keep(locked, None)
     return gate
 
 
@@ -251,7 +266,17 @@ def release_record_live(*, project: Project, at, entry=None) -> Release:
         project=project,
         at=at,
     )
+    release_deadlines_close(project=project, at=at, met=True)
     return gate
+
+
+def release_deadlines_close(*, project: Project, at, met: bool) -> None:
+    """The title went live (``met``), or its life ended: the release date and the clearance's
+    expiry, which mattered until then, close."""
+    for kind in (DeadlineKind.RELEASE_DATE, DeadlineKind.CLEARANCE_EXPIRY):
+        deadlines_keep(
+            project=project, kind=kind, wanted={}, met={0} if met else (), at=at, note="live"
+        )
 
 
 def _release_if_due(release_id: int, today: date) -> bool:
