@@ -215,20 +215,16 @@ def _expiry_deadline_keep(clearance: Clearance, project: Project) -> None:
     fresh = project.state not in CLEARANCE_OPEN_STATES
     if fresh and clearance.expires_on is None:
         return
-    wanted = {}
+    note = f"clearance:{clearance.pk}"
+    kind = DeadlineKind.CLEARANCE_EXPIRY
+    if not fresh:  # the clearance it renews was acted on: met (missed if it lapsed meanwhile)
+        deadlines_keep(project=project, kind=kind, wanted={}, met={0}, note=note)
     if clearance.expires_on is not None:
-        wanted[0] = Due(
+        due = Due(
             end_of_day(clearance.expires_on),
             Responsibility(project.platform, Membership.Role.CONTENT_MANAGER),
         )
-    deadlines_keep(
-        project=project,
-        kind=DeadlineKind.CLEARANCE_EXPIRY,
-        wanted=wanted,
-        met={0},
-        note=f"clearance:{clearance.pk}",
-        fresh=fresh,
-    )
+        deadlines_keep(project=project, kind=kind, wanted={0: due}, note=note, fresh=True)
 
 
 def _duplicate(clearance: Clearance, issuer: Organisation) -> ValidationError:
