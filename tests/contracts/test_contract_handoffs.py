@@ -230,3 +230,28 @@ def test_the_sweep_reminds_the_platform_of_an_installment_due(
     reminded = Notification.objects.filter(source__startswith="reminder:")
     assert {(n.recipient.username, n.project_id) for n in reminded} == {("cm_p", project.pk)}
     assert "Installment due" in reminded.get().subject
+
+
+def test_the_producer_is_reminded_of_the_end_of_exclusivity_but_never_told_it_is_overdue(
+    world, make_project, django_capture_on_commit_callbacks
+):
+    project = make_project("greenlit")
+    _active(world, project, exclusivity_days=200, date_in_days=300)
+    # The installment due at countersigning is paid: only the exclusivity end is left to remind.
+    installment_mark_paid(
+        installment=Installment.objects.get(project=project, position=1),
+        actor=world.content_manager,
+        paid_on=timezone.localdate(),
+        reference="ICBC-3",
+    )
+    deadline = Deadline.objects.get(project=project, kind=K.EXCLUSIVITY_END)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(now=deadline.due_at + timedelta(days=2))
+    assert not Notification.objects.filter(source__startswith="reminder:").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep(now=deadline.due_at - timedelta(hours=2))
+    reminded = Notification.objects.get(source__startswith="reminder:")
+    assert reminded.recipient == world.producer_a
+    assert "Exclusivity end" in reminded.subject
