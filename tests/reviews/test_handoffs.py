@@ -241,3 +241,26 @@ def test_a_filing_sent_back_tells_the_content_managers(
     notification = Notification.objects.get(source=f"review-decided:{review.pk}")
     assert notification.recipient == world.content_manager
     assert notification.subject.endswith("the planning filing needs changes")
+
+
+def test_a_resubmitted_proposal_tells_the_re_invited_raters(
+    world, panel, django_capture_on_commit_callbacks
+):
+    from tests.conftest import fire_transition
+
+    evaluation = submit_proposal(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        scorecards.scorecard_invite(
+            evaluation=evaluation, rater=panel.content, actor=world.content_manager
+        )
+    fire_transition(
+        project=evaluation.project, name="request_revision", actor=world.content_manager
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_transition(
+            project=evaluation.project, name="resubmit", actor=world.producer_a
+        )
+
+    card = Scorecard.objects.get(evaluation__project=evaluation.project, evaluation__round=2)
+    assert received(f"scorecard-invited:{card.pk}") == {"rater_content"}
