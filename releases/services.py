@@ -41,7 +41,7 @@ from reviews.services.clearances import clearance_reason
 from workflow.audit import record_status_change
 from workflow.deadlines import Due, Responsibility, deadlines_keep, end_of_day
 from workflow.models import DeadlineKind, Membership, Project, ProjectState
-from workflow.notifications import notify
+from workflow.notifications import members, notify, notify_on_commit
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock, transition_fire
 
@@ -143,7 +143,36 @@ def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release
             reason=clearance_reason(clearance),
             at=gate.credits_confirmed_at,
         )
+        _tell_credits_confirmed(gate)
     return gate
+
+
+def _tell_credits_confirmed(gate: Release) -> None:
+    """The content managers hear that the credits are confirmed: releasing is theirs now."""
+    pk, clearance_id = gate.pk, gate.clearance_id
+
+    def tell() -> None:
+        gate = Release.objects.select_related("project", "clearance").filter(pk=pk).first()
+        if gate is None or gate.clearance_id != clearance_id:
+            return
+        project = gate.project
+        values = {"title": project.title, "number": gate.clearance.number}
+        notify(
+            recipients=members(project.platform_id, Membership.Role.CONTENT_MANAGER),
+            subject=str(_("[mdprod] “%(title)s”: the credits are confirmed") % values),
+            body=str(
+                _(
+                    "The producer confirmed that %(number)s is shown in the opening credits of "
+                    "“%(title)s”. You can schedule or release the title."
+                )
+                % values
+            ),
+            source=f"credits-confirmed:{pk}:{clearance_id}",
+            project=project,
+            target=gate,
+        )
+
+    notify_on_commit(tell, what=f"credits of release {pk}")
 
 
 def _require_content_manager(project: Project, actor) -> None:

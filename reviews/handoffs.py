@@ -253,3 +253,45 @@ def _tell_next_step(review: RegulatoryReview, project: Project) -> None:
         project=project,
         target=following,
     )
+
+
+# A new release clearance --------------------------------------------------------------------------
+
+
+def clearance_recorded(*, clearance) -> None:
+    """A new release clearance of a cleared or taken-down title (a renewal, or the one a
+    reinstatement needs): the producer company must confirm it in the opening credits, then the
+    platform can release the title."""
+    pk = clearance.pk
+    notifications.notify_on_commit(lambda: _tell_clearance(pk), what=f"clearance {pk} recorded")
+
+
+def _tell_clearance(clearance_id: int) -> None:
+    from .models import Clearance
+
+    clearance = (
+        Clearance.objects.select_related("project", "issued_by").filter(pk=clearance_id).first()
+    )
+    if clearance is None:
+        return
+    project = clearance.project
+    values = {
+        "title": project.title,
+        "issuer": clearance.issued_by.name,
+        "kind": str(clearance.get_kind_display()).lower(),
+        "number": clearance.number,
+    }
+    notifications.notify(
+        recipients=notifications.members(project.producer_id, R.PRODUCER)
+        + notifications.members(project.platform_id, R.CONTENT_MANAGER),
+        subject=_("[mdprod] “%(title)s”: a new %(kind)s") % values,
+        body=_(
+            "%(issuer)s recorded the %(kind)s %(number)s for “%(title)s”. Next: the producer "
+            "confirms that it is shown in the opening credits; then the platform can release "
+            "the title."
+        )
+        % values,
+        source=f"clearance-recorded:{clearance.pk}",
+        project=project,
+        target=clearance,
+    )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from reviews import clearance_numbers
+from reviews import clearance_numbers, handoffs
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from reviews.models.clearances import ISSUED
 from workflow import webhooks
@@ -291,7 +291,7 @@ def clearance_issue(
                 }
             }
         )
-    return clearance_record(
+    clearance = clearance_record(
         project=locked,
         kind=kind,
         number=number,
@@ -299,3 +299,5 @@ def clearance_issue(
         actor=actor,
         expires_on=expires_on,
     )
+    handoffs.clearance_recorded(clearance=clearance)
+    return clearance

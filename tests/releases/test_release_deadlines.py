@@ -139,3 +139,31 @@ def test_the_sweep_reminds_the_content_managers_of_the_release_date_and_the_expi
     assert any("Release date" in s for s in subjects)
     assert any("Clearance expiry" in s for s in subjects)
     assert not Notification.objects.exclude(recipient=world.content_manager).exists()
+
+
+def test_a_renewed_clearance_and_the_confirmed_credits_tell_who_acts_next(
+    world, make_project, django_capture_on_commit_callbacks
+):
+    project = make_project("cleared")
+    today = timezone.localdate()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        clearance = clearance_issue(
+            project=project,
+            actor=world.shanghai_reviewer,
+            kind="online_registration",
+            number=f"（沪）网剧备字（{today.year}）第{next(_serials)}号",
+        )
+    told = Notification.objects.filter(source=f"clearance-recorded:{clearance.pk}")
+    assert set(told.values_list("recipient__username", flat=True)) == {"producer_a", "cm_p"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gate = services.credits_confirm(
+            project=project, actor=world.producer_a, clearance=clearance
+        )
+    confirmed = Notification.objects.get(source=f"credits-confirmed:{gate.pk}:{clearance.pk}")
+    assert confirmed.recipient == world.content_manager
+    assert confirmed.subject.endswith("the credits are confirmed")
+    assert not Notification.objects.filter(
+        recipient__in=[world.other_content_manager, world.producer_b]
+    ).exists()
