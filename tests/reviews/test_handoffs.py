@@ -264,3 +264,24 @@ def test_a_resubmitted_proposal_tells_the_re_invited_raters(
 
     card = Scorecard.objects.get(evaluation__project=evaluation.project, evaluation__round=2)
     assert received(f"scorecard-invited:{card.pk}") == {"rater_content"}
+
+
+def test_a_failing_notification_never_fails_the_change(
+    world, panel, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from workflow import notifications
+
+    evaluation = submit_proposal(world)
+
+    def broken(messages):
+        raise RuntimeError("mail store down")
+
+    monkeypatch.setattr(notifications, "deliver", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        card = scorecards.scorecard_invite(
+            evaluation=evaluation, rater=panel.content, actor=world.content_manager
+        )
+
+    assert Scorecard.objects.filter(pk=card.pk, rater=panel.content).exists()
+    assert f"notifying scorecard invitations [{card.pk}] failed" in caplog.text
+    assert not Notification.objects.filter(source__startswith="scorecard-invited").exists()
