@@ -285,3 +285,22 @@ def test_a_failing_notification_never_fails_the_change(
     assert Scorecard.objects.filter(pk=card.pk, rater=panel.content).exists()
     assert f"notifying scorecard invitations [{card.pk}] failed" in caplog.text
     assert not Notification.objects.filter(source__startswith="scorecard-invited").exists()
+
+
+def test_the_bureaus_approval_of_a_home_page_cut_tells_the_national_re_review(
+    world, make_project, django_capture_on_commit_callbacks
+):
+    from tests.reviews.finals_helpers import decide, step_at, to_final_review
+
+    project = to_final_review(world, make_project, tier="KEY", homepage_promotion=True)
+    national = step_at(project, world.nrta)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(step_at(project, world.shanghai), world.shanghai_reviewer)
+
+    assert received(f"review-ready:{national.pk}") == {"reviewer_nrta"}
+    notification = Notification.objects.get(source=f"review-ready:{national.pk}")
+    assert notification.subject.endswith("your finished-cut review step")
+    assert not Notification.objects.filter(
+        recipient__in=[world.zhejiang_reviewer, world.other_content_manager]
+    ).exists()
