@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.effects import after
 from workflow.guards import guard
-from workflow.models import ProjectTransition
+from workflow.models import ProjectState, ProjectTransition
 
 from .models import Release
-from .services import release_open, release_record_live
+from .services import release_deadlines_close, release_open, release_record_live
 
 
 def clearance_reasons(project, *, since=None) -> list[str]:
@@ -81,3 +81,13 @@ def record_live(project, *, entry=None, **context) -> None:
 @after("clear", order=320)
 def open_release_gate(project, **context) -> None:
     release_open(project=project)
+
+
+@after("complete", order=330)
+def close_release_deadlines(project, *, entry=None, **context) -> None:
+    """A title completed while taken down no longer waits on its new clearance's expiry."""
+    if entry is not None and entry.source_state != ProjectState.TAKEN_DOWN:
+        return
+    release_deadlines_close(
+        project=project, at=entry.created_at if entry else timezone.now(), met=False
+    )

@@ -39,8 +39,9 @@ from releases.models import (
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from reviews.services.clearances import clearance_reason
 from workflow.audit import record_status_change
-from workflow.models import Project, ProjectState
-from workflow.notifications import notify
+from workflow.deadlines import Due, Responsibility, deadlines_keep, end_of_day
+from workflow.models import DeadlineKind, Membership, Project, ProjectState
+from workflow.notifications import members, notify, notify_on_commit
 from workflow.permissions import CONTENT_MANAGER, PRODUCER
 from workflow.services import project_lock, transition_fire
 
@@ -142,7 +143,36 @@ def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release
             reason=clearance_reason(clearance),
             at=gate.credits_confirmed_at,
         )
+        _tell_credits_confirmed(gate)
     return gate
+
+
+def _tell_credits_confirmed(gate: Release) -> None:
+    """The content managers hear that the credits are confirmed: releasing is theirs now."""
+    pk, clearance_id = gate.pk, gate.clearance_id
+
+    def tell() -> None:
+        gate = Release.objects.select_related("project", "clearance").filter(pk=pk).first()
+        if gate is None or gate.clearance_id != clearance_id:
+            return
+        project = gate.project
+        values = {"title": project.title, "number": gate.clearance.number}
+        notify(
+            recipients=members(project.platform_id, Membership.Role.CONTENT_MANAGER),
+            subject=str(_("[mdprod] “%(title)s”: the credits are confirmed") % values),
+            body=str(
+                _(
+                    "The producer confirmed that %(number)s is shown in the opening credits of "
+                    "“%(title)s”. You can schedule or release the title."
+                )
+                % values
+            ),
+            source=f"credits-confirmed:{pk}:{clearance_id}",
+            project=project,
+            target=gate,
+        )
+
+    notify_on_commit(tell, what=f"credits of release {pk}")
 
 
 def _require_content_manager(project: Project, actor) -> None:
@@ -188,7 +218,20 @@ def release_schedule(*, project: Project, actor, on: date) -> Release:
     record_status_change(
         gate, field="schedule", from_status=before, to_status=schedule_status(on), actor=actor
     )
+    _release_date_keep(locked, on)
     return gate
+
+
+def _release_date_keep(project: Project, on: date | None) -> None:
+    """The release date is a deadline of the platform's content managers, due when the day
+    ends: scheduling opens it, rescheduling moves it, unscheduling cancels it, and the title
+    going live meets it (``release_record_live``)."""
+    wanted = {}
+    if on is not None:
+        wanted[0] = Due(
+            end_of_day(on), Responsibility(project.platform, Membership.Role.CONTENT_MANAGER)
+        )
+    deadlines_keep(project=project, kind=DeadlineKind.RELEASE_DATE, wanted=wanted, note="schedule")
 
 
 @transaction.atomic
@@ -207,6 +250,7 @@ def release_unschedule(*, project: Project, actor) -> Release:
     record_status_change(
         gate, field="schedule", from_status=before, to_status=UNSCHEDULED, actor=actor
     )
+    _release_date_keep(locked, None)
     return gate
 
 
@@ -251,7 +295,17 @@ def release_record_live(*, project: Project, at, entry=None) -> Release:
         project=project,
         at=at,
     )
+    release_deadlines_close(project=project, at=at, met=True)
     return gate
+
+
+def release_deadlines_close(*, project: Project, at, met: bool) -> None:
+    """The title went live (``met``), or its life ended: the release date and the clearance's
+    expiry, which mattered until then, close."""
+    for kind in (DeadlineKind.RELEASE_DATE, DeadlineKind.CLEARANCE_EXPIRY):
+        deadlines_keep(
+            project=project, kind=kind, wanted={}, met={0} if met else (), at=at, note="live"
+        )
 
 
 def _release_if_due(release_id: int, today: date) -> bool:

@@ -15,8 +15,9 @@ Every change writes a ``DeadlineEvent``, so the history shows pauses and moved d
 The clock is ``now()`` in this module, so that tests can set it.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
@@ -65,6 +66,10 @@ WAITING_ON_PRODUCER = {
 # Deadlines that follow the state machine; the others (release date, installments...) belong to
 # the apps that set them.
 STAGE_KINDS = (*DEFAULT_SLA_DAYS,)
+# Deadlines kept by a record's date (``deadlines_keep``): an installment's due date (contracts), a
+# release clearance's expiry (reviews), the scheduled release date (releases), the end of the
+# contract's exclusivity (contracts).
+RECORD_KINDS = (K.INSTALLMENT_DUE, K.CLEARANCE_EXPIRY, K.RELEASE_DATE, K.EXCLUSIVITY_END)
 
 
 def now() -> datetime:
@@ -233,16 +238,22 @@ def deadline_resume(*, deadline: Deadline, at: datetime, note: str = "") -> Dead
 
 
 def deadline_close(
-    *, deadline: Deadline, at: datetime, cancel: bool = False, note: str = ""
+    *,
+    deadline: Deadline,
+    at: datetime,
+    cancel: bool = False,
+    note: str = "",
+    done_at: datetime | None = None,
 ) -> Deadline:
     """Met if closed by the due time, missed after it; cancelled when the work fell away.
 
     A paused clock that is closed without resuming (the producer withdrew, or the work is no
-    longer needed) is cancelled: nobody could act on it.
+    longer needed) is cancelled: nobody could act on it. ``done_at``: when the work was done, if
+    it is recorded later (a payment made on the due date and entered the day after is met).
     """
     if cancel or deadline.paused_at is not None:
         status = Deadline.Status.CANCELLED
-    elif at <= deadline.due_at:
+    elif min(at, done_at or at) <= deadline.due_at:
         status = Deadline.Status.MET
     else:
         status = Deadline.Status.MISSED
@@ -251,6 +262,85 @@ def deadline_close(
     deadline.save(update_fields=["status", "closed_at", "updated_at"])
     _event(deadline, status, at, before=deadline.due_at, note=note).save()
     return deadline
+
+
+def deadline_move(*, deadline: Deadline, due_at: datetime, at: datetime, note: str = ""):
+    """The record's date changed: the deadline follows it (its reminders restart from the new
+    due time, as the sweep reads the due time afresh)."""
+    if deadline.due_at == due_at:
+        return deadline
+    before = deadline.due_at
+    deadline.due_at = due_at
+    deadline.save(update_fields=["due_at", "updated_at"])
+    _event(deadline, DeadlineEvent.Kind.MOVED, at, before=before, note=note).save()
+    return deadline
+
+
+def end_of_day(day: date) -> datetime:
+    """A date-kept deadline (an installment's due date, a clearance's last valid day, a release
+    date, the last day of exclusivity) falls due when that day ends, in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline a record keeps: when, and who must act."""
+
+    due_at: datetime
+    responsibility: Responsibility
+
+
+def deadlines_keep(
+    *,
+    project: Project,
+    kind: str,
+    wanted: dict[int, Due],
+    at: datetime | None = None,
+    met: Collection[int] = (),
+    done_at: datetime | None = None,
+    note: str = "",
+    fresh: bool = False,
+) -> None:
+    """Make the project's open deadlines of ``kind`` what its records keep: ``wanted`` by round
+    (an installment's position, or 0 for a kind a project has one of at a time).
+
+    A wanted round without an open deadline opens one, one whose due time or responsible party
+    changed moves or is replaced, and an open one no longer wanted closes: met (or missed, after
+    its due time) for the rounds in ``met``, whose work was done; cancelled for the others, whose
+    work fell away. For the record kinds (``RECORD_KINDS``), inside the caller's transaction.
+    ``fresh``: the caller knows none is open (it saves the read).
+    """
+    at = at or now()
+    open_deadlines = (
+        {}
+        if fresh
+        else {
+            d.round: d
+            for d in project.deadlines.filter(status=Deadline.Status.OPEN, kind=kind).order_by("pk")
+        }
+    )
+    for round_, deadline in open_deadlines.items():
+        due = wanted.get(round_)
+        if due is not None and _same(deadline, due.responsibility):
+            deadline_move(deadline=deadline, due_at=due.due_at, at=at, note=note)
+        else:
+            deadline_close(
+                deadline=deadline, at=at, cancel=round_ not in met, note=note, done_at=done_at
+            )
+    for round_, due in sorted(wanted.items()):
+        deadline = open_deadlines.get(round_)
+        if deadline is not None and deadline.status == Deadline.Status.OPEN:
+            continue
+        deadline = Deadline(
+            project=project,
+            kind=kind,
+            round=round_,
+            due_at=due.due_at,
+            responsible_organisation=due.responsibility.organisation,
+            responsible_role=due.responsibility.role,
+        )
+        deadline.save()
+        _event(deadline, DeadlineEvent.Kind.OPENED, at, note=note).save()
 
 
 def _same(deadline: Deadline, responsibility: Responsibility | None) -> bool:

@@ -7,19 +7,21 @@ Only the rows a call really inserts are e-mailed, so a retry sends no second e-m
 
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from common.errors import PermissionDenied
 
-from .models import Notification, Project
+from .models import Membership, Notification, Project
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +31,19 @@ EMAIL_ERRORS = (smtplib.SMTPException, OSError)
 EMAIL_GRACE = timedelta(minutes=1)
 EMAIL_GIVE_UP = timedelta(days=1)
 
-# Rows per INSERT: 7 parameters each stays well under SQLite's 999-variable floor.
-_BATCH = 150
-_COLUMNS = ("recipient", "project", "subject", "body", "source", "created_at", "email_pending")
+# Rows per INSERT: 9 parameters each stays well under SQLite's 999-variable floor.
+_BATCH = 100
+_COLUMNS = (
+    "recipient",
+    "project",
+    "target_type",
+    "target_id",
+    "subject",
+    "body",
+    "source",
+    "created_at",
+    "email_pending",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class Message:
     source: str
     project_id: int | None = None
     email: str = ""
+    target_type_id: int | None = None
+    target_id: int | None = None
 
 
 def _insert_new(messages: list[Message]) -> list[tuple[int, int, str]]:
@@ -81,6 +95,8 @@ def _values(message: Message, now) -> tuple:
     return (
         message.recipient_id,
         message.project_id,
+        message.target_type_id,
+        message.target_id,
         message.subject[:300],
         message.body,
         message.source,
@@ -159,9 +175,14 @@ def pending_emails_sweep(*, now=None, limit: int = 500) -> int:
     return sent
 
 
-def notify(*, recipients: Iterable, subject: str, body: str, source: str, project=None) -> int:
-    """Notify each recipient (a user) once for ``source``; returns how many were new."""
+def notify(
+    *, recipients: Iterable, subject: str, body: str, source: str, project=None, target=None
+) -> int:
+    """Notify each recipient (a user) once for ``source``; returns how many were new.
+
+    ``target``: the record the notification is about (a model instance), for a link to it."""
     project_id = project.pk if isinstance(project, Project) else project
+    target_type_id, target_id = _target(target)
     messages = [
         Message(
             recipient_id=user.pk,
@@ -170,10 +191,54 @@ def notify(*, recipients: Iterable, subject: str, body: str, source: str, projec
             source=source,
             project_id=project_id,
             email=user.email or "",
+            target_type_id=target_type_id,
+            target_id=target_id,
         )
         for user in recipients
     ]
     return len(deliver(messages))
+
+
+def _target(target) -> tuple[int | None, int | None]:
+    if target is None:
+        return None, None
+    return ContentType.objects.get_for_model(target).pk, target.pk
+
+
+def members(organisation_id: int | None, role: str) -> list:
+    """The active users holding ``role`` in the organisation, by id: who a hand-off tells."""
+    if organisation_id is None:
+        return []
+    memberships = Membership.objects.filter(
+        organisation_id=organisation_id, role=role, user__is_active=True
+    ).select_related("user")
+    return sorted({m.user for m in memberships}, key=lambda user: user.pk)
+
+
+def notification_language() -> str:
+    """The language notifications are written in: the site's, whoever acted and wherever (a
+    request in Chinese, a worker), so that one person's notifications read alike. A person's own
+    language, once the users have one, is the place to change."""
+    return settings.LANGUAGE_CODE
+
+
+def notify_on_commit(hand_off: Callable[[], object], *, what: str) -> None:
+    """Run ``hand_off`` (which calls ``notify``) once the current transaction commits.
+
+    Who is told and what is read after the commit, from what was committed, so that the write
+    pays nothing for it and a rolled-back change tells nobody. The hand-off's sources make it
+    idempotent (a retried service notifies nobody twice). A failure is logged and never reaches
+    the caller: their change is saved, and a notification is not worth an error for it.
+    """
+
+    def run() -> None:
+        try:
+            with translation.override(notification_language()):
+                hand_off()
+        except Exception:
+            logger.exception("notifying %s failed", what)
+
+    transaction.on_commit(run)
 
 
 # Reads.

@@ -24,6 +24,9 @@ from .models import Deadline, DeadlineKind, Membership, Reminder
 
 # Pending reminders claimed per transaction; the next sweep (5 minutes on) takes the rest.
 CLAIM_BATCH = 1000
+# Deadlines that announce a date rather than wait for work: reminded before and on the day, never
+# "overdue" after it (exclusivity simply ends).
+DATES_THAT_PASS = frozenset({DeadlineKind.EXCLUSIVITY_END})
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def due_deadlines(now: datetime, schedule: Schedule):
             due_at__gte=now - schedule.tail,
         )
         .order_by()
-        .values_list("pk", "due_at", "responsible_organisation_id", "responsible_role")
+        .values_list("pk", "due_at", "responsible_organisation_id", "responsible_role", "kind")
     )
 
 
@@ -82,8 +85,9 @@ def _plan(now: datetime, schedule: Schedule) -> list[Reminder]:
     """The reminder rows the due deadlines call for now (existing ones are skipped on insert)."""
     due = [
         (pk, offset, organisation_id, role)
-        for pk, due_at, organisation_id, role in due_deadlines(now, schedule)
+        for pk, due_at, organisation_id, role, kind in due_deadlines(now, schedule)
         if (offset := schedule.latest_reached(due_at, now)) is not None
+        and not (offset > 0 and kind in DATES_THAT_PASS)
     ]
     if not due:
         return []

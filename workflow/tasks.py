@@ -4,15 +4,21 @@ import logging
 from collections.abc import Iterable
 
 from celery import shared_task
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from . import notifications, reminders
-from .models import Membership, ProjectTransition
+from .models import Membership, ProjectState, ProjectTransition, ReviewTier
+from .selectors import regulators_for
+from .visibility import organisation_sees_project
+from .waiting import Party, waiting_on
 
 logger = logging.getLogger(__name__)
 
 EMAIL_ERRORS = notifications.EMAIL_ERRORS
+FILED_TIERS = (ReviewTier.KEY, ReviewTier.ORDINARY)
 
 
 def delay_each_or_run_here(task, ids: Iterable[int]) -> None:
@@ -39,18 +45,54 @@ def delay_each_or_run_here(task, ids: Iterable[int]) -> None:
 
 
 def _recipients(entry: ProjectTransition) -> list:
-    """The other side of a decision: producers hear of the platform's and regulators' moves,
-    the platform's content managers of the producer's."""
+    """The other side of a decision (producers hear of the platform's and regulators' moves,
+    the platform's content managers of the producer's), and the party whose move comes next
+    when that is someone else: the authority reviewing a filing or a finished cut, the platform
+    that releases a cleared title."""
     project = entry.project
     acted_as_producer = entry.organisation_id == project.producer_id
     if acted_as_producer:
-        organisation_id, role = project.platform_id, Membership.Role.CONTENT_MANAGER
+        users = notifications.members(project.platform_id, Membership.Role.CONTENT_MANAGER)
     else:
-        organisation_id, role = project.producer_id, Membership.Role.PRODUCER
-    memberships = Membership.objects.filter(
-        organisation_id=organisation_id, role=role, user__is_active=True
-    ).select_related("user")
-    return sorted({m.user for m in memberships}, key=lambda user: user.pk)
+        users = notifications.members(project.producer_id, Membership.Role.PRODUCER)
+    for organisation_id, role in _next_movers(project, entry.target_state):
+        users += notifications.members(organisation_id, role)
+    return sorted(set(users), key=lambda user: user.pk)
+
+
+def _next_movers(project, state: str) -> list[tuple[int, str]]:
+    """Who must act on a project that has just entered ``state`` (organisation id, role)."""
+    party = waiting_on(state, project.review_tier)
+    if party == Party.PRODUCER:
+        return [(project.producer_id, Membership.Role.PRODUCER)]
+    movers = []
+    if party == Party.PLATFORM:
+        movers.append((project.platform_id, Membership.Role.CONTENT_MANAGER))
+    # The provincial bureau files the plan (KEY and ORDINARY) and reviews the finished cut first;
+    # a national re-check is told when the bureau's step is approved.
+    filing = state == ProjectState.SUBMITTED and project.review_tier in FILED_TIERS
+    if (party == Party.REGULATOR and state == ProjectState.FINAL_REVIEW) or filing:
+        bureau = regulators_for(project).bureau
+        if bureau is not None and organisation_sees_project(bureau, project):
+            movers.append((bureau.pk, Membership.Role.REGULATOR_REVIEWER))
+    return movers
+
+
+NEXT_STEP = {
+    ProjectState.SUBMITTED: gettext_lazy(
+        "Evaluate the proposal (and, by its tier, file its plan)."
+    ),
+    ProjectState.REVISING: gettext_lazy("Answer the feedback and resubmit the proposal."),
+    ProjectState.GREENLIT: gettext_lazy("Sign the contract and start production."),
+    ProjectState.IN_PRODUCTION: gettext_lazy("Deliver the cut."),
+    ProjectState.CUT_REVIEW: gettext_lazy("Review the cut."),
+    ProjectState.CUT_CHANGES: gettext_lazy("Fix the must-fix items and resubmit the cut."),
+    ProjectState.FINAL_REVIEW: gettext_lazy("Review the finished cut."),
+    ProjectState.FINAL_CHANGES: gettext_lazy(
+        "Fix the must-fix items and resubmit the finished cut."
+    ),
+    ProjectState.CLEARED: gettext_lazy("Confirm the credits, then schedule or release the title."),
+}
 
 
 # Idempotent: the notification is unique per (recipient, "transition:<id>"), and only new ones
@@ -69,6 +111,11 @@ def notify_project_transition(transition_id: int) -> int:
     recipients = _recipients(entry)
     if not recipients:
         return 0
+    with translation.override(notifications.notification_language()):
+        return _notify_transition(entry, recipients)
+
+
+def _notify_transition(entry: ProjectTransition, recipients: list) -> int:
     project = entry.project
     subject = _("[mdprod] %(title)s: %(source)s → %(target)s") % {
         "title": project.title,
@@ -84,6 +131,9 @@ def notify_project_transition(transition_id: int) -> int:
     }
     if entry.comment:
         body += "\n\n" + entry.comment
+    step = NEXT_STEP.get(entry.target_state)
+    if step:
+        body += "\n\n" + _("Next: %(step)s") % {"step": step}
     return notifications.notify(
         recipients=recipients,
         subject=subject,

@@ -25,6 +25,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
+from contracts import handoffs
+from contracts.deadlines import contract_deadlines_keep
 from contracts.models import Contract
 from workflow import webhooks
 from workflow.audit import record_status_change
@@ -407,10 +409,14 @@ def contract_revise(*, contract: Contract, actor, data: dict[str, Any]) -> Contr
     from contracts.services.payments import installments_carry_over  # it builds on this module
 
     # The old version leaves the open statuses first: one open contract per project.
+    previous_status = locked.status
     _fire(locked, "supersede", actor)
     _apply(successor, terms)
     _save_new(successor)
     installments_carry_over(previous=locked, successor=successor, actor=actor)
+    # Until the new version is countersigned, no contract is in force: its dates wait for it.
+    if previous_status == Contract.Status.ACTIVE:
+        contract_deadlines_keep(locked)
     return successor
 
 
@@ -426,6 +432,7 @@ def contract_send(*, contract: Contract, actor) -> Contract:
     if problems:
         raise ValidationError({"installments": problems})
     _fire(locked, "send", actor)
+    handoffs.contract_moved(contract=locked, event="sent")
     return locked
 
 
@@ -433,6 +440,7 @@ def contract_send(*, contract: Contract, actor) -> Contract:
 def contract_sign(*, contract: Contract, actor) -> Contract:
     locked = contract_lock(contract)
     _fire(locked, "sign", actor, by=actor)
+    handoffs.contract_moved(contract=locked, event="signed")
     return locked
 
 
@@ -446,6 +454,8 @@ def contract_countersign(*, contract: Contract, actor) -> Contract:
     installments_mark_due(
         locked, Milestone.COUNTERSIGNED, timezone.localdate(locked.countersigned_at)
     )
+    contract_deadlines_keep(locked)
+    handoffs.contract_moved(contract=locked, event="countersigned")
     webhooks.emit(
         webhooks.EventType.CONTRACT_COUNTERSIGNED,
         project=locked.project,
@@ -468,6 +478,7 @@ def contract_countersign(*, contract: Contract, actor) -> Contract:
 def contract_complete(*, contract: Contract, actor) -> Contract:
     locked = contract_lock(contract)
     _fire(locked, "complete", actor)
+    contract_deadlines_keep(locked)
     return locked
 
 
@@ -476,6 +487,7 @@ def contract_terminate(*, contract: Contract, actor, reason: str) -> Contract:
     reason = _reason(reason)
     locked = contract_lock(contract)
     _fire(locked, "terminate", actor, reason=reason)
+    contract_deadlines_keep(locked)
     return locked
 
 
@@ -485,4 +497,5 @@ def contract_decline(*, contract: Contract, actor, reason: str) -> Contract:
     reason = _reason(reason)
     locked = contract_lock(contract)
     _fire(locked, "decline", actor, reason=reason)
+    handoffs.contract_moved(contract=locked, event="declined")
     return locked

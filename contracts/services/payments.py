@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
+from contracts import handoffs
+from contracts.deadlines import installment_deadlines_keep
 from contracts.models import Contract, Installment
 from contracts.models.payments import MILESTONE_TRANSITIONS, Milestone
 from contracts.services.agreements import contract_lock
@@ -339,12 +341,20 @@ def installments_mark_due(contract: Contract, milestone: str, on: date) -> int:
     return count
 
 
+def _mark_due_and_keep_deadlines(contract: Contract, milestone: str, on: date) -> int:
+    count = installments_mark_due(contract, milestone, on)
+    if count:
+        installment_deadlines_keep(contract)
+    return count
+
+
 def installments_milestone_reached(project, milestone: str, on: date) -> int:
     """A project milestone happened: the installments of its active contract fall due."""
     contract = Contract.objects.filter(project_id=project.pk, status=Contract.Status.ACTIVE).first()
     if contract is None:
         return 0  # its installments fall due when a contract is countersigned
-    return installments_mark_due(contract, milestone, on)
+    contract.project = project
+    return _mark_due_and_keep_deadlines(contract, milestone, on)
 
 
 # Paying ---------------------------------------------------------------------------------------
@@ -432,4 +442,6 @@ def installment_mark_paid(
             "updated_at",
         ]
     )
+    installment_deadlines_keep(contract, paid={locked.position}, paid_on=paid_on)
+    handoffs.installment_paid(installment=locked)
     return locked

@@ -97,8 +97,8 @@ DEADLINE_KINDS = (
     (DeadlineKind.CUT_REVIEW, "platform", R.CONTENT_MANAGER),
     (DeadlineKind.FINAL_REVIEW, "regulator", R.REGULATOR_REVIEWER),
     (DeadlineKind.RELEASE_DATE, "platform", R.CONTENT_MANAGER),
-    (DeadlineKind.INSTALLMENT_DUE, "platform", R.ORG_ADMIN),
-    (DeadlineKind.EXCLUSIVITY_END, "platform", R.CONTENT_MANAGER),
+    (DeadlineKind.INSTALLMENT_DUE, "platform", R.CONTENT_MANAGER),
+    (DeadlineKind.EXCLUSIVITY_END, "producer", R.PRODUCER),
 )
 GENRES = ("romance", "CEO", "revenge", "rebirth", "period", "fantasy", "family", "mystery", "urban")
 TITLE_A = ("闪婚", "重生", "豪门", "逆袭", "千金", "战神", "神医", "赘婿", "总裁", "萌宝")

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
-from reviews import clearance_numbers
+from reviews import clearance_numbers, handoffs
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from reviews.models.clearances import ISSUED
 from workflow import webhooks
 from workflow.audit import record_status_change
-from workflow.models import Organisation, Project, ProjectState
+from workflow.deadlines import Due, Responsibility, deadlines_keep, end_of_day
+from workflow.models import DeadlineKind, Membership, Organisation, Project, ProjectState
 from workflow.permissions import AUTHORITY
 from workflow.services import project_lock
 from workflow.visibility import memberships_of
@@ -195,9 +196,35 @@ def clearance_write(
         project=project,
         at=clearance.created_at,
     )
+    _expiry_deadline_keep(clearance, project)
     if announce:
         webhooks.clearance_issued(clearance=clearance, project=project)
     return clearance
+
+
+def _expiry_deadline_keep(clearance: Clearance, project: Project) -> None:
+    """A release clearance that expires opens the project's clearance expiry deadline, due when
+    its last valid day ends: the platform must release the title (or get the number renewed)
+    before then. A new release clearance renews it: the old deadline is met, the new one opens.
+    It closes when the title goes live (``releases``). A planning filing number is not a release
+    clearance: its expiry is the production's, not the release's."""
+    if clearance.kind == Clearance.Kind.PLANNING_FILING:
+        return
+    # Expiry deadlines are open only while the project is cleared or taken down: the first
+    # release clearance, recorded in the finished-cut review, finds none (and saves the read).
+    fresh = project.state not in CLEARANCE_OPEN_STATES
+    if fresh and clearance.expires_on is None:
+        return
+    note = f"clearance:{clearance.pk}"
+    kind = DeadlineKind.CLEARANCE_EXPIRY
+    if not fresh:  # the clearance it renews was acted on: met (missed if it lapsed meanwhile)
+        deadlines_keep(project=project, kind=kind, wanted={}, met={0}, note=note)
+    if clearance.expires_on is not None:
+        due = Due(
+            end_of_day(clearance.expires_on),
+            Responsibility(project.platform, Membership.Role.CONTENT_MANAGER),
+        )
+        deadlines_keep(project=project, kind=kind, wanted={0: due}, note=note, fresh=True)
 
 
 def _duplicate(clearance: Clearance, issuer: Organisation) -> ValidationError:
@@ -264,7 +291,7 @@ def clearance_issue(
                 }
             }
         )
-    return clearance_record(
+    clearance = clearance_record(
         project=locked,
         kind=kind,
         number=number,
@@ -272,3 +299,5 @@ def clearance_issue(
         actor=actor,
         expires_on=expires_on,
     )
+    handoffs.clearance_recorded(clearance=clearance)
+    return clearance

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.errors import DomainError, PermissionDenied
+from reviews import handoffs
 from reviews.models import Criterion, Evaluation, FeedbackItem, Rubric, Scorecard
 from reviews.selectors.evaluations import evaluation_aggregate, with_scores
 from reviews.services.feedback import feedback_items_add
@@ -219,7 +220,7 @@ def _reinvite(*, evaluation: Evaluation, previous: Evaluation, project: Project)
         user__scorecards__evaluation=previous,
     ).exclude(user__memberships__organisation_id=project.producer_id)
     function_of = dict(raters.values_list("user_id", "rater_function"))
-    Scorecard.objects.bulk_create(
+    invited = Scorecard.objects.bulk_create(
         Scorecard(
             evaluation=evaluation,
             rater_id=card.rater_id,
@@ -228,6 +229,7 @@ def _reinvite(*, evaluation: Evaluation, previous: Evaluation, project: Project)
         )
         for card in previous.scorecards.filter(rater_id__in=function_of).order_by("id")
     )
+    handoffs.raters_invited(scorecard_ids=[card.pk for card in invited if card.pk])
 
 
 def evaluations_close_open(*, project: Project) -> int:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
+from reviews import handoffs
 from reviews.models import Clearance, FeedbackItem, RegulatoryReview
 from reviews.services.decisions import (
     FILING_NUMBER_MAX_LENGTH,
@@ -240,6 +241,7 @@ def regulatory_review_decide(
         )
         webhooks.review_decided(review=review, project=project)
         webhooks.clearance_issued(clearance=clearance, project=project)
+        handoffs.review_decided(review=review)
         return review
 
     project = decline(
@@ -251,6 +253,7 @@ def regulatory_review_decide(
         stage=FeedbackItem.Stage.PLANNING_FILING,
         changes_transition="request_revision",
     )
+    handoffs.review_decided(review=review)
     return review
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from budgets.models import Budget
 from budgets.selectors import budget_totals
 from common.errors import DomainError, PermissionDenied
+from reviews import handoffs
 from reviews.models import (
     CLEARANCE_KIND_FOR_TIER,
     FeedbackItem,
@@ -286,6 +287,7 @@ def final_review_decide(
             expires_on=expires_on,
             live=live,
         )
+        handoffs.review_decided(review=review)
         return review
 
     project = decline(

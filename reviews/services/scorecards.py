@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
+from reviews import handoffs
 from reviews.models import Evaluation, Score, Scorecard
 from reviews.services.evaluations import (
     COMMENT_MAX_LENGTH,
@@ -75,9 +76,11 @@ def scorecard_invite(*, evaluation: Evaluation, rater, actor) -> Scorecard:
                 round=locked.round,
             )
         )
-    return Scorecard.objects.create(
+    scorecard = Scorecard.objects.create(
         evaluation=locked, rater=rater, function=membership.rater_function, invited_by=actor
     )
+    handoffs.raters_invited(scorecard_ids=[scorecard.pk])
+    return scorecard
 
 
 def _lock_scorecard_for_rater(scorecard: Scorecard, actor) -> Scorecard:
@@ -200,4 +203,5 @@ def scorecard_submit(
     locked.status = Scorecard.Status.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    handoffs.scorecard_submitted(scorecard=locked)
     return locked

@@ -74,8 +74,13 @@ def test_a_transition_notifies_the_other_side_in_the_app(
         services.project_transition(project=project, name="submit", actor=world.producer_a)
     entry = ProjectTransition.objects.get(project=project)
 
-    notification = Notification.objects.get()
-    assert notification.recipient == world.content_manager  # not the other platform, not raters
+    # The platform's content manager, and the provincial bureau that files the plan (ORDINARY):
+    # not the other platform, not raters, not another bureau.
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
+        "cm_p",
+        "reviewer_sh",
+    }
+    notification = Notification.objects.get(recipient=world.content_manager)
     assert notification.source == f"transition:{entry.pk}"
     assert notification.project == project
 
@@ -86,6 +91,7 @@ def test_a_transition_notifies_the_other_side_in_the_app(
         fire_transition(project=project, name="request_revision", actor=world.content_manager)
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
         "cm_p",
+        "reviewer_sh",
         "producer_a",
     }
 
@@ -101,8 +107,8 @@ def test_a_retried_transition_task_notifies_and_emails_nobody_twice(
     with django_capture_on_commit_callbacks(execute=True):
         assert notify_project_transition(entry.pk) == 0
 
-    assert Notification.objects.count() == 1
-    assert len(mail.outbox) == 1
+    assert Notification.objects.count() == 2  # the content manager and the filing bureau
+    assert len(mail.outbox) == 2
 
 
 def test_mark_read_and_mark_all_read(world):

@@ -1,6 +1,7 @@
 """Deadlines, their SLAs and history, the reminders they send, and in-app notifications."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -119,6 +120,7 @@ class DeadlineEvent(models.Model):
         OPENED = "opened", _("Opened")
         PAUSED = "paused", _("Paused")
         RESUMED = "resumed", _("Resumed")
+        MOVED = "moved", _("Moved")
         MET = "met", _("Met")
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")
@@ -208,6 +210,17 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("project"),
     )
+    # The record the notification is about (a scorecard, a filing, a contract, an installment),
+    # so that it can link to it; blank when the project itself is the subject.
+    target_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("about (type)"),
+    )
+    target_id = models.PositiveBigIntegerField(_("about (id)"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"), blank=True)
     # What caused it, for idempotency: e.g. "transition:42" or "reminder:17".
@@ -234,6 +247,11 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "source"], name="notification_once_per_source"
+            ),
+            models.CheckConstraint(
+                name="notification_target_whole",
+                condition=Q(target_type__isnull=True, target_id__isnull=True)
+                | Q(target_type__isnull=False, target_id__isnull=False),
             ),
         ]
 
