@@ -398,7 +398,9 @@ def evaluation_decide(
         # The detail says what is refused; the reasons, once, what is missing (a reader shows
         # both, as for a transition's unmet conditions).
         raise QuorumNotMet(
-            format_lazy(_("The evaluation of round {round} has no quorum yet."), round=locked.round),
+            format_lazy(
+                _("The evaluation of round {round} has no quorum yet."), round=locked.round
+            ),
             reasons=missing,
         )
     fields = _check_decision(

@@ -69,7 +69,9 @@ def test_rater_fills_in_saves_and_submits_the_scorecard(client, world, evaluatio
     refused = client.post(
         scorecard_url(card), scoring_form(evaluation, [8, "", "", "", ""], submit=True)
     )
-    assert "missing: Topic and trend fit" in " ".join(refused.context["adminform"].form.non_field_errors())
+    assert "missing: Topic and trend fit" in " ".join(
+        refused.context["adminform"].form.non_field_errors()
+    )
     card.refresh_from_db()
     assert card.status == "invited"
 
