@@ -101,7 +101,7 @@ def test_the_platform_offers_from_the_add_page(world, as_user, project):
     assert any("outside the typical range" in m for m in messages_of(response))
 
 
-def test_a_refused_offer_is_a_message_and_writes_nothing(world, as_user, project):
+def test_a_refused_offer_keeps_the_form_with_the_reason_on_its_field(world, as_user, project):
     client = as_user(world.content_manager)
     response = client.post(
         ADD,
@@ -113,10 +113,13 @@ def test_a_refused_offer_is_a_message_and_writes_nothing(world, as_user, project
             "residual_basis": "paid_revenue",
             "residual_rate": "7",
         },
-        follow=True,
     )
     assert response.status_code == 200
-    assert any("needs the producer's investment" in m for m in messages_of(response))
+    form = response.context["adminform"].form
+    assert form["production_fee"].value() == "500000.00"
+    assert form.errors["producer_investment"] == [
+        "A co-investment contract needs the producer's investment (more than 0)."
+    ]
     assert not Contract.objects.exists()
 
 
