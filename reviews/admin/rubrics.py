@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError
 from reviews.models import Criterion, Rubric
 from reviews.services import rubrics as services
-from workflow.admin import ScopedModelAdmin, error_text, is_member
+from workflow.admin import ScopedModelAdmin, add_refusal_errors, is_member
 from workflow.models import Organisation
 from workflow.selectors import organisations_of
 
@@ -124,7 +124,7 @@ class RubricAdmin(ScopedModelAdmin):
                     criteria=form.cleaned_data["criteria"],
                 )
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, error_text(exc), messages.ERROR)
+                add_refusal_errors(form, exc)
             else:
                 self.message_user(
                     request,
