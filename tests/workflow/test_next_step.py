@@ -88,6 +88,9 @@ def test_a_read_only_page_shows_the_blocked_step_disabled_and_who_else_is_awaite
     panel = html[html.index('id="project-next-step"') : html.index('id="project-state-machine"')]
     assert "Waiting on others:" in panel
     assert "Only a content manager of the commissioning platform may do this." in panel
+    decided = panel[panel.index('id="project-decided-steps"') :]
+    assert "Request revision" in decided
+    assert "/api/v1/" not in panel  # the tools' way of deciding is not the page's
     assert "mdprod-primary" not in panel
 
 

@@ -31,6 +31,7 @@ from workflow.models import (
 from workflow.permissions import PRODUCER
 from workflow.selectors import (
     IRREVERSIBLE_TARGETS,
+    decided_by,
     platform_list,
     producer_organisations_of,
     project_list_for,
@@ -496,9 +497,12 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
         the ones that wait, disabled, with their reasons), the irreversible ones apart and
         behind a confirmation, and what the project waits for from others."""
         edits = self.has_change_permission(request, project)
-        primary, irreversible, others = [], [], []
+        primary, irreversible, others, decided = [], [], [], []
         for option in options:
             if not option.from_here:
+                continue
+            if decided_by(option.name):
+                decided.append(option)
                 continue
             if not option.yours:
                 others.append(option)
@@ -522,6 +526,7 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
             "primary": primary,
             "irreversible": irreversible,
             "others": others,
+            "decided": decided,
             "edits": edits,
             "comment": any(step["enabled"] for step in primary),
         }
