@@ -8,6 +8,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from reviews.models import FeedbackItem
+from workflow import services
+from workflow.exceptions import GuardsNotMet
 from workflow.models import ProjectTransition
 
 
@@ -233,3 +235,39 @@ def test_the_project_page_costs_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(queries):
         assert client.get(change_url(project)).status_code == 200
+
+
+def test_save_and_transition_is_all_or_nothing_and_names_the_fields(world, make_project):
+    project = make_project("draft", title="Old title", synopsis="Kept.")
+
+    with pytest.raises(GuardsNotMet) as excinfo:
+        services.project_save_and_transition(
+            project=project,
+            actor=world.producer_a,
+            data={"title": "New title", "synopsis": ""},
+            name="submit",
+        )
+
+    assert [(str(r), r.field) for r in excinfo.value.reasons] == [
+        ("The proposal needs a synopsis.", "synopsis")
+    ]
+    project.refresh_from_db()
+    assert (project.title, project.synopsis, project.state) == ("Old title", "Kept.", "draft")
+    assert not ProjectTransition.objects.exists()
+
+
+def test_save_and_resubmit_moves_a_revising_proposal_with_its_changes(client, world, make_project):
+    project = make_project("revising")
+    client.force_login(world.producer_a)
+    data = form_data(client.get(change_url(project)))
+    data.update(logline="A sharper hook.", _fsm_transition_to="resubmit")
+
+    response = client.post(change_url(project), data)
+
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.logline, project.state, project.review_round) == (
+        "A sharper hook.",
+        "submitted",
+        2,
+    )
