@@ -4,6 +4,18 @@ detail. Apps subclass it for their own refusals."""
 from django.utils.translation import gettext_lazy as _
 
 
+class FieldReason(str):
+    """A refusal's reason that concerns one field of the input (``field``, its name): a form
+    shows it next to that field, anything else reads it as the plain text it is."""
+
+    field: str | None
+
+    def __new__(cls, text, field: str | None = None):
+        reason = super().__new__(cls, text)
+        reason.field = field
+        return reason
+
+
 class DomainError(Exception):
     status_code = 400
     code = "invalid"

@@ -20,7 +20,7 @@ from releases import services
 from releases.models import Release
 from releases.selectors import release_list_for
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
-from workflow.admin import state_badge
+from workflow.admin import add_refusal_errors, state_badge
 from workflow.admin.common import ReadOnlyScopedAdmin, project_records
 
 FORM_PAGE = engines["django"].from_string(
@@ -102,13 +102,8 @@ class ScheduleForm(forms.Form):
 
 
 def add_errors(form: forms.Form, exc: Exception) -> None:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, " ".join([exc.detail, *exc.reasons]))
+    """Put a service's refusal on the form (``workflow.admin.add_refusal_errors``)."""
+    add_refusal_errors(form, exc)
 
 
 @admin.register(Release)

@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from common.errors import FieldReason
+
 from . import ordering
 
 GuardFunc = Callable[..., list[str]]
@@ -52,11 +54,13 @@ def proposal_complete(project) -> list[str]:
     """The proposal has a logline, a synopsis, a genre tag and a planned budget."""
     reasons = []
     if not project.logline.strip():
-        reasons.append(_("The proposal needs a logline (the hook)."))
+        reasons.append(FieldReason(_("The proposal needs a logline (the hook)."), "logline"))
     if not project.synopsis.strip():
-        reasons.append(_("The proposal needs a synopsis."))
+        reasons.append(FieldReason(_("The proposal needs a synopsis."), "synopsis"))
     if not project.genre_tags:
-        reasons.append(_("The proposal needs at least one genre tag."))
+        reasons.append(FieldReason(_("The proposal needs at least one genre tag."), "genre_tags"))
     if project.planned_budget <= 0:
-        reasons.append(_("The proposal needs a planned budget above zero."))
+        reasons.append(
+            FieldReason(_("The proposal needs a planned budget above zero."), "planned_budget")
+        )
     return reasons

@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from common.api import in_scope
 
 from . import guards
-from .models import Membership, Organisation, Project, ProjectState, ProjectTransition
+from .models import (
+    TERMINAL_STATES,
+    Membership,
+    Organisation,
+    Project,
+    ProjectState,
+    ProjectTransition,
+)
 from .visibility import memberships_of, project_scope_q, through
 
 
@@ -94,6 +101,13 @@ class TransitionOption:
     sources: list[str]
     allowed: bool
     reasons: list[str] = field(default_factory=list)
+    # Leaves the project's current state (whoever may take it).
+    from_here: bool = False
+    # From here, the user's role may fire it (not a step only a decision makes): what it waits
+    # for, if anything, is the guards' reasons.
+    yours: bool = False
+    # Ends the project or pulls it offline: confirmed before it is taken.
+    irreversible: bool = False
 
 
 def _transitions_by_name() -> dict[str, list]:
@@ -137,6 +151,10 @@ def decision_required_reason(name: str, ways) -> str:
     )
 
 
+# States a step cannot be taken back from (the terminal ones), or that pull a live title offline.
+IRREVERSIBLE_TARGETS = frozenset({*TERMINAL_STATES, ProjectState.TAKEN_DOWN})
+
+
 def transition_options(project: Project, user) -> list[TransitionOption]:
     """Every transition of the machine, whether the user can take it now, and if not, why."""
     options = []
@@ -146,6 +164,7 @@ def transition_options(project: Project, user) -> list[TransitionOption]:
         current = next((t for t in transitions if t.source == project.state), None)
         label = str(transitions[0].custom.get("label", name))
         reasons: list[str] = []
+        yours = False
         if current is None:
             reasons.append(
                 str(
@@ -167,6 +186,7 @@ def transition_options(project: Project, user) -> list[TransitionOption]:
                     str(format_lazy(_("Only {who} may do this."), who=current.permission.label))
                 )
             else:
+                yours = True
                 reasons.extend(guards.unmet(project, name))
         options.append(
             TransitionOption(
@@ -176,6 +196,9 @@ def transition_options(project: Project, user) -> list[TransitionOption]:
                 sources=sources,
                 allowed=not reasons,
                 reasons=reasons,
+                from_here=current is not None,
+                yours=yours,
+                irreversible=target in IRREVERSIBLE_TARGETS,
             )
         )
     return options

@@ -232,6 +232,21 @@ def project_transition(*, project: Project, name: str, actor, comment: str = "")
 
 
 @transaction.atomic
+def project_save_and_transition(
+    *, project: Project, actor, data: dict[str, Any], name: str, comment: str = ""
+) -> Project:
+    """Save the proposal's changes (``project_update``) and fire ``name`` (submit, resubmit)
+    in one transaction, locking the project once: a refused transition saves nothing, so a
+    producer's "save and submit" never leaves half of it behind."""
+    comment = _check_generic_transition(name=name, actor=actor, comment=comment)
+    if data:
+        locked = project_update(project=project, actor=actor, data=data)
+    else:
+        locked = project_lock(project.pk)
+    return transition_fire(project=locked, name=name, actor=actor, comment=comment)
+
+
+@transaction.atomic
 def project_transition_in_scope(
     *, project_id: int, scope: QuerySet[Project], name: str, actor, comment: str = ""
 ) -> Project:

@@ -22,7 +22,7 @@ from audience.selectors import audience_projects_for
 from audience.services import batches, clips
 from audience.services import episodes as services
 from common.errors import DomainError
-from workflow.admin import SaveRefused, SavesThroughServices, error_text
+from workflow.admin import SaveRefused, SavesThroughServices, add_refusal_errors, error_text
 from workflow.admin.common import ReadOnlyInline, project_records
 
 from .common import AudienceAdmin
@@ -253,7 +253,7 @@ class EpisodeAdmin(_EpisodesAdmin):
                 for name, errors in exc.message_dict.items():
                     form.add_error(name if name in form.fields else None, errors)
             except DomainError as exc:
-                form.add_error(None, error_text(exc))
+                add_refusal_errors(form, exc)
             else:
                 self.message_user(
                     request,

@@ -31,7 +31,7 @@ from audience.selectors import revisions as selectors
 from audience.selectors.quiet import quiet_locks_for
 from audience.services import revisions as services
 from common.errors import DomainError
-from workflow.admin import error_text
+from workflow.admin import add_refusal_errors
 from workflow.admin.common import project_records
 
 from .common import AudienceAdmin, on_a_writing_team
@@ -386,7 +386,7 @@ class RevisionAdmin(AudienceAdmin):
                 for message in messages_:
                     form.add_error(None if name == NON_FIELD_ERRORS else field, message)
         except DomainError as exc:
-            form.add_error(None, error_text(exc))
+            add_refusal_errors(form, exc)
         return None
 
 

@@ -6,11 +6,13 @@ manager offers a contract (the add page) and edits a draft's terms; every change
 lifecycle step goes through ``contracts.services.agreements``, and a refusal is a message.
 """
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -32,6 +34,7 @@ from workflow.admin import (
     error_text,
     is_member,
 )
+from workflow.admin.common import refusal_messages
 from workflow.models import Membership, Project
 from workflow.selectors import organisations_of
 from workflow.visibility import project_scope_q
@@ -312,8 +315,19 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
                 service = getattr(services, f"contract_{name}")
                 contract = service(contract=obj, actor=request.user)
         except (DomainError, ValidationError) as exc:
-            self.message_user(request, error_text(exc), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            # The page again, as for a GET, with the reason as typed and the refusal beside it.
+            page = copy.copy(request)
+            page.method = "GET"
+            page.POST = QueryDict()
+            refusal = refusal_messages(exc)
+            context = {
+                "contract_reason_value": reason,
+                "contract_reason_errors": [t for f, ts in refusal if f == "reason" for t in ts],
+                "contract_action_errors": [t for f, ts in refusal if f != "reason" for t in ts],
+            }
+            return super().change_view(
+                page, object_id, form_url, {**(extra_context or {}), **context}
+            )
         self.message_user(
             request,
             _("%(action)s: done. Version %(version)d is now %(status)s.")

@@ -27,7 +27,7 @@ from common.values import MONEY
 from contracts.models import Installment
 from contracts.selectors import payments as selectors
 from contracts.services import payments as services
-from workflow.admin import ScopedModelAdmin, error_text, is_member
+from workflow.admin import ScopedModelAdmin, add_refusal_errors, error_text, is_member
 from workflow.admin.common import CSVExportMixin
 from workflow.models import Membership, Organisation
 from workflow.permissions import CONTENT_MANAGER
@@ -264,7 +264,7 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
                     reference=form.cleaned_data["reference"],
                 )
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, error_text(exc), messages.ERROR)
+                add_refusal_errors(form, exc)
             else:
                 self.message_user(
                     request,

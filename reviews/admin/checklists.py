@@ -15,7 +15,7 @@ from common.errors import DomainError
 from reviews.models import ChecklistItem, ComplianceChecklist
 from reviews.selectors import finals as selectors
 from reviews.services import checklists
-from workflow.admin import error_text
+from workflow.admin import add_refusal_errors
 from workflow.admin.common import ReadOnlyInline, ReadOnlyScopedAdmin
 from workflow.models import Organisation
 
@@ -112,7 +112,7 @@ class ComplianceChecklistAdmin(ReadOnlyScopedAdmin):
                     items=form.cleaned_data["items"],
                 )
             except (DomainError, ValidationError) as exc:
-                self.message_user(request, error_text(exc), messages.ERROR)
+                add_refusal_errors(form, exc)
             else:
                 self.message_user(
                     request,

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from workflow.admin.common import add_refusal_errors
 
 # One small page for the admin's custom forms (decide, respond), kept with the code that uses it.
 FORM_PAGE = engines["django"].from_string(
@@ -55,14 +56,8 @@ def render_form_page(model_admin, request, *, obj, form, title, submit_label, su
 
 
 def add_errors(form: forms.Form, exc: Exception) -> None:
-    """Put a service's refusal on the form: field messages where the form has the field."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, messages_ in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, " ".join([exc.detail, *exc.reasons]))
+    """Put a service's refusal on the form (``workflow.admin.add_refusal_errors``)."""
+    add_refusal_errors(form, exc)
 
 
 def lines(text: str) -> list[str]:

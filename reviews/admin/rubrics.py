@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import DomainError
 from reviews.models import GRADED, Criterion, Rubric
 from reviews.services import rubrics as services
-from workflow.admin import ScopedModelAdmin, error_text, is_member
+from workflow.admin import ScopedModelAdmin, add_refusal_errors, is_member
 from workflow.models import Membership, Organisation
 from workflow.selectors import organisations_of
 
@@ -90,13 +90,13 @@ class PublishForm(forms.Form):
             else {g: m for g, m in cutoffs.items() if m is not None},
         }
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """The service's messages next to the fields they are about."""
-        for key, texts in exc.message_dict.items():
-            field = key.replace("quorum.", "quorum_").replace("grade_cutoffs.", "cutoff_")
-            if field not in self.fields:
-                field = key.split(".")[0] if key.split(".")[0] in self.fields else None
-            self.add_error(field, texts)
+    def place_refusal(self, name: str, texts) -> list:
+        """The service's names of the rules (``quorum.business``, ``grade_cutoffs.S``) and of
+        the criteria (``criteria.0.weight``) as this form's fields (``add_refusal_errors``)."""
+        field = name.replace("quorum.", "quorum_").replace("grade_cutoffs.", "cutoff_")
+        if field not in self.fields:
+            field = name.split(".")[0] if name.split(".")[0] in self.fields else None
+        return [(field, texts)]
 
     def clean_criteria(self):
         criteria = []
@@ -198,10 +198,8 @@ class RubricAdmin(ScopedModelAdmin):
                     criteria=form.cleaned_data["criteria"],
                     **form.rules(),
                 )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            except DomainError as exc:
-                self.message_user(request, error_text(exc), messages.ERROR)
+            except (DomainError, ValidationError) as exc:
+                add_refusal_errors(form, exc)
             else:
                 self.message_user(
                     request,

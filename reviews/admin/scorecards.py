@@ -46,6 +46,18 @@ class ScorecardForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["comment"].initial = self.instance.comment
 
+    def place_refusal(self, name, texts):
+        """The service's "scores" refusal above the form, and a word next to each criterion
+        left blank when the rater asked to submit."""
+        placed = [(None, texts)]
+        if name == "scores" and self.cleaned_data.get("submit_now"):
+            placed += [
+                (field, [_("Score this criterion to submit the scorecard.")])
+                for field in self.fields
+                if field.startswith("criterion_") and self.cleaned_data.get(field) is None
+            ]
+        return placed
+
 
 def _criterion_field(criterion) -> str:
     return f"criterion_{criterion.pk}"

@@ -283,9 +283,15 @@ def quorum_shortfall(evaluation: Evaluation) -> list[str]:
     return missing
 
 
+MONEY_REQUIRED = {
+    "granted_budget": _("A greenlight needs a granted budget (CNY, 0 or more)."),
+    "traffic_support": _("A greenlight needs an amount of traffic support (CNY, 0 or more)."),
+}
+
+
 def _money(name: str, value: Any, errors: dict) -> Decimal | None:
     if value is None or value == "":
-        errors[name] = [_("A greenlight needs this amount (CNY, 0 or more).")]
+        errors[name] = [MONEY_REQUIRED[name]]
         return None
     try:
         amount = Decimal(str(value))
@@ -380,11 +386,11 @@ def evaluation_decide(
         )
     missing = quorum_shortfall(locked)
     if missing:
+        # The detail says what is refused; the reasons, once, what is missing (a reader shows
+        # both, as for a transition's unmet conditions).
         raise QuorumNotMet(
             format_lazy(
-                _("The evaluation of round {round} has no quorum yet: {missing}"),
-                round=locked.round,
-                missing=" ".join(missing),
+                _("The evaluation of round {round} has no quorum yet."), round=locked.round
             ),
             reasons=missing,
         )

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from audience.models import QuietReveal, QuietRule, ReleaseBatch
@@ -155,16 +154,18 @@ def test_the_writing_team_adds_a_rule_through_the_service(client, audience_proje
     assert (rule.first_episode, rule.last_episode, rule.created_by) == (11, 20, producer_user)
 
 
-def test_a_rule_past_the_last_episode_is_refused_with_a_message(
+def test_a_rule_past_the_last_episode_is_refused_on_its_field(
     client, audience_project, producer_user
 ):
     client.force_login(producer_user)
 
     response = client.post(ADD, {"project": audience_project.pk, "first_episode": 81})
 
-    assert response.status_code == 302
+    assert response.status_code == 200
     assert not QuietRule.objects.exists()
-    assert any("80 episodes" in str(m) for m in get_messages(response.wsgi_request))
+    form = response.context["adminform"].form
+    assert form["first_episode"].value() == "81"
+    assert "80 episodes" in " ".join(form.errors["first_episode"])
 
 
 def test_platform_staff_cannot_add_rules(client, audience_project, platform_cm):

@@ -51,8 +51,8 @@ def open_project(page, base: str) -> None:
     expect(page.locator("h2", has_text="Next step")).to_be_visible()
 
 
-def take_step(page, label: str) -> None:
-    submit(page, page.get_by_role("button", name=label, exact=True))
+def take_step(page, button: str, label: str) -> None:
+    submit(page, page.get_by_role("button", name=button, exact=True))
     expect(page.locator(".messagelist .success")).to_contain_text(f"{label}: done.")
 
 
@@ -97,7 +97,22 @@ def test_a_proposal_goes_from_draft_to_greenlight_with_blind_scoring(people, sig
     producer = sign_in(people.producer_a)
     propose(producer, base)
     open_project(producer, base)
-    take_step(producer, "Submit")
+    # The step leads the page, above the proposal's fields.
+    panel = producer.locator("#project-next-step")
+    expect(panel.get_by_role("button", name="Save and submit")).to_be_enabled()
+    expect(panel).to_contain_text("Draft")
+    # A refused submission keeps what was typed, with the reason on its field.
+    producer.fill("#id_synopsis", "")
+    producer.fill("#id_title", f"{TITLE} (draft 2)")
+    submit(producer, panel.get_by_role("button", name="Save and submit"))
+    expect(producer.locator(".field-synopsis .errorlist")).to_contain_text(
+        "The proposal needs a synopsis."
+    )
+    expect(producer.locator("#id_title")).to_have_value(f"{TITLE} (draft 2)")
+    assert Project.objects.get(title=TITLE).synopsis  # nothing was saved
+    producer.fill("#id_title", TITLE)
+    producer.fill("#id_synopsis", "Eighty episodes of revenge, romance and a boardroom showdown.")
+    take_step(producer, "Save and submit", "Submit")
     expect(producer.locator("#project-next-step")).to_contain_text("Submitted")
     project = Project.objects.get(title=TITLE)
     assert project.state == ProjectState.SUBMITTED

@@ -101,7 +101,7 @@ def test_the_platform_offers_from_the_add_page(world, as_user, project):
     assert any("outside the typical range" in m for m in messages_of(response))
 
 
-def test_a_refused_offer_is_a_message_and_writes_nothing(world, as_user, project):
+def test_a_refused_offer_keeps_the_form_with_the_reason_on_its_field(world, as_user, project):
     client = as_user(world.content_manager)
     response = client.post(
         ADD,
@@ -113,10 +113,13 @@ def test_a_refused_offer_is_a_message_and_writes_nothing(world, as_user, project
             "residual_basis": "paid_revenue",
             "residual_rate": "7",
         },
-        follow=True,
     )
     assert response.status_code == 200
-    assert any("needs the producer's investment" in m for m in messages_of(response))
+    form = response.context["adminform"].form
+    assert form["production_fee"].value() == "500000.00"
+    assert form.errors["producer_investment"] == [
+        "A co-investment contract needs the producer's investment (more than 0)."
+    ]
     assert not Contract.objects.exists()
 
 
@@ -155,16 +158,26 @@ def test_the_lifecycle_buttons(world, as_user, project):
     assert fresh(contract).status == "signed"
     assert any("Sign: done" in m for m in messages_of(response))
 
-    refused = producer.post(change_url(contract), {"_contract_action": "countersign"}, follow=True)
-    assert any("Only" in m for m in messages_of(refused))
+    refused = producer.post(change_url(contract), {"_contract_action": "countersign"})
+    assert refused.status_code == 200
+    assert any("Only" in m for m in refused.context["contract_action_errors"])
     assert fresh(contract).status == "signed"
 
 
 def test_terminate_needs_a_reason_in_the_admin(world, as_user, project):
     contract = signed_contract(project, world)
     client = as_user(world.content_manager)
-    response = client.post(change_url(contract), {"_contract_action": "terminate"}, follow=True)
-    assert any("Give the reason" in m for m in messages_of(response))
+    response = client.post(change_url(contract), {"_contract_action": "terminate"})
+    assert response.status_code == 200
+    assert response.context["contract_reason_errors"] == ["Give the reason."]
+    assert fresh(contract).status == "signed"
+    too_long = "x" * 2001
+    response = client.post(
+        change_url(contract), {"_contract_action": "terminate", "_contract_reason": too_long}
+    )
+    # The reason as typed, with the refusal next to it.
+    assert f">{too_long}</textarea>" in response.content.decode()
+    assert "Keep the reason under 2000 characters." in response.context["contract_reason_errors"]
     assert fresh(contract).status == "signed"
     client.post(
         change_url(contract),

@@ -240,7 +240,7 @@ def test_admin_upload_goes_through_the_service(world, client, docs, media):
     assert document.content_type == "text/plain"
 
 
-def test_admin_upload_refusal_is_a_message_and_nothing_is_written(world, client, docs):
+def test_admin_upload_refusal_is_on_the_form_and_nothing_is_written(world, client, docs):
     client.force_login(world.producer_a)
     response = client.post(
         f"{CHANGELIST}add/",
@@ -250,11 +250,13 @@ def test_admin_upload_refusal_is_a_message_and_nothing_is_written(world, client,
             "contract": docs.contract.pk,
             "file": upload("c.pdf", b"<html></html>"),
         },
-        follow=True,
     )
     assert response.status_code == 200
-    messages = [str(m) for m in response.context["messages"]]
-    assert messages == ["A signed contract must be one of: PDF. This file's content is not."]
+    form = response.context["adminform"].form
+    assert form["kind"].value() == "signed_contract"
+    refusal = "A signed contract must be one of: PDF. This file's content is not."
+    assert refusal in [text for errors in form.errors.values() for text in errors]
+    assert [str(m) for m in response.context["messages"]] == []
     assert Document.objects.count() == 4
 
 

@@ -196,7 +196,7 @@ def test_the_page_starts_from_the_version_in_force(client, world):
     assert then.initial["items"] == "music-licence | Music licence"
 
 
-def test_an_invalid_item_is_a_message_and_nothing_is_published(client, world):
+def test_an_invalid_item_is_shown_on_the_form_and_nothing_is_published(client, world):
     client.force_login(world.shanghai_reviewer)
 
     response = client.post(
@@ -205,7 +205,10 @@ def test_an_invalid_item_is_a_message_and_nothing_is_published(client, world):
     )
 
     assert response.status_code == 200
-    assert any("code" in str(message).lower() for message in get_messages(response.wsgi_request))
+    form = response.context["form"]
+    assert form["items"].value() == "bad code | Label\nbad code | Label"
+    assert "code" in str(form.errors).lower()
+    assert list(get_messages(response.wsgi_request)) == []
     assert not ComplianceChecklist.objects.filter(authority=world.shanghai).exists()
     assert not ChecklistItem.objects.filter(checklist__authority=world.shanghai).exists()
 

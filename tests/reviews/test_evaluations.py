@@ -501,8 +501,9 @@ def test_the_quorum_is_configurable(world, panel, settings):
     settings.MDPROD_EVALUATION_QUORUM = {"business": 2}
     evaluation = submit_proposal(world)
     invite_and_submit(world, evaluation, panel.business, [8] * 5)
-    with pytest.raises(services.QuorumNotMet, match="2 submitted business scorecards needed, 1 so"):
+    with pytest.raises(services.QuorumNotMet) as excinfo:
         greenlight(world, evaluation)
+    assert excinfo.value.reasons == ["2 submitted business scorecards needed, 1 so far."]
     invite_and_submit(world, evaluation, add_rater(world.platform, "b2", "business"), [8] * 5)
 
     assert greenlight(world, evaluation).transition == "greenlight"
@@ -553,7 +554,8 @@ def test_greenlight_waits_for_the_planning_filing_then_the_content_manager_fires
     [
         ({"grade": None}, "grade", "A greenlight needs a grade"),
         ({"grade": "D"}, "grade", "A greenlight needs a grade"),
-        ({"granted_budget": None}, "granted_budget", "needs this amount"),
+        ({"granted_budget": None}, "granted_budget", "A greenlight needs a granted budget"),
+        ({"traffic_support": ""}, "traffic_support", "needs an amount of traffic support"),
         ({"granted_budget": "-1.00"}, "granted_budget", "cannot be negative"),
         ({"traffic_support": "-0.01"}, "traffic_support", "cannot be negative"),
         ({"traffic_support": "12.345"}, "traffic_support", "2 after the decimal point"),

@@ -69,7 +69,9 @@ def test_rater_fills_in_saves_and_submits_the_scorecard(client, world, evaluatio
     refused = client.post(
         scorecard_url(card), scoring_form(evaluation, [8, "", "", "", ""], submit=True)
     )
-    assert "missing: Topic and trend fit" in " ".join(messages_of(refused))
+    assert "missing: Topic and trend fit" in " ".join(
+        refused.context["adminform"].form.non_field_errors()
+    )
     card.refresh_from_db()
     assert card.status == "invited"
 
@@ -208,7 +210,7 @@ def test_content_manager_invites_and_greenlights_on_the_page(client, world, pane
         evaluation_url(evaluation),
         {"decision": "greenlight", "grade": "A", "category": "content", "_save": "Save"},
     )
-    assert "no quorum yet" in " ".join(messages_of(refused))
+    assert "no quorum yet" in " ".join(refused.context["adminform"].form.non_field_errors())
 
     for card in Scorecard.objects.filter(evaluation=evaluation):
         scorecards.scorecard_submit(
@@ -264,6 +266,105 @@ def test_content_manager_requests_a_revision_with_items(client, world, panel, ev
     ]
 
 
+def test_a_refused_submit_keeps_the_scores_typed_and_marks_the_blank_criteria(
+    client, world, evaluation
+):
+    card = scorecards.scorecard_invite(
+        evaluation=evaluation, rater=world.rater, actor=world.content_manager
+    )
+    client.force_login(world.rater)
+    fields = [f"criterion_{c.pk}" for c in criteria(evaluation)]
+
+    refused = client.post(
+        scorecard_url(card),
+        scoring_form(evaluation, [8, 7, 9, "", ""], comment="Strong hook.", submit=True),
+    )
+
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert [form[name].value() for name in fields] == ["8", "7", "9", "", ""]
+    assert form["comment"].value() == "Strong hook."
+    assert form["submit_now"].value() is True
+    [summary] = form.non_field_errors()
+    assert summary.startswith("Score every criterion before submitting; missing:")
+    blank = "Score this criterion to submit the scorecard."
+    assert {name: form.errors.get(name) for name in fields} == {
+        fields[0]: None,
+        fields[1]: None,
+        fields[2]: None,
+        fields[3]: [blank],
+        fields[4]: [blank],
+    }
+    html = refused.content.decode()
+    assert 'value="9"' in html
+    assert html.count(blank) == 2
+    assert messages_of(refused) == []
+    # Refused: nothing of it is saved, the draft scores included.
+    card.refresh_from_db()
+    assert (card.status, card.comment) == ("invited", "")
+    assert not card.scores.exists()
+
+
+def test_a_decision_refused_for_quorum_keeps_the_reason_and_says_it_once(
+    client, world, panel, evaluation
+):
+    invite_and_submit(world, evaluation, panel.business, [8] * 5)
+    client.force_login(world.content_manager)
+
+    refused = client.post(
+        evaluation_url(evaluation),
+        {
+            "decision": "reject",
+            "reason": "Too close to last year's hit.",
+            "category": "content",
+            "_save": "Save",
+        },
+    )
+
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert form["decision"].value() == "reject"
+    assert form["reason"].value() == "Too close to last year's hit."
+    assert list(form.non_field_errors()) == [
+        "The evaluation of round 1 has no quorum yet.",
+        "1 submitted content scorecard needed, 0 so far.",
+        "1 submitted marketing scorecard needed, 0 so far.",
+    ]
+    html = refused.content.decode()
+    assert html.count("1 submitted marketing scorecard needed, 0 so far.") == 1
+    assert "Too close to last year&#x27;s hit.</textarea>" in html
+    assert Evaluation.objects.get(pk=evaluation.pk).status == "open"
+
+
+def test_a_greenlight_without_amounts_names_the_fields_next_to_them(
+    client, world, panel, evaluation
+):
+    reach_quorum(world, panel, evaluation)
+    client.force_login(world.content_manager)
+
+    refused = client.post(
+        evaluation_url(evaluation),
+        {
+            "decision": "greenlight",
+            "grade": "A",
+            "granted_budget": "",
+            "traffic_support": "",
+            "reason": "Go.",
+            "category": "content",
+            "_save": "Save",
+        },
+    )
+
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert errors["granted_budget"] == ["A greenlight needs a granted budget (CNY, 0 or more)."]
+    assert errors["traffic_support"] == [
+        "A greenlight needs an amount of traffic support (CNY, 0 or more)."
+    ]
+    assert refused.context["adminform"].form["reason"].value() == "Go."
+    assert Project.objects.get(pk=evaluation.project_id).state == "submitted"
+
+
 def test_a_refused_decision_writes_nothing(client, world, panel, evaluation):
     reach_quorum(world, panel, evaluation)
     client.force_login(world.content_manager)
@@ -276,7 +377,10 @@ def test_a_refused_decision_writes_nothing(client, world, panel, evaluation):
         {"invite": [membership_pk], "decision": "reject", "category": "content", "_save": "Save"},
     )
 
-    assert "Say why the proposal is rejected." in " ".join(messages_of(response))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["reason"] == [
+        "Say why the proposal is rejected."
+    ]
     assert not Scorecard.objects.filter(rater=world.outsider).exists()  # the invite rolled back
     assert Evaluation.objects.get(pk=evaluation.pk).status == "open"
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import OrganisationFactory, UserFactory
 from tests.reviews.evaluation_helpers import put_decision
-from workflow import services
+from workflow import guards, services
 from workflow.exceptions import ConcurrentUpdate
 from workflow.models import Membership, Project, ProjectTransition
 from workflow.selectors import transition_names
@@ -319,9 +319,12 @@ def test_save_refused_by_the_service_is_reported_not_crashed(
     monkeypatch.setattr(services, "project_update", someone_else_holds_the_row)
     response = client.post(change_url(project), data)
 
-    assert response.status_code == 302
-    assert response["Location"] == change_url(project)
-    assert message_texts(response) == [ConcurrentUpdate().detail]
+    # The form again, with what was typed and the reason above it.
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form["title"].value() == "Renamed"
+    assert list(form.non_field_errors()) == [ConcurrentUpdate().detail]
+    assert message_texts(response) == []
     project.refresh_from_db()
     assert project.title != "Renamed"
     assert not LogEntry.objects.exists()
@@ -356,16 +359,18 @@ def test_submit_button_moves_the_state_and_writes_the_audit_row(
 ):
     project = make_project("draft")
     calls = []
-    real_transition = services.project_transition
+    real_transition = services.project_save_and_transition
 
     def spy(**kwargs):
         calls.append(kwargs)
         return real_transition(**kwargs)
 
-    monkeypatch.setattr(services, "project_transition", spy)
+    monkeypatch.setattr(services, "project_save_and_transition", spy)
     client.force_login(world.producer_a)
     page = client.get(change_url(project))
-    assert 'name="_fsm_transition_to" value="submit">Submit</button>' in page.content.decode()
+    assert 'name="_fsm_transition_to" value="submit">Save and submit</button>' in (
+        page.content.decode()
+    )
     data = form_data(page)
     data.update(_fsm_transition_to="submit", _fsm_comment="Ready for evaluation.")
 
@@ -401,24 +406,47 @@ def test_submit_button_saves_the_edited_proposal_first(client, world, make_proje
     assert project.state == "submitted"
 
 
-def test_platform_takes_a_step_from_the_read_only_page(client, world, make_project):
-    project = make_project("released")
+def test_platform_takes_a_step_from_the_read_only_page(client, world, make_project, monkeypatch):
+    project = make_project("cut_review")
+    monkeypatch.setattr(guards, "unmet", lambda project, name: [])  # the checklist, the findings
     client.force_login(world.content_manager)
     page = client.get(change_url(project))
-    assert 'name="_fsm_transition_to" value="take_down">' in page.content.decode()
+    assert 'name="_fsm_transition_to" value="approve_cut">Approve cut</button>' in (
+        page.content.decode()
+    )
 
     response = client.post(
         change_url(project),
-        {"_fsm_transition_to": "take_down", "_fsm_comment": "Sharpen the hook."},
+        {"_fsm_transition_to": "approve_cut", "_fsm_comment": "Clean cut."},
     )
 
     assert response.status_code == 302
     project.refresh_from_db()
-    assert project.state == "taken_down"
+    assert project.state == "final_review"
     entry = ProjectTransition.objects.get(project=project)
     assert entry.actor == world.content_manager
     assert entry.organisation == world.platform
-    assert entry.comment == "Sharpen the hook."
+    assert entry.comment == "Clean cut."
+
+
+def test_a_take_down_posted_from_the_project_page_only_leads_to_its_confirmation(
+    client, world, make_project
+):
+    project = make_project("released")
+    client.force_login(world.content_manager)
+    html = client.get(change_url(project)).content.decode()
+    assert 'value="take_down"' not in html  # no button that takes it in one click
+    assert f'href="{transition_url(project, "take_down")}"' in html
+
+    response = client.post(
+        change_url(project), {"_fsm_transition_to": "take_down", "_fsm_comment": "Now."}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == transition_url(project, "take_down")
+    project.refresh_from_db()
+    assert project.state == "released"
+    assert not ProjectTransition.objects.exists()
 
 
 def test_forbidden_transition_is_refused_and_changes_nothing(client, world, make_project):
@@ -427,15 +455,20 @@ def test_forbidden_transition_is_refused_and_changes_nothing(client, world, make
     page = client.get(change_url(project))
     assert 'value="greenlight"' not in page.content.decode()
 
-    response = client.post(change_url(project), {"_fsm_transition_to": "greenlight"})
+    response = client.post(
+        change_url(project), {"_fsm_transition_to": "greenlight", "_fsm_comment": "Please."}
+    )
 
-    assert response.status_code == 302
+    # The step's page, with the comment as typed and the reason.
+    assert response.status_code == 200
+    form = response.context["transition_form"]
+    assert form["comment"].value() == "Please."
+    assert list(form.non_field_errors()) == [
+        "Only a content manager of the commissioning platform may do this."
+    ]
     project.refresh_from_db()
     assert project.state == "submitted"
     assert not ProjectTransition.objects.exists()
-    assert message_texts(response) == [
-        "Only a content manager of the commissioning platform may do this."
-    ]
 
 
 def test_rater_cannot_decide(client, world, make_project):
@@ -461,17 +494,18 @@ def test_transition_with_unmet_guards_shows_the_reasons(client, world, make_proj
     project.refresh_from_db()
     assert project.state == "draft"
     assert not ProjectTransition.objects.exists()
-    [text] = message_texts(response)
-    assert "The proposal needs a synopsis." in text
-    assert "The proposal needs at least one genre tag." in text
+    errors = response.context["adminform"].form.errors
+    assert errors["synopsis"] == ["The proposal needs a synopsis."]
+    assert errors["genre_tags"] == ["The proposal needs at least one genre tag."]
+    assert message_texts(response) == []
 
 
 def test_transition_from_the_wrong_state_and_unknown_names_are_refused(client, world, make_project):
     project = make_project("cut_review")
     client.force_login(world.content_manager)
 
-    response = client.post(change_url(project), {"_fsm_transition_to": "greenlight"}, follow=True)
-    assert message_texts(response) == [
+    response = client.post(change_url(project), {"_fsm_transition_to": "greenlight"})
+    assert list(response.context["transition_form"].non_field_errors()) == [
         "“greenlight” is not possible while the project is Cut review."
     ]
     for name in ("delete", "__class__", "save"):
@@ -487,17 +521,17 @@ def test_too_long_comment_is_refused(client, world, make_project):
     project = make_project("released")
     client.force_login(world.content_manager)
 
+    too_long = "x" * (services.COMMENT_MAX_LENGTH + 1)
     response = client.post(
-        change_url(project),
-        {
-            "_fsm_transition_to": "take_down",
-            "_fsm_comment": "x" * (services.COMMENT_MAX_LENGTH + 1),
-        },
+        transition_url(project, "take_down"), {"comment": too_long, "confirm": "yes"}
     )
 
     project.refresh_from_db()
     assert project.state == "released"
-    assert "Keep the comment under" in message_texts(response)[0]
+    assert response.status_code == 200
+    form = response.context["transition_form"]
+    assert form["comment"].value() == too_long
+    assert "at most 4000 characters" in form.errors["comment"][0]
 
 
 def test_transition_page_asks_for_a_comment_and_applies_it(
@@ -512,7 +546,9 @@ def test_transition_page_asks_for_a_comment_and_applies_it(
     assert 'name="comment"' in html
     assert MISSING not in html
 
-    response = client.post(transition_url(project, "take_down"), {"comment": "Tighten episode 1."})
+    response = client.post(
+        transition_url(project, "take_down"), {"comment": "Tighten episode 1.", "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     project.refresh_from_db()

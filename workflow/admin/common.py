@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import label_for_field, lookup_field
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -87,11 +87,61 @@ def administered_organisation_ids(user) -> list[int]:
 
 
 class SaveRefused(Exception):
-    """A service refused the change form's save; the admin reports it instead of a 500."""
+    """A service refused the change form's save; the admin re-shows the form with the reasons
+    instead of a 500. Raise it ``from`` the service's error: its fields place the messages."""
 
     def __init__(self, message: str) -> None:
         self.message = message
         super().__init__(message)
+
+    @property
+    def error(self) -> Exception:
+        cause = self.__cause__
+        return cause if isinstance(cause, DomainError | ValidationError) else self
+
+
+def refusal_messages(exc: Exception) -> list[tuple[str | None, list[str]]]:
+    """A service's refusal as (field name or None, messages) pairs: a validation error's fields
+    as it names them, a domain error's detail without a field, and each of its reasons on the
+    field it names (``common.errors.FieldReason``), if any."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return [
+                (None if name == NON_FIELD_ERRORS else name, [str(m) for m in ValidationError(e)])
+                for name, e in exc.error_dict.items()
+            ]
+        return [(None, [str(message) for message in exc.messages])]
+    if isinstance(exc, DomainError):
+        pairs: list[tuple[str | None, list[str]]] = [(None, [exc.detail])]
+        for reason in exc.reasons:
+            pairs.append((getattr(reason, "field", None), [str(reason)]))
+        return pairs
+    return [(None, [str(getattr(exc, "message", exc))])]
+
+
+def add_refusal_errors(form, exc: Exception) -> None:
+    """Put a service's refusal on ``form``: each message next to the field it concerns, the
+    others above the form. A form places the names the service uses that are not its fields
+    with ``place_refusal(name, messages) -> [(field name or None, messages), ...]``."""
+    place = getattr(form, "place_refusal", None)
+    for name, texts in refusal_messages(exc):
+        if name in form.fields or name is None or place is None:
+            placed = [(name, texts)]
+        else:
+            placed = place(name, texts)
+        for target, messages_ in placed:
+            form.add_error(target if target in form.fields else None, messages_)
+
+
+class RefusedForm:
+    """Mixed into the admin's form class on the second pass of a refused save: the form, bound
+    to what was typed, carries the service's reasons, so it is invalid and is shown again."""
+
+    refusal: Exception
+
+    def _post_clean(self):
+        super()._post_clean()
+        add_refusal_errors(self, self.refusal)
 
 
 class ScopedModelAdmin(admin.ModelAdmin):
@@ -102,15 +152,29 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
 
 class SavesThroughServices:
-    """For a model admin whose ``save_model`` calls a service that may refuse (raising
-    ``SaveRefused``): the refusal is an error message on the form's page, not a 500."""
+    """For a model admin whose ``save_model`` (or ``response_change``) calls a service that may
+    refuse (raising ``SaveRefused``): nothing of the save is kept (the admin's view is one
+    transaction), and the form is shown again with what was typed and each reason next to its
+    field, not a 500 and not a blank form."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except SaveRefused as refused:
-            self.message_user(request, refused.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            if request.method != "POST" or hasattr(request, "_mdprod_refusal"):
+                self.message_user(request, refused.message, messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
+            # Again, from the same POST: the form is bound to what was typed and invalid with
+            # the reasons, so the admin renders it instead of saving.
+            request._mdprod_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "_mdprod_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (RefusedForm, form), {"refusal": refusal})
 
 
 class DeletesThroughServices:

@@ -65,3 +65,13 @@ class TransitionCommentForm(forms.Form):
         max_length=services.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        comment = self.fields["comment"]
+        if required:
+            comment.required = True
+            comment.label = _("Reason")
+            comment.help_text = _("Required. The other side is told it; it is kept in the history.")
+        else:
+            comment.help_text = _("Optional. Kept in the project's history with the step you take.")

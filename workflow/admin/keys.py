@@ -18,7 +18,7 @@ from common.errors import DomainError
 from workflow import keys
 from workflow.models import ApiKey, ApiKeyScope, Organisation
 
-from .common import ScopedModelAdmin, error_text
+from .common import ScopedModelAdmin, add_refusal_errors, error_text
 
 
 class ApiKeyIssueForm(forms.Form):
@@ -163,9 +163,9 @@ class ApiKeyAdmin(ScopedModelAdmin):
                 if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
                     form.add_error(None, exc)
                 else:
-                    form.add_error(None, error_text(exc))
+                    add_refusal_errors(form, exc)
             except DomainError as exc:
-                form.add_error(None, error_text(exc))
+                add_refusal_errors(form, exc)
             else:
                 self.log_addition(request, issued, [{"added": {}}])
         context = {

@@ -19,6 +19,7 @@ from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 from common.errors import DomainError
 from common.spreadsheets import safe_cell
 from workflow import services
+from workflow.exceptions import UnknownTransition
 from workflow.models import (
     Deadline,
     Organisation,
@@ -27,6 +28,8 @@ from workflow.models import (
 )
 from workflow.permissions import PRODUCER
 from workflow.selectors import (
+    IRREVERSIBLE_TARGETS,
+    decided_by,
     platform_list,
     producer_organisations_of,
     project_list_for,
@@ -40,6 +43,7 @@ from .common import (
     SaveRefused,
     SavesThroughServices,
     ScopedModelAdmin,
+    add_refusal_errors,
     error_text,
     is_member,
     local_datetime,
@@ -51,6 +55,40 @@ from .common import (
 from .forms import ProjectForm, TransitionCommentForm
 
 S = ProjectState
+
+# The steps confirmed on their own page, never taken in one click from the project's page.
+IRREVERSIBLE_STEPS = frozenset(
+    t.name
+    for t in Project._meta.get_field("state").get_all_transitions(Project)
+    if t.target in IRREVERSIBLE_TARGETS
+)
+
+# What the producer's step is called where it also saves the proposal's form.
+SAVE_AND = {"submit": _("Save and submit"), "resubmit": _("Save and resubmit")}
+
+CONSEQUENCES = {
+    "withdraw": _(
+        "The project is withdrawn: it leaves the process for good, its open deadlines and "
+        "reviews close, and no one can take another step on it. This cannot be undone."
+    ),
+    "take_down": _(
+        "The title goes offline now and the other side is told why: the comment is the reason "
+        "and is required. Only the reviewing authority can reinstate it."
+    ),
+    "complete": _(
+        "The project is completed: its record is closed for good and no further step can be "
+        "taken on it. This cannot be undone."
+    ),
+    "reject": _("The project is rejected: it ends here. This cannot be undone."),
+}
+
+
+def step_consequence(name: str, target: str):
+    """What taking step ``name`` does, in words, for its confirmation page."""
+    if name in CONSEQUENCES:
+        return CONSEQUENCES[name]
+    return format_lazy(_("The project moves to {state}."), state=S(target).label)
+
 
 # Project --------------------------------------------------------------------------------------
 
@@ -266,11 +304,23 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
             for name in services.PROPOSAL_FIELDS
             if name in form.cleaned_data and (not change or name in form.changed_data)
         }
+        step = request.POST.get(self.fsm_post_param) if change else None
         try:
             if not change:
                 saved = services.project_create(
                     actor=request.user, producer=form.cleaned_data["producer"], data=data
                 )
+            elif step:
+                # "Save and submit": both or neither (a refused step leaves the saved
+                # proposal as it was, and the form shows what was typed with the reasons).
+                saved = services.project_save_and_transition(
+                    project=obj,
+                    actor=request.user,
+                    data=data,
+                    name=step,
+                    comment=request.POST.get(self.fsm_comment_param, ""),
+                )
+                request._mdprod_step_taken = (step, saved)
             elif data:
                 saved = services.project_update(project=obj, actor=request.user, data=data)
             else:
@@ -296,23 +346,40 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if (
-            request.method == "POST"
-            and self.fsm_post_param in request.POST
-            and not self.has_change_permission(request, obj)
-        ):
-            self._apply_fsm_transition(
-                obj=obj, transition_name=request.POST[self.fsm_post_param], request=request
-            )
+        step = request.POST.get(self.fsm_post_param) if request.method == "POST" else None
+        if step and step not in transition_names():
+            self.message_user(request, UnknownTransition().detail, messages.ERROR)
             return self._redirect_to_change_page(request, obj)
-        return super().change_view(request, object_id, form_url, extra_context)
+        if step in IRREVERSIBLE_STEPS:
+            # Never in one click: the confirmation page says what it does; nothing is saved.
+            return HttpResponseRedirect(self._transition_url(obj, step))
+        if step and not self.has_change_permission(request, obj):
+            form = TransitionCommentForm({"comment": request.POST.get(self.fsm_comment_param, "")})
+            form.is_valid()
+            refused = self._apply_fsm_transition(
+                obj=obj, transition_name=step, request=request, kwargs=form.cleaned_data
+            )
+            if refused is None:
+                return self._redirect_to_change_page(request, obj)
+            # Refused: the step's page, with the comment as typed and the reasons.
+            add_refusal_errors(form, refused)
+            return self._transition_page(request, obj, step, form)
+        # Not the FSM mixin's change_view: the page's steps come from ``transition_options``.
+        return ScopedModelAdmin.change_view(self, request, object_id, form_url, extra_context)
 
     def response_change(self, request, obj):
-        name = request.POST.get(self.fsm_post_param)
-        if not name:
-            return super().response_change(request, obj)
-        self._apply_fsm_transition(obj=obj, transition_name=name, request=request)
+        taken = getattr(request, "_mdprod_step_taken", None)
+        if taken is None:
+            return super(FSMAdminMixin, self).response_change(request, obj)
+        self._report_step(request, *taken)
         return self._redirect_to_change_page(request, obj)
+
+    def _transition_url(self, obj, name) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_transition",
+            args=[obj.pk, name],
+            current_app=self.admin_site.name,
+        )
 
     def _redirect_to_change_page(self, request, obj):
         url = reverse(
@@ -323,11 +390,8 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
         preserved = self.get_preserved_filters(request)
         return HttpResponseRedirect(f"{url}?{preserved}" if preserved else url)
 
-    def _get_fsm_extra_context(self, *, request, obj):
-        # A list, not the mixin's generator, so that the template can test it and loop over it.
-        return list(super()._get_fsm_extra_context(request=request, obj=obj))
-
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        """Fire the step through the service; its refusal is returned (None when done)."""
         comment = (kwargs or {}).get("comment")
         if comment is None:
             comment = request.POST.get(self.fsm_comment_param, "")
@@ -336,40 +400,58 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
                 project=obj, name=transition_name, actor=request.user, comment=comment
             )
         except (DomainError, ValidationError) as exc:
-            self.message_user(request, error_text(exc), messages.ERROR)
-            return False
+            return exc
+        self._report_step(request, transition_name, project)
+        return None
+
+    def _report_step(self, request, name, project) -> None:
         self.message_user(
             request,
             format_lazy(
                 _("{transition}: done. The project is now {state}."),
-                transition=transition_labels().get(transition_name, transition_name),
+                transition=transition_labels().get(name, name),
                 state=project.get_state_display(),
             ),
             messages.SUCCESS,
         )
-        return True
 
     def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
-        """A page for one transition with its comment (the mixin's URL ``<id>/transition/<name>/``)."""
+        """The page of one step (the mixin's URL ``<id>/transition/<name>/``): what it does, a
+        comment, and the button. An irreversible step is taken only from here, confirmed."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None or transition_name not in transition_names():
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        form = TransitionCommentForm(request.POST if request.method == "POST" else None)
+        confirmed = (
+            transition_name not in IRREVERSIBLE_STEPS or request.POST.get("confirm") == "yes"
+        )
+        posted = request.method == "POST" and confirmed
+        form = TransitionCommentForm(
+            request.POST if posted else None, required=transition_name in services.REASON_REQUIRED
+        )
         if form.is_valid():
-            self._apply_fsm_transition(
+            refused = self._apply_fsm_transition(
                 obj=obj, transition_name=transition_name, request=request, kwargs=form.cleaned_data
             )
-            return self._redirect_to_change_page(request, obj)
-        [option] = [o for o in transition_options(obj, request.user) if o.name == transition_name]
+            if refused is None:
+                return self._redirect_to_change_page(request, obj)
+            add_refusal_errors(form, refused)
+        return self._transition_page(request, obj, transition_name, form)
+
+    def _transition_page(self, request, obj, name, form):
+        [option] = [o for o in transition_options(obj, request.user) if o.name == name]
         context = {
             **self.admin_site.each_context(request),
             "title": option.label,
             "subtitle": obj,
             "opts": self.opts,
             "original": obj,
-            "transition": FSMTransitionContext(name=transition_name, label=option.label),
+            "transition": FSMTransitionContext(name=name, label=option.label),
             "transition_option": option,
             "transition_form": form,
+            "project_state_badge": state_badge(obj.state),
+            "target_state_badge": state_badge(option.target),
+            "consequence": step_consequence(name, option.target),
+            "irreversible": name in IRREVERSIBLE_STEPS,
         }
         return TemplateResponse(request, self.fsm_transition_form_template, context)
 
@@ -398,9 +480,49 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
                 }
                 for option in options
             ],
+            "next_step": self._next_step(request, project, options),
             "project_records": project_record_links(project),
             "transition_comment_param": self.fsm_comment_param,
             "transition_comment_max_length": services.COMMENT_MAX_LENGTH,
+        }
+
+    def _next_step(self, request, project, options) -> dict:
+        """The top of the page: the user's steps from here (the ones they may take first, then
+        the ones that wait, disabled, with their reasons), the irreversible ones apart and
+        behind a confirmation, and what the project waits for from others."""
+        edits = self.has_change_permission(request, project)
+        primary, irreversible, others, decided = [], [], [], []
+        for option in options:
+            if not option.from_here:
+                continue
+            if decided_by(option.name):
+                decided.append(option)
+                continue
+            if not option.yours:
+                others.append(option)
+                continue
+            if option.irreversible:
+                irreversible.append(
+                    {"option": option, "url": self._transition_url(project, option.name)}
+                )
+                continue
+            # Reasons the form can fix (a missing logline) do not disable "save and submit".
+            fixable = edits and all(getattr(r, "field", None) for r in option.reasons)
+            primary.append(
+                {
+                    "option": option,
+                    "button": SAVE_AND.get(option.name, option.label) if edits else option.label,
+                    "enabled": option.allowed or fixable,
+                }
+            )
+        primary.sort(key=lambda step: not step["enabled"])
+        return {
+            "primary": primary,
+            "irreversible": irreversible,
+            "others": others,
+            "decided": decided,
+            "edits": edits,
+            "comment": any(step["enabled"] for step in primary),
         }
 
     # Export.

@@ -18,7 +18,7 @@ from common.errors import DomainError
 from workflow import webhooks
 from workflow.models import Organisation, WebhookDelivery, WebhookEventType, WebhookSubscription
 
-from .common import ScopedModelAdmin, error_text
+from .common import ScopedModelAdmin, add_refusal_errors, error_text
 
 
 def _event_types_field(**kwargs) -> forms.MultipleChoiceField:
@@ -34,7 +34,7 @@ def _service_error(form: forms.Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict") and set(exc.error_dict) <= set(form.fields):
         form.add_error(None, exc)
     else:
-        form.add_error(None, error_text(exc))
+        add_refusal_errors(form, exc)
 
 
 class WebhookSubscribeForm(forms.Form):
@@ -160,7 +160,7 @@ class WebhookSubscriptionAdmin(_ManagedByOrgAdmins, ScopedModelAdmin):
             except ValidationError as exc:
                 _service_error(form, exc)
             except DomainError as exc:
-                form.add_error(None, error_text(exc))
+                add_refusal_errors(form, exc)
             else:
                 self.log_addition(request, issued, [{"added": {}}])
         context = {
