@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.money import cny
 from contracts.models import Contract
 from contracts.selectors.agreements import (
     contract_actions_for,
@@ -77,10 +78,6 @@ MONEY_FIELDS = (
     "warnings_display",
     "end_reason",
 )
-
-
-def _money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
 
 
 class ContractOfferForm(forms.ModelForm):
@@ -211,7 +208,7 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
             # Regulators see that a contract exists, not its money.
             if not contract_financials_visible(user, obj):
                 return "—"
-            return _money(obj.production_fee)
+            return cny(obj.production_fee)
 
         return tuple(fee if name == "fee_display" else name for name in self.list_display)
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.values import MONEY
-from workflow.models import Membership, Organisation, Project, TimeStampedModel
+from workflow.models import Membership, Organisation, Project, ReviewTier, TimeStampedModel
 
 # Platform evaluation ----------------------------------------------------------------------------
 
@@ -268,7 +268,7 @@ class RegulatoryReview(TimeStampedModel):
     )
     sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
     round = models.PositiveIntegerField(_("round"))
-    tier = models.CharField(_("for tier"), max_length=10)
+    tier = models.CharField(_("for tier"), max_length=10, choices=ReviewTier.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )

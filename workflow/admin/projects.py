@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from common.errors import DomainError
+from common.money import cny
 from common.spreadsheets import safe_cell
 from workflow import services
 from workflow.audit import project_activity
@@ -36,7 +37,6 @@ from workflow.selectors import (
     transition_options,
 )
 from workflow.statechart import statechart_svg
-from workflow.templatetags.money import cny
 
 from .common import (
     SaveRefused,
