@@ -7,6 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from workflow.admin.preferences import my_settings_view
 from workflow.dashboard import dashboard_view
 
 # Each app registers its routes (its api package's ROUTES) in its urls.py; the core's come first.
@@ -24,6 +25,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
+    path("my-settings/", my_settings_view, name="my-settings"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Old addresses of admin pages whose models moved app (before the admin's own patterns).
     path("admin/", include("mdprod.moved_admin")),

@@ -45,7 +45,9 @@ def user_preference_update(*, user, time_zone: str) -> UserPreference:
         preference.time_zone = time_zone
         preference.full_clean()
         preference.save()
-        transaction.on_commit(lambda: cache.set(_key(user.pk), time_zone, CACHE_SECONDS))
+        # Forgotten now and again once committed, so that no request keeps the old zone.
+        cache.delete(_key(user.pk))
+        transaction.on_commit(lambda: cache.delete(_key(user.pk)))
     return preference
 
 

@@ -67,6 +67,7 @@ SUMMARY_FIELDS = (
     "ended_at",
     "versions_display",
 )
+AMOUNTS = ("production_fee", "producer_investment", "granted_budget", "traffic_support")
 MONEY_FIELDS = (
     "production_fee",
     "producer_investment",
@@ -171,7 +172,15 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
             return SUMMARY_FIELDS
         fields = list(SUMMARY_FIELDS)
         fields[4:4] = ["script_display"]
-        return (*fields, *MONEY_FIELDS)
+        editable = contract_editable(obj, request.user)
+        # Amounts shown, not typed, read in the one exact form (¥500,000.00).
+        money = [
+            f"{name}_cny"
+            if name in AMOUNTS and not (editable and name in services.TERM_FIELDS)
+            else name
+            for name in MONEY_FIELDS
+        ]
+        return (*fields, *money)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -195,6 +204,22 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # Displays.
+
+    @admin.display(description=_("production fee (CNY)"))
+    def production_fee_cny(self, obj):
+        return cny(obj.production_fee)
+
+    @admin.display(description=_("producer's investment (CNY)"))
+    def producer_investment_cny(self, obj):
+        return cny(obj.producer_investment)
+
+    @admin.display(description=_("granted budget (CNY)"))
+    def granted_budget_cny(self, obj):
+        return cny(obj.granted_budget)
+
+    @admin.display(description=_("traffic support (CNY)"))
+    def traffic_support_cny(self, obj):
+        return cny(obj.traffic_support)
 
     @admin.display(description=_("production fee (CNY)"))
     def fee_display(self, obj):

@@ -64,7 +64,7 @@ def test_the_reason_names_investment_and_threshold(world, make_project, make_bud
     project = make_project("draft")
     make_budget(project, [("cast", "700000.00"), ("post", "500000.00")])
 
-    assert tier_of(project) == ("KEY", "KEY: investment 1,200,000.00 >= 1,000,000.00")
+    assert tier_of(project) == ("KEY", "KEY: investment ¥1,200,000.00 >= ¥1,000,000.00")
 
 
 KEY_FLAGS = [

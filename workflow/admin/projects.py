@@ -19,7 +19,7 @@ from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 from common.errors import DomainError
 from common.money import cny
 from common.spreadsheets import safe_cell
-from workflow import services
+from workflow import services, tiers
 from workflow.audit import project_activity
 from workflow.models import (
     Deadline,
@@ -60,7 +60,7 @@ S = ProjectState
 WORKFLOW_FIELDS = (
     "state_badge",
     "review_tier",
-    "tier_reason",
+    "tier_reason_display",
     "tier_changed_at",
     "review_round",
     "submitted_at",
@@ -221,6 +221,10 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
         if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
             formfield.widget = formfield.widget.widget
         return formfield
+
+    @admin.display(description=_("tier reason"))
+    def tier_reason_display(self, obj):
+        return tiers.reason_display(obj.tier_reason) or "—"
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj):
