@@ -19,22 +19,24 @@ from workflow.models.preferences import DEFAULT_TIME_ZONE
 CACHE_SECONDS = 24 * 3600
 
 
-def _key(user_id: int) -> str:
-    return f"mdprod:time-zone:{user_id}"
+def _key(user) -> str:
+    # With the join time, a reused id (a deleted user, a rolled-back test) starts afresh.
+    joined = int(user.date_joined.timestamp() * 1_000_000) if user.date_joined else 0
+    return f"mdprod:time-zone:{user.pk}.{joined}"
 
 
 def time_zone_of(user) -> str:
     """The person's zone name (the default for anyone without a setting or not signed in)."""
     if not getattr(user, "is_authenticated", False):
         return DEFAULT_TIME_ZONE
-    name = cache.get(_key(user.pk))
+    name = cache.get(_key(user))
     if name is None:
         name = (
             UserPreference.objects.filter(user_id=user.pk)
             .values_list("time_zone", flat=True)
             .first()
         ) or DEFAULT_TIME_ZONE
-        cache.set(_key(user.pk), name, CACHE_SECONDS)
+        cache.set(_key(user), name, CACHE_SECONDS)
     return name
 
 
@@ -46,15 +48,15 @@ def user_preference_update(*, user, time_zone: str) -> UserPreference:
         preference.full_clean()
         preference.save()
         # Forgotten now and again once committed, so that no request keeps the old zone.
-        cache.delete(_key(user.pk))
-        transaction.on_commit(lambda: cache.delete(_key(user.pk)))
+        cache.delete(_key(user))
+        transaction.on_commit(lambda: cache.delete(_key(user)))
     return preference
 
 
 @receiver(user_logged_in, dispatch_uid="mdprod-time-zone-on-sign-in")
 def _remember_on_sign_in(sender, request, user, **kwargs):
     # Read at sign-in, so that a page costs no query for it.
-    cache.delete(_key(user.pk))
+    cache.delete(_key(user))
     time_zone_of(user)
 
 
