@@ -441,6 +441,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ProjectStateEnum": "workflow.models.ProjectState",
+        "ReviewTierEnum": "workflow.models.ReviewTier",
         "EpisodeAccessEnum": "audience.models.Episode.Access",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
         "BudgetLineCategoryEnum": "budgets.models.BudgetLine.Category",
