@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from budgets import selectors, services
 from budgets.models import Budget, BudgetLine, TierPolicy
 from common.errors import DomainError
+from common.money import cny
 from workflow.admin import (
     DeletesThroughServices,
     SaveRefused,
@@ -32,7 +33,6 @@ from workflow.admin import (
 from workflow.admin.common import SectionTable, project_records, project_section
 from workflow.models import Project
 from workflow.selectors import producer_organisations_of, project_list_for
-from workflow.templatetags.money import cny
 
 ACTION_PARAM = "_budget_action"
 FLAGGED_STYLE = ' style="color:#b91c1c;font-weight:600"'
@@ -43,8 +43,7 @@ BUDGET_ACTIONS = {
 }
 
 
-def _money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+_money = cny  # the one exact form (common.money)
 
 
 def _percent(value) -> str:

@@ -16,3 +16,4 @@ class BudgetsConfig(AppConfig):
 
         # The workflow has no tier policy of its own: this is the one it asks.
         workflow_tiers.set_resolver(tiers.resolve_tier)
+        workflow_tiers.set_reason_display(tiers.reason_display)

@@ -9,7 +9,9 @@ and a warning is logged: a project is never left without a tier. ``BudgetsConfig
 (``workflow.tiers``).
 """
 
+import functools
 import logging
+import re
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -17,10 +19,11 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from common.money import cny
 from workflow.models import Project
 
 from .models import BudgetLine, TierPolicy
@@ -41,6 +44,17 @@ KEY_FLAGS = (
 )
 
 
+# The reasons in words. A reason is stored as written when the tier was decided, in the
+# language of that request; ``reason_display`` reads it back in the reader's language.
+REASON_FLAGS = gettext_noop("KEY: %(flags)s")
+REASON_KEY = gettext_noop("KEY: investment %(money)s >= %(key)s")
+REASON_ORDINARY = gettext_noop("ORDINARY: %(ordinary)s <= investment %(money)s < %(key)s")
+REASON_OTHER = gettext_noop("OTHER: investment %(money)s < %(ordinary)s")
+# The flags form last: it would read any KEY reason.
+REASONS = (REASON_KEY, REASON_ORDINARY, REASON_OTHER, REASON_FLAGS)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
 def classify(
     investment: Decimal,
     *,
@@ -49,25 +63,67 @@ def classify(
     flags: dict[str, bool],
 ) -> tuple[str, str]:
     """The tier for an investment and the KEY flags that apply, with the reason."""
-    money = f"{investment:,.2f}"
+    money = cny(investment)
     raised = [label for name, label in KEY_FLAGS if flags.get(name)]
     if raised:
-        return "KEY", _("KEY: %(flags)s") % {"flags": ", ".join(str(label) for label in raised)}
+        return "KEY", _(REASON_FLAGS) % {"flags": ", ".join(str(label) for label in raised)}
     if investment >= key_threshold:
-        return "KEY", _("KEY: investment %(money)s >= %(key)s") % {
-            "money": money,
-            "key": f"{key_threshold:,.2f}",
-        }
+        return "KEY", _(REASON_KEY) % {"money": money, "key": cny(key_threshold)}
     if investment >= ordinary_threshold:
-        return "ORDINARY", _("ORDINARY: %(ordinary)s <= investment %(money)s < %(key)s") % {
+        return "ORDINARY", _(REASON_ORDINARY) % {
             "money": money,
-            "ordinary": f"{ordinary_threshold:,.2f}",
-            "key": f"{key_threshold:,.2f}",
+            "ordinary": cny(ordinary_threshold),
+            "key": cny(key_threshold),
         }
-    return "OTHER", _("OTHER: investment %(money)s < %(ordinary)s") % {
-        "money": money,
-        "ordinary": f"{ordinary_threshold:,.2f}",
-    }
+    return "OTHER", _(REASON_OTHER) % {"money": money, "ordinary": cny(ordinary_threshold)}
+
+
+@functools.cache
+def _reason_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """Each reason as a pattern, in every language mdprod speaks (a reason stays as written)."""
+    patterns = []
+    for template in REASONS:
+        written = {template}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                written.add(_(template))
+        for text in written:
+            parts = _PLACEHOLDER.split(text)  # literal, name, literal, name, ..., literal
+            regex = "".join(
+                re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                for index, part in enumerate(parts)
+            )
+            patterns.append((template, re.compile(regex)))
+    return tuple(patterns)
+
+
+def _flag_in_reader_language(text: str) -> str:
+    for _name, label in KEY_FLAGS:
+        for code, _language in settings.LANGUAGES:
+            with translation.override(code):
+                written = str(label)
+            if written == text:
+                return str(label)  # in the reader's language
+    return text
+
+
+def reason_display(reason: str) -> str:
+    """A stored tier reason in the reader's language, amounts in the one exact form; a reason
+    in another form (typed by hand, imported) as written."""
+    for template, pattern in _reason_patterns():
+        match = pattern.fullmatch(reason or "")
+        if match is None:
+            continue
+        values = match.groupdict()
+        if "flags" in values:
+            labels = [_flag_in_reader_language(flag) for flag in values["flags"].split(", ")]
+            values["flags"] = ", ".join(labels)
+        for name in ("money", "key", "ordinary"):
+            if name in values:
+                amount = values[name].replace("¥", "").replace(",", "").strip()
+                values[name] = cny(amount) if amount.replace(".", "", 1).isdigit() else values[name]
+        return _(template) % values
+    return reason
 
 
 def default_thresholds() -> tuple[Decimal, Decimal]:

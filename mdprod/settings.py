@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's time zone (workflow.preferences).
+    "workflow.preferences.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "workflow.ratelimits.RateLimitHeadersMiddleware",
@@ -161,6 +163,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("MDPROD_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Dates and times on pages carry their zone's label ("2026-12-08 18:00 CST").
+FORMAT_MODULE_PATH = ["common.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
@@ -438,6 +442,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ProjectStateEnum": "workflow.models.ProjectState",
+        "ReviewTierEnum": "workflow.models.ReviewTier",
         "EpisodeAccessEnum": "audience.models.Episode.Access",
         "FeedbackCategoryEnum": "reviews.models.FeedbackItem.Category",
         "BudgetLineCategoryEnum": "budgets.models.BudgetLine.Category",

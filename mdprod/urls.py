@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 )
 
 from inbox.views import inbox_view
+from workflow.admin.preferences import my_settings_view
 from workflow.dashboard import dashboard_view
 
 # Each app registers its routes (its api package's ROUTES) in its urls.py; the core's come first.
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("inbox/", inbox_view, name="inbox"),
     path("board/", include("board.pages")),
+    path("my-settings/", my_settings_view, name="my-settings"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("conversations.web_urls")),
     # Old addresses of admin pages whose models moved app (before the admin's own patterns).

@@ -112,7 +112,7 @@ def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release
                     "A %(tier)s project is released under its %(expected)s, not a %(kind)s."
                 )
                 % {
-                    "tier": locked.review_tier or "-",
+                    "tier": locked.get_review_tier_display() or "-",
                     "expected": str(Clearance.Kind(expected).label).lower() if expected else "-",
                     "kind": str(clearance.get_kind_display()).lower(),
                 }

@@ -8,4 +8,4 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         # The workflow's own guards, and the effect that opens and closes deadlines.
-        from . import deadlines, guards  # noqa: F401
+        from . import deadlines, guards, preferences  # noqa: F401

@@ -134,7 +134,7 @@ def _message(reminder: dict) -> notifications.Message:
     values = {
         "kind": DeadlineKind(reminder["deadline__kind"]).label,
         "title": reminder["deadline__project__title"],
-        "due": f"{local_due:%Y-%m-%d %H:%M}",
+        "due": f"{local_due:%Y-%m-%d %H:%M %Z}",
         "days": abs(days),
     }
     if days < 0:

@@ -21,6 +21,20 @@ def set_resolver(resolver: Resolver | None) -> None:
     _resolver = resolver
 
 
+_reason_display: Callable[[str], str] | None = None
+
+
+def set_reason_display(display: Callable[[str], str] | None) -> None:
+    """The policy's reader of a stored reason (``budgets`` installs it with the resolver)."""
+    global _reason_display  # noqa: PLW0603 - one policy for the process
+    _reason_display = display
+
+
+def reason_display(reason: str) -> str:
+    """A stored tier reason in the reader's language (as written without a policy installed)."""
+    return _reason_display(reason) if _reason_display is not None and reason else reason
+
+
 def resolve(project) -> tuple[str, str]:
     if _resolver is None:
         raise ImproperlyConfigured(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workflow.models import Project, TimeStampedModel
 
@@ -39,8 +40,9 @@ class Revision(TimeStampedModel):
     decided_at = models.DateTimeField(_("decided at"))
 
     class Meta:
-        verbose_name = _("revision")
-        verbose_name_plural = _("revisions")
+        # A change to the episodes to come, not the admin's "change" (修改).
+        verbose_name = pgettext_lazy("audience revision", "revision")
+        verbose_name_plural = pgettext_lazy("audience revision", "revisions")
         ordering = ["-decided_at", "-id"]
 
     def __str__(self) -> str:
@@ -51,7 +53,10 @@ class RevisionEvidence(models.Model):
     """What the decision cites: a signal or a term, with its counts when the decision was made."""
 
     revision = models.ForeignKey(
-        Revision, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("revision")
+        Revision,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=pgettext_lazy("audience revision", "revision"),
     )
     signal = models.ForeignKey(
         AudienceSignal,

@@ -47,7 +47,7 @@ class SignalImport(TimeStampedModel):
 
     def __str__(self) -> str:
         when = (
-            timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M")
+            timezone.localtime(self.created_at).strftime("%Y-%m-%d %H:%M %Z")
             if self.created_at
             else ""
         )

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.money import cny
 from contracts.models import Contract
 from contracts.selectors.agreements import (
     contract_actions_for,
@@ -69,6 +70,7 @@ SUMMARY_FIELDS = (
     "ended_at",
     "versions_display",
 )
+AMOUNTS = ("production_fee", "producer_investment", "granted_budget", "traffic_support")
 MONEY_FIELDS = (
     "production_fee",
     "producer_investment",
@@ -80,10 +82,6 @@ MONEY_FIELDS = (
     "warnings_display",
     "end_reason",
 )
-
-
-def _money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
 
 
 class ContractOfferForm(forms.ModelForm):
@@ -177,7 +175,15 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
             return SUMMARY_FIELDS
         fields = list(SUMMARY_FIELDS)
         fields[4:4] = ["script_display"]
-        return (*fields, *MONEY_FIELDS)
+        editable = contract_editable(obj, request.user)
+        # Amounts shown, not typed, read in the one exact form (¥500,000.00).
+        money = [
+            f"{name}_cny"
+            if name in AMOUNTS and not (editable and name in services.TERM_FIELDS)
+            else name
+            for name in MONEY_FIELDS
+        ]
+        return (*fields, *money)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -203,6 +209,22 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
     # Displays.
 
     @admin.display(description=_("production fee (CNY)"))
+    def production_fee_cny(self, obj):
+        return cny(obj.production_fee)
+
+    @admin.display(description=_("producer's investment (CNY)"))
+    def producer_investment_cny(self, obj):
+        return cny(obj.producer_investment)
+
+    @admin.display(description=_("granted budget (CNY)"))
+    def granted_budget_cny(self, obj):
+        return cny(obj.granted_budget)
+
+    @admin.display(description=_("traffic support (CNY)"))
+    def traffic_support_cny(self, obj):
+        return cny(obj.traffic_support)
+
+    @admin.display(description=_("production fee (CNY)"))
     def fee_display(self, obj):
         return "—"  # replaced per request by get_list_display
 
@@ -214,7 +236,7 @@ class ContractAdmin(SavesThroughServices, ScopedModelAdmin):
             # Regulators see that a contract exists, not its money.
             if not contract_financials_visible(user, obj):
                 return "—"
-            return _money(obj.production_fee)
+            return cny(obj.production_fee)
 
         return tuple(fee if name == "fee_display" else name for name in self.list_display)
 

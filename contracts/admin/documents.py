@@ -32,6 +32,7 @@ from workflow.admin import (
     error_text,
     is_member,
 )
+from workflow.admin.proposal import proposal_documents
 from workflow.models import Membership, Project
 from workflow.selectors import project_list_for
 from workflow.visibility import memberships_of
@@ -48,6 +49,19 @@ UPLOADER_ROLES = frozenset(
 def may_upload_documents(user) -> bool:
     """Someone who could upload some kind of document (the service decides for each one)."""
     return user.is_active and any(m.role in UPLOADER_ROLES for m in memberships_of(user))
+
+
+@proposal_documents
+def _proposal_documents(project, user) -> list[tuple[str, str]]:
+    """The project's current documents the user may open, for the proposal panel."""
+    documents = document_list_for(user).filter(project=project, superseded=False)
+    return [
+        (
+            f"{document.get_kind_display()} · {document.original_name}",
+            reverse("v1:document-download", args=[document.pk]),
+        )
+        for document in documents
+    ]
 
 
 def download_link(document: Document):

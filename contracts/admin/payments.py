@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.money import cny
 from common.values import MONEY
 from contracts.models import Installment
 from contracts.selectors import payments as selectors
@@ -82,8 +83,7 @@ def is_content_manager(user) -> bool:
     )
 
 
-def money_text(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+money_text = cny  # the one exact form (common.money)
 
 
 def _render(admin_obj, request, title, *, submit_label, form=None, formset=None, intro=""):
@@ -275,7 +275,7 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
         return _render(
             self,
             request,
-            _("Record the payment of %(installment)s: %(amount)s CNY")
+            _("Record the payment of %(installment)s: %(amount)s")
             % {"installment": installment, "amount": money_text(installment.amount)},
             form=form,
             submit_label=_("Record payment"),
@@ -331,7 +331,7 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
             _("Payment schedule of %(contract)s") % {"contract": contract},
             formset=formset,
             intro=_(
-                "The fee is %(fee)s CNY. Give each installment an amount or a percentage of the "
+                "The fee is %(fee)s. Give each installment an amount or a percentage of the "
                 "fee (the last percentage takes the rounding remainder); it falls due at a "
                 "milestone or on a date. The schedule must add up to the fee, and is frozen "
                 "once the contract is sent."

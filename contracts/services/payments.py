@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError, PermissionDenied
+from common.money import cny
 from contracts import handoffs
 from contracts.deadlines import installment_deadlines_keep
 from contracts.models import Contract, Installment
@@ -65,10 +66,6 @@ class InstallmentAlreadyPaid(DomainError):
 def money(value: Decimal) -> Decimal:
     """Rounded half-up to the fen (0.005 -> 0.01)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def cny(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _status_label(contract: Contract) -> str:
@@ -151,13 +148,13 @@ def _schedule_mismatch(total: Decimal, paid: Decimal, fee: Decimal) -> str:
     if paid:
         return str(
             _(
-                "The installments add up to %(total)s CNY and %(paid)s CNY was paid under "
-                "earlier versions; the fee is %(fee)s CNY."
+                "The installments add up to %(total)s and %(paid)s was paid under earlier "
+                "versions; the fee is %(fee)s."
             )
             % {"total": cny(total), "paid": cny(paid), "fee": cny(fee)}
         )
     return str(
-        _("The installments add up to %(total)s CNY; the fee is %(fee)s CNY.")
+        _("The installments add up to %(total)s; the fee is %(fee)s.")
         % {"total": cny(total), "fee": cny(fee)}
     )
 

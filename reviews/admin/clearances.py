@@ -22,6 +22,7 @@ from workflow.admin import (
     is_member,
 )
 from workflow.admin.common import CSVExportMixin
+from workflow.admin.proposal import ShowsProposalMixin
 from workflow.models import Membership, Organisation, Project
 from workflow.selectors import project_list_for
 from workflow.visibility import memberships_of
@@ -94,7 +95,7 @@ class ClearanceAddForm(forms.ModelForm):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(SavesThroughServices, CSVExportMixin, ScopedModelAdmin):
+class ClearanceAdmin(ShowsProposalMixin, SavesThroughServices, CSVExportMixin, ScopedModelAdmin):
     list_display = ("number", "kind", "project", "issued_by", "issued_at", "expires_on")
     list_filter = ("kind", ExpiryFilter)
     search_fields = ("number", "project__title")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from common.values import MONEY
-from reviews.models import Evaluation, FeedbackItem
+from reviews.models import Evaluation, FeedbackItem, seeded_text
 from reviews.selectors import evaluations as selectors
 from reviews.selectors import explanations
 from reviews.services import evaluations as services
@@ -32,6 +32,7 @@ from workflow.admin import (
     error_text,
     is_member,
 )
+from workflow.admin.proposal import ShowsProposalMixin
 from workflow.models import Membership, Organisation
 from workflow.visibility import memberships_of
 
@@ -211,7 +212,7 @@ DECISION_FIELDS = (
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(EvaluationScopedAdmin):
+class EvaluationAdmin(ShowsProposalMixin, EvaluationScopedAdmin):
     form = EvaluationForm
     list_display = (
         "project",
@@ -377,7 +378,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
         if not aggregate.scorecards:
             return _("No scorecard submitted yet.")
         rows = [
-            (c.name, c.weight, display_value(c.mean), display_value(c.stdev))
+            (seeded_text(c.name), c.weight, display_value(c.mean), display_value(c.stdev))
             for c in aggregate.criteria
         ]
         rows.append((_("Overall (weighted)"), "", aggregate.overall, aggregate.stdev))
@@ -474,7 +475,7 @@ class EvaluationAdmin(EvaluationScopedAdmin):
             _("rater"),
             _("function"),
             _("status"),
-            *(c.name for c in criteria),
+            *(seeded_text(c.name) for c in criteria),
             _("overall"),
             _("comment"),
         ]

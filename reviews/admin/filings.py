@@ -168,6 +168,6 @@ class RegulatoryReviewAdmin(DecisionAdminMixin, ScopedModelAdmin):
         return [
             (_("project"), obj.project.title),
             (_("authority"), obj.authority.name),
-            (_("tier"), obj.tier),
+            (_("tier"), obj.get_tier_display()),
             (_("round"), obj.round),
         ]

@@ -188,7 +188,7 @@ class FinalReviewAdmin(DecisionAdminMixin, ReadOnlyScopedAdmin):
         return [
             (_("project"), obj.project.title),
             (_("step"), services.step_name(obj.sequence, obj.authority.name)),
-            (_("tier"), obj.tier),
+            (_("tier"), obj.get_tier_display()),
             (_("round"), obj.round),
         ]
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
 from workflow.admin.common import add_refusal_errors
+from workflow.admin.proposal import proposal_panel
 
 # One small page for the admin's custom forms (decide, respond), kept with the code that uses it.
 FORM_PAGE = engines["django"].from_string(
@@ -29,6 +30,7 @@ FORM_PAGE = engines["django"].from_string(
 &rsaquo; {{ title }}</div>{% endblock %}
 {% block content %}<div id="content-main">
 {% if summary %}<ul class="mdprod-summary">{% for label, value in summary %}<li><strong>{{ label }}:</strong> {{ value }}</li>{% endfor %}</ul>{% endif %}
+{{ proposal_panel }}
 <form method="post" novalidate>{% csrf_token %}
 {% if form.non_field_errors %}<p class="errornote">{% for e in form.non_field_errors %}{{ e }} {% endfor %}</p>{% endif %}
 <fieldset class="module aligned">
@@ -51,6 +53,11 @@ def render_form_page(model_admin, request, *, obj, form, title, submit_label, su
         "title": title,
         "submit_label": submit_label,
         "summary": summary,
+        "proposal_panel": (
+            proposal_panel(obj.project, request.user)
+            if obj is not None and getattr(model_admin, "shows_proposal", False)
+            else ""
+        ),
     }
     return HttpResponse(FORM_PAGE.render(context, request))
 
@@ -98,6 +105,7 @@ class DecisionAdminMixin:
 
     decision_form: type[forms.Form]
     decision_title = _("Decide")
+    shows_proposal = True  # the proposal panel above the form (workflow.admin.proposal)
 
     def may_decide(self, user, obj) -> bool:
         raise NotImplementedError

@@ -19,8 +19,17 @@ from workflow.selectors import organisations_of
 
 class CriterionInline(admin.TabularInline):
     model = Criterion
-    fields = ("position", "name", "description", "weight")
+    fields = ("position", "name_display", "description_display", "weight")
     readonly_fields = fields
+
+    @admin.display(description=_("name"))
+    def name_display(self, obj):
+        return obj.display_name
+
+    @admin.display(description=_("description"))
+    def description_display(self, obj):
+        return obj.display_description
+
     extra = 0
     can_delete = False
 
@@ -124,12 +133,12 @@ def _managed_platforms(user):
 
 @admin.register(Rubric)
 class RubricAdmin(ScopedModelAdmin):
-    list_display = ("name", "version", "platform", "is_active", "created_at")
+    list_display = ("name_display", "version", "platform", "is_active", "created_at")
     list_filter = ("is_active",)
     list_select_related = ("platform",)
     fields = (
         "platform",
-        "name",
+        "name_display",
         "version",
         "is_active",
         "created_at",
@@ -138,6 +147,11 @@ class RubricAdmin(ScopedModelAdmin):
         "grade_cutoffs_display",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_display(self, obj):
+        return obj.display_name
+
     inlines = [CriterionInline]
 
     @admin.display(description=_("quorum"))

@@ -20,6 +20,7 @@ from reviews.selectors import evaluations as selectors
 from reviews.services import evaluations as services
 from reviews.services import scorecards
 from workflow.admin import SaveRefused, error_text
+from workflow.admin.proposal import ShowsProposalMixin
 
 
 class ScorecardForm(forms.ModelForm):
@@ -64,7 +65,7 @@ def _criterion_field(criterion) -> str:
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(EvaluationScopedAdmin):
+class ScorecardAdmin(ShowsProposalMixin, EvaluationScopedAdmin):
     form = ScorecardForm
     list_display = (
         "project_display",
@@ -81,6 +82,9 @@ class ScorecardAdmin(EvaluationScopedAdmin):
 
     def get_queryset(self, request):
         return selectors.scorecard_list_for(request.user)
+
+    def proposal_of(self, obj):
+        return obj.evaluation.project
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -112,14 +116,14 @@ class ScorecardAdmin(EvaluationScopedAdmin):
             fields = {}
             for criterion in obj.evaluation.rubric.criteria.all():
                 fields[_criterion_field(criterion)] = forms.IntegerField(
-                    label=criterion.name,
+                    label=criterion.display_name,
                     min_value=1,
                     max_value=10,
                     required=False,
                     initial=values.get(criterion.pk),
                     help_text=format_lazy(
                         _("{description} (weight {weight})"),
-                        description=criterion.description,
+                        description=criterion.display_description,
                         weight=criterion.weight,
                     ),
                 )
@@ -168,7 +172,7 @@ class ScorecardAdmin(EvaluationScopedAdmin):
             return _("Hidden until the rater submits.")
         values = {s.criterion_id: s.value for s in obj.scores.all()}
         criteria = list(obj.evaluation.rubric.criteria.all())
-        rows = [(c.name, c.weight, display_value(values.get(c.pk))) for c in criteria]
+        rows = [(c.display_name, c.weight, display_value(values.get(c.pk))) for c in criteria]
         overall = selectors.weighted_overall(obj, criteria)
         rows.append(
             (_("Overall (weighted)"), "", EMPTY if overall is None else selectors.rounded(overall))

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.values import MONEY
-from workflow.models import Membership, Organisation, Project, TimeStampedModel
+from workflow.models import Membership, Organisation, Project, ReviewTier, TimeStampedModel
 
 # Platform evaluation ----------------------------------------------------------------------------
 
@@ -32,6 +33,12 @@ def default_disagreement() -> Decimal:
 def default_grade_cutoffs() -> dict[str, str]:
     configured = getattr(settings, "MDPROD_GRADE_CUTOFFS", DEFAULT_GRADE_CUTOFFS)
     return {grade: str(Decimal(str(configured[grade]))) for grade in GRADED}
+
+
+def seeded_text(text: str) -> str:
+    """A rubric's or criterion's text in the reader's language when it is one mdprod seeds (the
+    default rubric: its translation is in the catalogue); a platform's own text as written."""
+    return gettext(text) if text else text
 
 
 class Rubric(TimeStampedModel):
@@ -80,7 +87,11 @@ class Rubric(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{seeded_text(self.name)} v{self.version}"
+
+    @property
+    def display_name(self) -> str:
+        return seeded_text(self.name)
 
 
 class Criterion(models.Model):
@@ -108,7 +119,15 @@ class Criterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return seeded_text(self.name)
+
+    @property
+    def display_name(self) -> str:
+        return seeded_text(self.name)
+
+    @property
+    def display_description(self) -> str:
+        return seeded_text(self.description)
 
 
 class Evaluation(TimeStampedModel):
@@ -211,7 +230,8 @@ class Scorecard(TimeStampedModel):
 
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
-        SUBMITTED = "submitted", _("Submitted")
+        # Not the project's "Submitted" (sent for review): the rater handed in the scores.
+        SUBMITTED = "submitted", pgettext_lazy("scorecard status", "Submitted")
 
     evaluation = models.ForeignKey(
         Evaluation,
@@ -317,7 +337,7 @@ class RegulatoryReview(TimeStampedModel):
     )
     sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
     round = models.PositiveIntegerField(_("round"))
-    tier = models.CharField(_("for tier"), max_length=10)
+    tier = models.CharField(_("for tier"), max_length=10, choices=ReviewTier.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )

@@ -284,7 +284,7 @@ def clearance_issue(
             {
                 "kind": _("A %(tier)s project is released under a %(kind)s.")
                 % {
-                    "tier": locked.review_tier,
+                    "tier": locked.get_review_tier_display(),
                     "kind": str(Clearance.Kind(expected).label).lower()
                     if expected
                     else _("clearance of its tier"),

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from common.errors import DomainError, PermissionDenied
 from reviews import handoffs
@@ -35,34 +35,44 @@ COMMENT_MAX_LENGTH = 4000
 REASON_MAX_LENGTH = 4000
 
 # The rubric a platform gets when its first proposal arrives and it has none of its own.
-DEFAULT_RUBRIC_NAME = "Standard proposal rubric"
+DEFAULT_RUBRIC_NAME = gettext_noop("Standard proposal rubric")
 DEFAULT_CRITERIA = (
     (
-        "Hook and pacing",
-        "Does episode 1 hook within the first seconds, and does every episode end on a reason "
-        "to unlock the next?",
+        gettext_noop("Hook and pacing"),
+        gettext_noop(
+            "Does episode 1 hook within the first seconds, and does every episode end on a reason "
+            "to unlock the next?"
+        ),
         Decimal("1.50"),
     ),
     (
-        "Topic and trend fit",
-        "Does the subject match what the platform's audience watches now, without copying "
-        "a saturated formula?",
+        gettext_noop("Topic and trend fit"),
+        gettext_noop(
+            "Does the subject match what the platform's audience watches now, without copying "
+            "a saturated formula?"
+        ),
         Decimal("1.00"),
     ),
     (
-        "Commercial potential",
-        "Paywall placement, ad-sales appeal and the expected revenue against the budget.",
+        gettext_noop("Commercial potential"),
+        gettext_noop(
+            "Paywall placement, ad-sales appeal and the expected revenue against the budget."
+        ),
         Decimal("1.50"),
     ),
     (
-        "Production feasibility",
-        "Can the team shoot it on this budget and schedule (cast, locations, effects)?",
+        gettext_noop("Production feasibility"),
+        gettext_noop(
+            "Can the team shoot it on this budget and schedule (cast, locations, effects)?"
+        ),
         Decimal("1.00"),
     ),
     (
-        "Compliance risk",
-        "Higher is safer: how likely the content passes the planning filing and the "
-        "finished-cut review without changes.",
+        gettext_noop("Compliance risk"),
+        gettext_noop(
+            "Higher is safer: how likely the content passes the planning filing and the "
+            "finished-cut review without changes."
+        ),
         Decimal("1.00"),
     ),
 )

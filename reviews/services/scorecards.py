@@ -127,7 +127,7 @@ def _apply(
             errors.setdefault("scores", []).append(
                 format_lazy(
                     _("“{criterion}” is scored from 1 to 10, not {value}."),
-                    criterion=criterion.name,
+                    criterion=criterion.display_name,
                     value=value,
                 )
             )
@@ -183,7 +183,9 @@ def scorecard_submit(
     locked = _lock_scorecard_for_rater(scorecard, actor)
     _apply(locked, scores, comment)
     scored = set(locked.scores.values_list("criterion_id", flat=True))
-    missing = [c.name for c in locked.evaluation.rubric.criteria.all() if c.pk not in scored]
+    missing = [
+        c.display_name for c in locked.evaluation.rubric.criteria.all() if c.pk not in scored
+    ]
     if missing:
         raise ValidationError(
             {

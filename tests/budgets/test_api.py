@@ -357,7 +357,7 @@ def test_a_budget_change_after_submission_reroutes_the_project(
     assert project.tier_changed_at is not None
     tier = api(world.producer_a).get(budget_url(budget)).json()["project_detail"]
     assert tier["review_tier"] == "KEY"
-    assert tier["tier_reason"] == "KEY: investment 1,050,000.00 >= 1,000,000.00"
+    assert tier["tier_reason"] == "KEY: investment ¥1,050,000.00 >= ¥1,000,000.00"
 
 
 # The cost-allocation report

@@ -290,7 +290,7 @@ def test_a_budget_change_that_crosses_a_threshold_changes_the_tier(
 
     project.refresh_from_db()
     assert project.review_tier == "KEY"
-    assert project.tier_reason == "KEY: investment 1,000,000.00 >= 1,000,000.00"
+    assert project.tier_reason == "KEY: investment ¥1,000,000.00 >= ¥1,000,000.00"
     assert project.tier_changed_at is not None
     assert tier_events == [(project.pk, "ORDINARY")]
 

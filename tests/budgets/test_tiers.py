@@ -64,7 +64,7 @@ def test_the_reason_names_investment_and_threshold(world, make_project, make_bud
     project = make_project("draft")
     make_budget(project, [("cast", "700000.00"), ("post", "500000.00")])
 
-    assert tier_of(project) == ("KEY", "KEY: investment 1,200,000.00 >= 1,000,000.00")
+    assert tier_of(project) == ("KEY", "KEY: investment ¥1,200,000.00 >= ¥1,000,000.00")
 
 
 KEY_FLAGS = [
@@ -99,7 +99,7 @@ def test_thresholds_come_from_the_policy_in_force(world, make_project):
 
     assert tier_of(project) == (
         "ORDINARY",
-        "ORDINARY: 500,000.00 <= investment 1,500,000.00 < 2,000,000.00",
+        "ORDINARY: ¥500,000.00 <= investment ¥1,500,000.00 < ¥2,000,000.00",
     )
 
 
@@ -192,7 +192,7 @@ def test_submitting_stores_the_tier_from_the_budget(world, make_project, make_bu
 
     project.refresh_from_db()
     assert project.review_tier == "KEY"
-    assert project.tier_reason == "KEY: investment 1,100,000.00 >= 1,000,000.00"
+    assert project.tier_reason == "KEY: investment ¥1,100,000.00 >= ¥1,000,000.00"
     assert project.tier_changed_at is None
 
 

@@ -151,8 +151,8 @@ def test_a_schedule_that_no_longer_fits_the_fee_is_set_again_before_sending(worl
 
     assert refused.status_code == 400, refused.json()
     assert refused.json()["fields"]["installments"] == [
-        "The installments add up to 210,000.00 CNY and 90,000.00 CNY was paid under earlier "
-        "versions; the fee is 400,000.00 CNY."
+        "The installments add up to ¥210,000.00 and ¥90,000.00 was paid under earlier "
+        "versions; the fee is ¥400,000.00."
     ]
     assert fresh(v2).status == "draft"
     schedule = [{"label": "Rest", "amount": "310000.00", "trigger": "released"}]

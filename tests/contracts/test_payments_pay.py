@@ -295,7 +295,7 @@ def test_the_admin_sets_a_draft_schedule(world, client, make_project):
 
     short = client.post(url, {**form, "form-1-amount": "300000.00"})
     assert short.status_code == 200
-    assert "The installments add up to 450,000.00 CNY; the fee is 500,000.00 CNY." in " ".join(
+    assert "The installments add up to ¥450,000.00; the fee is ¥500,000.00." in " ".join(
         str(m) for m in short.context["messages"]
     )
     assert Installment.objects.filter(contract=contract).count() == 2

@@ -115,7 +115,7 @@ def test_a_schedule_that_does_not_add_up_is_refused_and_nothing_changes(world, a
 
     assert response.status_code == 400
     assert response.json()["fields"] == {
-        "installments": ["The installments add up to 480,000.00 CNY; the fee is 500,000.00 CNY."]
+        "installments": ["The installments add up to ¥480,000.00; the fee is ¥500,000.00."]
     }
     assert amounts(contract) == ["500000.00"]
 
@@ -217,5 +217,5 @@ def test_a_fee_changed_after_the_schedule_is_reported(world, contract):
     contract.production_fee = D("600000.00")
 
     assert payment_schedule_problems(contract) == [
-        "The installments add up to 500,000.00 CNY; the fee is 600,000.00 CNY."
+        "The installments add up to ¥500,000.00; the fee is ¥600,000.00."
     ]

@@ -262,6 +262,7 @@ PRODUCTION_PROBE = textwrap.dedent(
     call_command("migrate", "auth", verbosity=0)
     call_command("migrate", "sessions", verbosity=0)
     call_command("migrate", "axes", verbosity=0)
+    call_command("migrate", "workflow", verbosity=0)  # signing in reads the person's time zone
     get_user_model().objects.create_user("probe", password="probe pass 1234", is_staff=True)
 
     # No template pages: production serves static files from the collected manifest, which a

@@ -263,7 +263,7 @@ def test_firing_a_transition(world, make_project, api):
     assert response.json()["state"] == "submitted"
     assert response.json()["review_tier"] == "ORDINARY"
     assert response.json()["tier_reason"].startswith(
-        "ORDINARY: 300,000.00 <= investment 450,000.00"
+        "ORDINARY: ¥300,000.00 <= investment ¥450,000.00"
     )
     history = api(world.producer_a).get(detail(project) + "history/").json()
     assert [(h["name"], h["source_state"], h["target_state"], h["actor"]) for h in history] == [

@@ -160,7 +160,7 @@ def test_submit_fixes_the_tier_and_opens_round_one(world, make_project):
     project = make_project(S.DRAFT, planned_budget="1200000.00")
     submitted = services.project_transition(project=project, name="submit", actor=world.producer_a)
     assert submitted.review_tier == "KEY"
-    assert submitted.tier_reason == "KEY: investment 1,200,000.00 >= 1,000,000.00"
+    assert submitted.tier_reason == "KEY: investment ¥1,200,000.00 >= ¥1,000,000.00"
     assert submitted.review_round == 1
     assert submitted.submitted_at is not None
 

@@ -17,11 +17,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.formats import local_datetime  # noqa: F401  (the project page and sections use it)
 from common.spreadsheets import csv_text
 from workflow.models import (
     Membership,
@@ -291,11 +292,6 @@ class ProjectSection:
     title: object
     render: Callable[..., SectionTable | None]  # (project, user) -> table, or None to leave out
     order: int
-
-
-def local_datetime(moment) -> str:
-    """A moment in the user's zone, as the admin shows dates and times."""
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 _project_sections: list[ProjectSection] = []

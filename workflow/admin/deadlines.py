@@ -74,7 +74,7 @@ class DeadlineAdmin(CSVExportMixin, ReadOnlyScopedAdmin):
 
     @admin.display(description=_("due at"), ordering="due_at")
     def due_display(self, obj):
-        local = f"{obj.due_at:%Y-%m-%d %H:%M}"
+        local = local_datetime(obj.due_at)
         if obj.paused_at is not None:
             return format_html('{} <span style="color:#6b7280">({})</span>', local, _("paused"))
         if getattr(obj, "is_overdue", False):

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from common.errors import DomainError
+from common.money import cny
 from common.spreadsheets import safe_cell
-from workflow import services
+from workflow import services, tiers
 from workflow.exceptions import UnknownTransition
 from workflow.models import (
     Deadline,
@@ -37,7 +38,6 @@ from workflow.selectors import (
     transition_options,
 )
 from workflow.statechart import statechart_svg
-from workflow.templatetags.money import cny
 
 from .common import (
     SaveRefused,
@@ -96,7 +96,7 @@ def step_consequence(name: str, target: str):
 WORKFLOW_FIELDS = (
     "state_badge",
     "review_tier",
-    "tier_reason",
+    "tier_reason_display",
     "tier_changed_at",
     "review_round",
     "submitted_at",
@@ -257,6 +257,10 @@ class ProjectAdmin(SavesThroughServices, FSMAdminMixin, ScopedModelAdmin):
         if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
             formfield.widget = formfield.widget.widget
         return formfield
+
+    @admin.display(description=_("tier reason"))
+    def tier_reason_display(self, obj):
+        return tiers.reason_display(obj.tier_reason) or "—"
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj):

@@ -33,6 +33,8 @@ from workflow.models import (
     ProjectTransition,
     ReviewTier,
 )
+from workflow.models.preferences import time_zone_names
+from workflow.preferences import time_zone_of, user_preference_update
 from workflow.visibility import memberships_of
 
 from .directory import OrganisationRefSerializer
@@ -156,6 +158,24 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     memberships = MembershipSerializer(many=True)
+    time_zone = serializers.CharField(
+        help_text="The IANA time zone pages show your times in (default Asia/Shanghai). "
+        "API answers are ISO 8601 with their offset whatever it is."
+    )
+
+
+class MeUpdateSerializer(StrictSerializer):
+    time_zone = serializers.CharField(
+        max_length=64, help_text="An IANA time zone name, e.g. Asia/Shanghai or Europe/Berlin."
+    )
+
+    def validate_time_zone(self, value: str) -> str:
+        if value not in time_zone_names():
+            raise ValidationError(
+                _("Unknown time zone “%(value)s”: use an IANA name such as Asia/Shanghai.")
+                % {"value": value}
+            )
+        return value
 
 
 class NamedFiltersBackend(django_filters.rest_framework.DjangoFilterBackend):
@@ -390,12 +410,34 @@ class ProjectViewSet(
 
 
 class MeView(APIView):
-    @extend_schema(summary="Who you are and the organisations you act for", responses=MeSerializer)
+    def _me(self, request, time_zone: str | None = None):
+        return MeSerializer(
+            {
+                "username": request.user.get_username(),
+                "memberships": memberships_of(request.user),
+                "time_zone": time_zone or time_zone_of(request.user),
+            }
+        ).data
+
+    @extend_schema(
+        summary="Who you are, the organisations you act for and your time zone",
+        responses=MeSerializer,
+    )
     def get(self, request):
-        memberships = memberships_of(request.user)
-        return Response(
-            MeSerializer({"username": request.user.get_username(), "memberships": memberships}).data
+        return Response(self._me(request))
+
+    @extend_schema(
+        summary="Change your time zone",
+        request=MeUpdateSerializer,
+        responses={200: MeSerializer, 400: INVALID_INPUT},
+    )
+    def patch(self, request):
+        body = MeUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        preference = user_preference_update(
+            user=request.user, time_zone=body.validated_data["time_zone"]
         )
+        return Response(self._me(request, preference.time_zone))
 
 
 ROUTES = [("projects", ProjectViewSet, "project")]

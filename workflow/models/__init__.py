@@ -444,6 +444,7 @@ from workflow.models.deadlines import (  # noqa: E402
 )
 from workflow.models.idempotency import IdempotencyRecord  # noqa: E402
 from workflow.models.keys import ApiKey, ApiKeyScope  # noqa: E402
+from workflow.models.preferences import UserPreference  # noqa: E402
 from workflow.models.transitions import ProjectTransition, StatusChange  # noqa: E402
 from workflow.models.webhooks import (  # noqa: E402
     WebhookDelivery,
@@ -457,6 +458,7 @@ __all__ = [
     "ApiKeyScope",
     "SLA",
     "TERMINAL_STATES",
+    "UserPreference",
     "Deadline",
     "DeadlineEvent",
     "DeadlineKind",

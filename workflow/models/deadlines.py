@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.formats import local_datetime
 from workflow.models import Membership, Organisation, Project, TimeStampedModel
 
 
@@ -110,7 +111,7 @@ class Deadline(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.project} · {self.due_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} · {self.project} · {local_datetime(self.due_at)}"
 
 
 class DeadlineEvent(models.Model):

@@ -1,16 +1,15 @@
-"""Money and counts for the UI: ``{{ amount|cny }}`` and ``{{ count|grouped }}``.
-
-One convention in both languages: the yuan sign before the amount, two decimals and commas every
-three digits ("¥1,234,567.89"). Django's Chinese locale groups by four digits with no separator,
-which nobody reads in a budget; the decimal separator still comes from the active locale.
+"""Money and counts for the UI: ``{{ amount|cny }}`` (exact), ``{{ amount|cny_summary }}`` (cards
+and charts only) and ``{{ count|grouped }}``. The formatters are ``common.money``'s: one
+convention for pages, forms, exports and messages.
 """
-
-from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, numberformat
 
+from common import money
+
 register = template.Library()
+cny = money.cny  # for Python callers of the filter
 
 
 def _grouped(value, decimal_pos: int | None) -> str:
@@ -24,17 +23,8 @@ def _grouped(value, decimal_pos: int | None) -> str:
     )
 
 
-@register.filter
-def cny(value) -> str:
-    """An amount in yuan: ``¥1,234,567.89``; blank (an em dash) when there is none."""
-    if value is None or value == "":
-        return "—"
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{_grouped(abs(amount), 2)}"
+register.filter("cny", money.cny)
+register.filter("cny_summary", money.cny_summary)
 
 
 @register.filter
