@@ -8,7 +8,6 @@ it): the notification's source names the project and the day, and a notification
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import NotInScope
 from workflow import notifications
 from workflow.models import Membership, Notification, Organisation, Project
@@ -59,7 +59,7 @@ class ReminderOutcome:
 
 
 def reminder_day(now: datetime):
-    return timezone.localtime(now, ZoneInfo(settings.TIME_ZONE)).date()
+    return business_date(now)
 
 
 def reminder_source(project_id: int, now: datetime) -> str:

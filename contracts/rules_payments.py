@@ -8,6 +8,7 @@ Countersigning is the contract's own transition: ``contract_countersign`` calls
 
 from django.utils import timezone
 
+from common.clock import business_date
 from workflow.effects import after
 
 from .models.payments import Milestone
@@ -15,7 +16,7 @@ from .services.payments import installments_milestone_reached
 
 
 def _day(entry):
-    return timezone.localdate(entry.created_at if entry is not None else timezone.now())
+    return business_date(entry.created_at if entry is not None else timezone.now())
 
 
 @after("greenlight", order=310)

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError
 from releases import services
 from releases.models import Release
@@ -224,7 +224,7 @@ class ReleaseAdmin(ReadOnlyScopedAdmin):
 
     def schedule_view(self, request, object_id):
         gate = self._gate(request, object_id, "schedule")
-        initial = {"on": gate.scheduled_for or timezone.localdate()}
+        initial = {"on": gate.scheduled_for or business_date()}
         form = ScheduleForm(request.POST if request.method == "POST" else None, initial=initial)
         if request.method == "POST" and form.is_valid():
             cancel = form.cleaned_data.get("cancel")

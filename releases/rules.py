@@ -9,6 +9,7 @@ same for a clearance recorded after the latest take-down: the old one is what wa
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.clock import business_date
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
 from workflow.effects import after
 from workflow.guards import guard
@@ -32,10 +33,10 @@ def clearance_reasons(project, *, since=None) -> list[str]:
         if since is not None:
             return [
                 _("No new %(kind)s has been recorded since the take-down on %(date)s.")
-                % {"kind": label, "date": timezone.localdate(since).isoformat()}
+                % {"kind": label, "date": business_date(since).isoformat()}
             ]
         return [_("No %(kind)s has been recorded for this project.") % {"kind": label}]
-    today = timezone.localdate()
+    today = business_date()
     valid = [c for c in clearances if c.is_valid_on(today)]
     if not valid:
         latest = clearances[0]

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError, PermissionDenied
 from releases.models import (
     CREDITS_CONFIRMED,
@@ -118,7 +119,7 @@ def credits_confirm(*, project: Project, actor, clearance: Clearance) -> Release
                 }
             }
         )
-    if not clearance.is_valid_on(timezone.localdate()):
+    if not clearance.is_valid_on(business_date()):
         raise ValidationError(
             {
                 "clearance": _("The %(number)s expired on %(date)s.")
@@ -197,7 +198,7 @@ def release_schedule(*, project: Project, actor, on: date) -> Release:
     locked = project_lock(project.pk)
     _require_content_manager(locked, actor)
     _require_cleared(locked)
-    today = timezone.localdate()
+    today = business_date()
     if on < today:
         raise ValidationError(
             {"on": _("Choose today (%(today)s) or a later date.") % {"today": today.isoformat()}}
@@ -338,7 +339,7 @@ def releases_run_scheduled(*, today: date | None = None) -> list[int]:
     and guards still apply): a refusal is logged and skipped, and never stops the others.
     Idempotent: a released project is no longer cleared. Returns the released project ids.
     """
-    today = today or timezone.localdate()
+    today = today or business_date()
     due = list(
         Release.objects.filter(scheduled_for__lte=today, project__state=S.CLEARED).values_list(
             "pk", "project_id"

@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.api import in_scope
+from common.clock import business_date
 
 from . import guards
 from .models import (
@@ -59,7 +59,7 @@ def went_live_on(project_id: int) -> date | None:
         .values_list("created_at", flat=True)
         .first()
     )
-    return None if at is None else timezone.localdate(at)
+    return None if at is None else business_date(at)
 
 
 def released_after(day: str, *, project: str = "project_id") -> Exists:

@@ -35,7 +35,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models import AudienceSignal, Episode, Revision, RevisionEvidence
@@ -43,6 +42,7 @@ from audience.models.metrics import EpisodeMetric
 from audience.selectors import PRODUCER_SIDE_ROLES, audience_projects_for
 from audience.selectors.quiet import QuietView, quiet_locks_for
 from audience.services.revisions import term_counts
+from common.clock import business_date
 from common.values import RATE_PLACES
 from workflow.models import Organisation, Project
 from workflow.visibility import memberships_of
@@ -473,7 +473,7 @@ def measurable_revisions_for(
 ) -> list[tuple[Revision, date]]:
     """The writing team's revisions whose outcome became measurable in the last ``recent_days``
     days, most recently measurable first: three queries."""
-    since = timezone.localdate() - timedelta(days=recent_days)
+    since = business_date() - timedelta(days=recent_days)
     revisions = list(
         Revision.objects.filter(
             project__in=writing_team_projects_for(user).values("pk"),

@@ -20,10 +20,10 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models.metrics import COUNT_FIELDS, METRIC_FIELDS, MONEY_FIELDS, EpisodeMetric
+from common.clock import business_date
 from common.errors import DomainError, PermissionDenied
 from common.spreadsheets import RowError, csv_dict_rows
 from common.values import parse_date, parse_money, parse_rate, parse_whole
@@ -183,7 +183,7 @@ class _Importer:
         self.skip_bad_rows = skip_bad_rows
         self.batch_size = batch_size
         self.max_errors = max_errors
-        self.today = timezone.localdate()
+        self.today = business_date()
         self.report = MetricsImportReport()
         self.projects: dict[int, _ProjectInfo] = {}
         self.unknown_projects: set[int] = set()

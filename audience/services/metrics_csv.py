@@ -31,10 +31,12 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import IO
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audience.models.metrics import COUNT_FIELDS, MONEY_FIELDS, RATE_FIELDS, EpisodeMetric
+from common.clock import business_date
 from common.spreadsheets import RowError, csv_rows
 from workflow.models import Project, ProjectTransition
 
@@ -128,7 +130,7 @@ def _stage(cursor, header, rows, report, *, batch_size, progress) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     names = ", ".join(("line", *COLUMNS, "parse_errors"))
     with cursor.copy(f"COPY {STAGING} ({names}) FROM STDIN (FORMAT csv)") as copy:
-        for number, plain, cells in _staged_rows(header, rows, today=timezone.localdate()):
+        for number, plain, cells in _staged_rows(header, rows, today=business_date()):
             if plain is None:
                 writer.writerow((number, *cells))
             else:  # digits, dots, dashes and % only: CSV as it stands (last: no parse errors)
@@ -219,7 +221,7 @@ def _check(cursor, *, managed: set[int] | None) -> None:
         {
             "managed": None if managed is None else sorted(managed),
             "states": sorted(metrics.METRICS_STATES),
-            "zone": timezone.get_current_timezone_name(),
+            "zone": settings.TIME_ZONE,
         },
     )
 
@@ -242,7 +244,7 @@ def _read_errors(cursor, report: MetricsImportReport, *, managed, max_errors: in
          ORDER BY s.line
          LIMIT %s
         """,  # noqa: S608  # nosec B608
-        [timezone.get_current_timezone_name(), max_errors],
+        [settings.TIME_ZONE, max_errors],
     )
     for line, parse_errors, checks, day, state, episode_count, live_from in cursor.fetchall():
         for field, message in json.loads(parse_errors or "[]"):

@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template import engines
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError
 from common.money import cny
 from common.values import MONEY
@@ -254,7 +254,7 @@ class InstallmentAdmin(CSVExportMixin, MoneyReaderAdmin):
             raise Http404(_("Not found."))
         if not CONTENT_MANAGER(installment.project, request.user):
             raise DjangoPermissionDenied
-        form = PaymentForm(request.POST or None, initial={"paid_on": timezone.localdate()})
+        form = PaymentForm(request.POST or None, initial={"paid_on": business_date()})
         if request.method == "POST" and form.is_valid():
             try:
                 services.installment_mark_paid(

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError
 from common.values import MONEY, MONEY_TOTAL
 from workflow.models import Project, TimeStampedModel
@@ -59,7 +60,7 @@ class InstallmentQuerySet(models.QuerySet):
     def with_current_status(self, today=None):
         """Annotate ``current_status`` and ``current_due_on``: the stored ones, except that a
         date installment of a countersigned contract is due from its date."""
-        today = today or timezone.localdate()
+        today = today or business_date()
         date_due = Q(
             status=Installment.Status.SCHEDULED,
             trigger=Installment.Trigger.DATE,

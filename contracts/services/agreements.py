@@ -20,10 +20,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError, PermissionDenied
 from contracts import handoffs
 from contracts.deadlines import contract_deadlines_keep
@@ -451,9 +451,7 @@ def contract_countersign(*, contract: Contract, actor) -> Contract:
     locked = contract_lock(contract)
     _fire(locked, "countersign", actor, by=actor)
     # Countersigning is a milestone itself, and catches up on the ones already past.
-    installments_mark_due(
-        locked, Milestone.COUNTERSIGNED, timezone.localdate(locked.countersigned_at)
-    )
+    installments_mark_due(locked, Milestone.COUNTERSIGNED, business_date(locked.countersigned_at))
     contract_deadlines_keep(locked)
     handoffs.contract_moved(contract=locked, event="countersigned")
     webhooks.emit(

@@ -27,6 +27,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError, PermissionDenied
 from common.money import cny
 from contracts import handoffs
@@ -309,7 +310,7 @@ def milestone_dates(project_id: int) -> dict[str, date]:
         .annotate(first=Min("created_at"))
         .order_by()
     )
-    return {names[row["name"]]: timezone.localdate(row["first"]) for row in rows}
+    return {names[row["name"]]: business_date(row["first"]) for row in rows}
 
 
 def installments_mark_due(contract: Contract, milestone: str, on: date) -> int:
@@ -397,7 +398,7 @@ def installment_mark_paid(
                 "user": locked.paid_recorded_by.get_username(),
             }
         )
-    today = timezone.localdate()
+    today = business_date()
     if locked.status_on(today) != Installment.Status.DUE:
         raise InstallmentNotDue(
             " ".join([str(_("This installment is not due yet.")), str(_not_due_reason(locked))])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models import EpisodeMetric
+from common.clock import business_date
 from common.errors import DomainError, PermissionDenied
 from contracts.models import Contract, ResidualStatement, StatementLine
 from contracts.services.agreements import contract_lock
@@ -89,7 +90,7 @@ def residual_lines(contract: Contract, period_start: date, period_end: date) -> 
 
 
 def _statement_period_errors(period_start: date, period_end: date) -> None:
-    yesterday = timezone.localdate() - timedelta(days=1)
+    yesterday = business_date() - timedelta(days=1)
     if period_end < period_start:
         raise ValidationError({"period_end": _("The period ends before it starts.")})
     if period_end > yesterday:

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
+from common.clock import business_date
 from workflow.models import Deadline
 from workflow.selectors import related_project_scope_q
 from workflow.visibility import memberships_of
@@ -85,7 +86,7 @@ def inbox_for(user, *, at: datetime | None = None) -> list[InboxItem]:
         items += sources.scorecards(user)
     if roles.manager:
         items += sources.evaluations(user, roles.manager)
-        items += sources.installments(user, roles.manager, timezone.localdate(at))
+        items += sources.installments(user, roles.manager, business_date(at))
     if roles.reviewer:
         items += sources.filing_reviews(user)
     if roles.decider:

@@ -3,8 +3,8 @@
 from datetime import date, timedelta
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
+from common.clock import business_date
 from reviews.models import Clearance
 from workflow.selectors import project_list_for
 
@@ -23,7 +23,7 @@ def clearances_expiring(
     queryset: QuerySet[Clearance], *, within_days: int, today: date | None = None
 ) -> QuerySet[Clearance]:
     """Clearances still valid today that expire within the next ``within_days`` days."""
-    today = today or timezone.localdate()
+    today = today or business_date()
     return queryset.filter(
         expires_on__gte=today, expires_on__lte=today + timedelta(days=within_days)
     )
@@ -32,4 +32,4 @@ def clearances_expiring(
 def clearances_expired(
     queryset: QuerySet[Clearance], *, today: date | None = None
 ) -> QuerySet[Clearance]:
-    return queryset.filter(expires_on__lt=today or timezone.localdate())
+    return queryset.filter(expires_on__lt=today or business_date())

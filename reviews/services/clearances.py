@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.clock import business_date
 from common.errors import DomainError, PermissionDenied
 from reviews import clearance_numbers, handoffs
 from reviews.models import CLEARANCE_KIND_FOR_TIER, Clearance
@@ -122,7 +123,7 @@ def clearance_write(
             _("Only a member of the issuing organisation can record its number.")
         )
     issued_at = issued_at or timezone.now()
-    issued_on = timezone.localdate(issued_at)
+    issued_on = business_date(issued_at)
     expected_issuer = ISSUER_KIND.get(kind)
     if expected_issuer is not None and issued_by.kind != expected_issuer:
         raise ValidationError(
