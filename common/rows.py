@@ -43,10 +43,18 @@ class RowPlan:
     """``columns`` to select with ``values_list``; ``render(rows)`` the serializer's dictionaries.
 
     ``sources`` maps a field whose source is not a column (a model property) to the column that
-    holds its value: ``{"joint_review_required": "special_subject"}``.
+    holds its value: ``{"joint_review_required": "special_subject"}``; ``derived`` maps a field
+    computed from a column (a ``SerializerMethodField``) to the column and the function, called
+    with the column's value, None included: ``{"is_read": ("read_at", is_not_none)}``.
     """
 
-    def __init__(self, serializer: serializers.Serializer, *, sources: Mapping[str, str] = ()):
+    def __init__(
+        self,
+        serializer: serializers.Serializer,
+        *,
+        sources: Mapping[str, str] = (),
+        derived: Mapping[str, tuple[str, Callable]] = (),
+    ):
         self.columns: list[str] = []
         self._names: list[str] = []
         indices: list[int] = []
@@ -59,6 +67,9 @@ class RowPlan:
         # (name, index of the related row's id, the related plan, its column offset)
         self._nested: list[tuple[str, int, RowPlan, int]] = []
         sources = dict(sources)
+        derived = dict(derived)
+        # (name, column index, function): function(value) for every value, None included.
+        self._derived: list[tuple[str, int, Callable]] = []
         nested_fields = []
         for field in serializer.fields.values():
             if field.write_only:
@@ -69,6 +80,14 @@ class RowPlan:
                 nested_fields.append((name, field))
                 indices.append(0)  # replaced below
                 continue
+            if name in derived:
+                column, function = derived[name]
+                index = self._column(column)
+                indices.append(index)
+                self._derived.append((name, index, function))
+                continue
+            if isinstance(field, serializers.SerializerMethodField):
+                raise ValueError(f"{type(serializer).__name__}.{name}: say how it is derived")
             column = sources.get(name) or "__".join(field.source_attrs)
             if not column or field.source == "*":
                 raise ValueError(f"{type(serializer).__name__}.{name}: no column to read")
@@ -113,6 +132,8 @@ class RowPlan:
         for name, index, convert in self._converted:
             value = row[index]
             data[name] = None if value is None else convert(value)
+        for name, index, function in self._derived:
+            data[name] = function(row[index])
         for name, index, convert in per_render:
             value = row[index]
             data[name] = None if value is None else convert(value)

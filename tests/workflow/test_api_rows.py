@@ -1,5 +1,5 @@
-"""The project list reads rows, not instances (``common.rows``): its body must be byte for byte
-the one the serializer makes of the instances, and what it knows about the caller (token, key,
+"""The project and notification lists read rows, not instances (``common.rows``): their bodies
+must be byte for byte the ones the serializers make of the instances, and what it knows about the caller (token, key,
 memberships) is read with the credential on every request, so a change shows at once."""
 
 from datetime import timedelta
@@ -13,8 +13,10 @@ from rest_framework.test import APIClient
 
 from tests.factories import MembershipFactory, UserFactory
 from workflow import keys, memberships, tokens
+from workflow.api.notifications import NotificationSerializer
 from workflow.api.projects import ProjectSerializer
-from workflow.models import Membership, Project
+from workflow.models import Membership, Notification, Project
+from workflow.notifications import notify
 
 LIST = "/api/v1/projects/"
 
@@ -81,6 +83,40 @@ def test_the_list_body_is_the_serializers_byte_for_byte(
     with translation.override(language):
         expected = _expected(response)
     assert response.content == expected
+
+
+@pytest.mark.parametrize("params", [{}, {"unread": "true"}, {"ordering": "read_at"}])
+def test_the_notification_list_body_is_the_serializers_byte_for_byte(world, make_project, params):
+    project = make_project("submitted", title='闪婚后 "quoted"')
+    notify(recipients=[world.content_manager], subject="No project", body="", source="a")
+    notify(
+        recipients=[world.content_manager],
+        subject="提交了",
+        body="Line one.\nLine two 🎬",
+        source="b",
+        project=project,
+    )
+    notify(
+        recipients=[world.content_manager], subject="Read", body="x", source="c", project=project
+    )
+    Notification.objects.filter(source="c").update(
+        read_at=timezone.now() - timedelta(hours=1, microseconds=3)
+    )
+    notify(recipients=[world.producer_a], subject="Not mine", body="", source="d")
+    _token, client = _token_client(world.content_manager)
+    response = client.get("/api/v1/notifications/", params)
+    assert response.status_code == 200
+    page = response.json()
+    assert page["results"]
+    ids = [row["id"] for row in page["results"]]
+    instances = Notification.objects.select_related("project").in_bulk(ids)
+    expected = {
+        "count": page["count"],
+        "next": page["next"],
+        "previous": page["previous"],
+        "results": NotificationSerializer([instances[pk] for pk in ids], many=True).data,
+    }
+    assert response.content == JSONRenderer().render(expected)
 
 
 def test_the_list_counts_without_joining_the_producer(
