@@ -1,8 +1,9 @@
 """The API under load: this tree against a baseline commit, served the production way.
 
 Each version is served by ``bin/serve`` (gunicorn with ``--no-control-socket``, 2 web processes
-of 4 threads, a Celery worker and beat) on the same PostgreSQL database and Redis, one version at
-a time on the same port, and driven by 8 concurrent clients (threads of this process, one
+of 4 threads, a Celery worker and beat) on the same PostgreSQL database, each on its own port
+(``BENCH_PORT`` and the next), both on Redis database ``BENCH_REDIS_DB`` (8), served at once
+but driven one at a time by 8 concurrent clients (threads of this process, one
 keep-alive connection each, standard library only) for 30 s per operation:
 
 - ``list``: ``GET /api/v1/projects/?page=N`` (pages 1-20 in turn), as a platform's content
@@ -13,8 +14,9 @@ keep-alive connection each, standard library only) for 30 s per operation:
   the timed request but inside the 30 s, so its requests per second are lower than the server's
   capacity; its latencies are the requests'.
 
-The versions alternate operation by operation and round by round (this tree, the baseline, this
-tree, the baseline...), so that the load of other processes on a shared machine hits both alike.
+The versions alternate operation by operation, the order reversed every round (this tree then
+the baseline, the baseline then this tree...), so that the load of other processes on a shared
+machine hits both alike.
 Reported per version and operation: requests per second, p50/p95/p99 latency and errors (any
 answer but 2xx, or a failed connection), the median over rounds, and the ratio of this tree's
 list throughput to the baseline's (target >= 2).
@@ -46,9 +48,10 @@ sys.path.insert(0, str(ROOT))
 BASELINE = "2c00443"
 CLIENTS = 8
 SECONDS = 30
-ROUNDS = 2
+ROUNDS = 3
 WEB_PROCESSES = 2
 PORT = int(os.environ.get("BENCH_PORT", "8781"))
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "8"))
 OPERATIONS = ("list", "detail", "transition")
 BENCH_USER = "load_platform1_content_manager1"
 
@@ -81,40 +84,44 @@ def baseline_tree() -> Path:
     return tree
 
 
-def server_env(tree: Path) -> dict:
+def server_env(tree: Path, port: int, redis_db: int) -> dict:
     var = ROOT / "var" / "bench" / f"serve-{tree.name}"
     var.mkdir(parents=True, exist_ok=True)
-    cache = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/8")
+    cache = f"redis://127.0.0.1:6379/{redis_db}"
     return {
         **os.environ,
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "CACHE_URL": cache,
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", cache),
+        "CELERY_BROKER_URL": cache,
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_DEBUG": "0",
         "MDPROD_INSECURE_HTTP": "1",
         "MDPROD_VAR_DIR": str(var),
         "HOST": "127.0.0.1",
-        "PORT": str(PORT),
+        "PORT": str(port),
         "WEB_CONCURRENCY": str(WEB_PROCESSES),
         "CELERY_CONCURRENCY": "1",
         # One user drives thousands of requests a minute: the throttles out of the way.
         "MDPROD_THROTTLE_USER": "100000000/min",
         "MDPROD_THROTTLE_KEY": "100000000/min",
+        "MDPROD_THROTTLE_ANON": "100000000/min",
     }
 
 
 class Server:
-    def __init__(self, tree: Path):
+    def __init__(self, tree: Path, port: int, redis_db: int):
         self.tree = tree
+        self.port = port
+        self.redis_db = redis_db
         self.process = None
 
     def __enter__(self):
+        env = server_env(self.tree, self.port, self.redis_db)
         log = open(ROOT / "var" / "bench" / f"serve-{self.tree.name}.log", "a")  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603
             [str(self.tree / "bin" / "serve")],
             cwd=self.tree,
-            env=server_env(self.tree),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -124,12 +131,12 @@ class Server:
             if self.process.poll() is not None:
                 sys.exit(f"bench: bin/serve in {self.tree} ended; see {log.name}")
             try:
-                with socket.create_connection(("127.0.0.1", PORT), timeout=1):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     break
             except OSError:
                 time.sleep(0.3)
         else:
-            sys.exit(f"bench: bin/serve in {self.tree} did not listen on {PORT}")
+            sys.exit(f"bench: bin/serve in {self.tree} did not listen on {self.port}")
         return self
 
     def __exit__(self, *exc):
@@ -142,7 +149,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     time.sleep(0.3)
             except OSError:
                 return
@@ -213,7 +220,7 @@ def put_back(database, project_id: int) -> None:
 # The clients --------------------------------------------------------------------------------------
 
 
-def drive(operation: str, data: dict, seconds: float) -> dict:
+def drive(operation: str, data: dict, seconds: float, port: int) -> dict:
     headers = {"Authorization": f"Token {data['token']}", "Accept": "application/json"}
     take_down = {**headers, "Content-Type": "application/json"}
     results: list[tuple[list[float], int, int]] = []
@@ -224,7 +231,7 @@ def drive(operation: str, data: dict, seconds: float) -> dict:
         latencies: list[float] = []
         errors = 0
         count = 0
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         database = None
         if operation == "transition":
             import psycopg
@@ -252,7 +259,7 @@ def drive(operation: str, data: dict, seconds: float) -> dict:
             except (OSError, http.client.HTTPException):
                 ok = False
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             latencies.append(time.perf_counter() - began)
             count += 1
             if not ok:
@@ -284,8 +291,26 @@ def drive(operation: str, data: dict, seconds: float) -> dict:
     }
 
 
-def warm(data: dict) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+def warm(data: dict, port: int) -> None:
+    # A web process of this tree builds the API schema in the background as it starts: wait
+    # for it (a request for it waits until it is built) so that it does not cost the first
+    # round. Several requests at once reach both processes.
+    def schema(accept: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        conn.request("GET", "/api/schema/", headers={"Accept": accept})
+        conn.getresponse().read()
+        conn.close()
+
+    for _ in range(2):
+        threads = [
+            threading.Thread(target=schema, args=(accept,))
+            for accept in ("application/vnd.oai.openapi", "application/vnd.oai.openapi+json") * 4
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {data['token']}"}
     for page in range(1, 2 * WEB_PROCESSES * 4 + 1):
         conn.request("GET", f"/api/v1/projects/?page={page}", headers=headers)
@@ -301,12 +326,26 @@ def run(seconds: float, rounds: int) -> dict:
         version: {op: [] for op in OPERATIONS} for version in trees
     }
     data = picks()
-    for number in range(rounds):
-        for version, tree in trees.items():
-            with Server(tree):
-                warm(data)
-                for operation in OPERATIONS:
-                    result = drive(operation, data, seconds)
+    # The tasks an earlier run queued are not this run's work.
+    import redis
+
+    redis.Redis.from_url(f"redis://127.0.0.1:6379/{REDIS_DB}").delete("celery")
+    # Both served at once (each on its own port); only one is driven at a
+    # time, in alternating order, so that both see the machine's load of the same minutes.
+    servers = {
+        version: Server(tree, PORT + number, REDIS_DB)
+        for number, (version, tree) in enumerate(trees.items())
+    }
+    for server in servers.values():
+        server.__enter__()
+    try:
+        for server in servers.values():
+            warm(data, server.port)
+        for number in range(rounds):
+            for operation in OPERATIONS:
+                order = list(servers) if number % 2 == 0 else list(reversed(servers))
+                for version in order:
+                    result = drive(operation, data, seconds, servers[version].port)
                     runs[version][operation].append(result)
                     print(
                         f"round {number + 1} {version:9} {operation:10} "
@@ -316,6 +355,9 @@ def run(seconds: float, rounds: int) -> dict:
                         file=sys.stderr,
                         flush=True,
                     )
+    finally:
+        for server in servers.values():
+            server.__exit__(None, None, None)
     picks()  # the transition projects released again
     summary = {
         version: {
