@@ -77,7 +77,16 @@ def warm_schema() -> None:
         logger.warning("The API schema could not be built at start-up", exc_info=True)
 
 
+def _warm_and_close() -> None:
+    from django.db import connections
+
+    try:
+        warm_schema()
+    finally:
+        connections.close_all()  # this thread's own, if it opened any
+
+
 def warm_schema_in_background() -> threading.Thread:
-    thread = threading.Thread(target=warm_schema, name="schema-warm", daemon=True)
+    thread = threading.Thread(target=_warm_and_close, name="schema-warm", daemon=True)
     thread.start()
     return thread
