@@ -121,6 +121,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/scale.py || status=1; \
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/sweep.py || status=1; \
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/metrics_import.py || status=1; \
+	DATABASE_URL=$(BENCH_DATABASE_URL)_100k $(PY) bench/lists.py || status=1; \
 	exit $$status
 
 # What each project transition checks and does, in order (tests/workflow/test_describe_transitions.py

@@ -30,6 +30,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from common.errors import DomainError, NotInScope
 
 
+class Rows:
+    """``queryset.values_list(*columns)`` for the paginator, counted on ``queryset`` itself: the
+    joins the columns need (a related row's name) stay out of the page's ``COUNT(*)``."""
+
+    def __init__(self, queryset, columns):
+        self.queryset = queryset
+        self.columns = columns
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return self.queryset.values_list(*self.columns)[index]
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

@@ -1,13 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerView,
-)
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from inbox.views import inbox_view
+from mdprod.schema import CachedSchemaView
 from workflow.admin.preferences import my_settings_view
 from workflow.dashboard import dashboard_view
 
@@ -35,7 +32,7 @@ urlpatterns = [
     path("admin/", include("mdprod.moved_admin")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", CachedSchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(
         "api/redoc/",

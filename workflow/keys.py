@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from common.errors import DomainError, PermissionDenied
 
 from .models import ApiKey, ApiKeyScope, Membership, Organisation
 from .selectors import organisations_of
+from .visibility import memberships_subquery, remember_memberships
 
 TOKEN_PREFIX = "mdp_"  # noqa: S105  (a format marker, not a secret)
 PREFIX_LENGTH = 8
@@ -222,7 +223,12 @@ def api_key_authenticate(token: str) -> ApiKey:
     prefix, separator, secret = token[len(TOKEN_PREFIX) :].partition("_")
     if len(prefix) != PREFIX_LENGTH or not separator or not secret:
         raise KeyRefused(_("Malformed API key."))
-    key = ApiKey.objects.select_related("user", "organisation").filter(prefix=prefix).first()
+    # The key, its user and the user's memberships in one query, read on every request.
+    keys = ApiKey.objects.select_related("user", "organisation")
+    memberships = memberships_subquery(OuterRef("user_id"))
+    if memberships is not None:
+        keys = keys.annotate(memberships=memberships)
+    key = keys.filter(prefix=prefix).first()
     if key is None or not hmac.compare_digest(key.secret_sha256, _sha256(secret)):
         raise KeyRefused()
     if key.is_revoked:
@@ -231,6 +237,8 @@ def api_key_authenticate(token: str) -> ApiKey:
         raise KeyRefused(_("This API key has expired."))
     if not key.user.is_active:
         raise KeyRefused(_("This API key's user is disabled."))
+    if memberships is not None:
+        remember_memberships(key.user, key.memberships)
     _touch(key)
     return key
 

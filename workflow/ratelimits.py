@@ -61,6 +61,26 @@ class Usage:
     reset: int  # seconds until the window ends
 
 
+# The library's increment (incrby, expire on the first) and the window's remaining seconds in one
+# round trip: every API request is counted, and a second call to Redis cost as much as a query.
+_INCR_WITH_TTL = """
+local current = redis.call("incrby", KEYS[1], 1)
+if tonumber(current) == 1 then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+return {current, redis.call("ttl", KEYS[1])}
+"""
+_scripts: dict[int, object] = {}
+
+
+def _redis_incr_with_ttl(counters, key: str, expiry: int) -> tuple[int, int]:
+    script = _scripts.get(id(counters))
+    if script is None:
+        script = _scripts[id(counters)] = counters.get_connection().register_script(_INCR_WITH_TTL)
+    count, ttl = script([counters.prefixed_key(key)], [expiry])
+    return int(count), max(1, int(ttl))
+
+
 def hit(rate: str, *identifiers: str) -> Usage | None:
     """Count one request against ``rate`` for ``identifiers``; None when the counter cannot be
     reached (the request goes through: an unreachable Redis must not take the API down)."""
@@ -69,8 +89,11 @@ def hit(rate: str, *identifiers: str) -> Usage | None:
     try:
         counters = storage()
         # The count this request made, from the increment itself: exact under concurrency.
-        count = counters.incr(key, item.get_expiry())
-        reset = max(1, math.ceil(counters.get_expiry(key) - time.time()))
+        if hasattr(counters, "prefixed_key") and hasattr(counters, "get_connection"):
+            count, reset = _redis_incr_with_ttl(counters, key, item.get_expiry())
+        else:
+            count = counters.incr(key, item.get_expiry())
+            reset = max(1, math.ceil(counters.get_expiry(key) - time.time()))
     except Exception:  # noqa: BLE001 - any storage failure: count nothing, serve the request
         logger.warning("Rate limit storage unreachable; request not counted", exc_info=True)
         return None

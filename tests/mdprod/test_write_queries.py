@@ -21,7 +21,8 @@ from workflow.models import Project
 # The pins, exact on PostgreSQL. Before the transition service was reworked: submit 28 (33 for a
 # platform's first proposal, which also creates its default rubric), finished-cut approval 42,
 # approve_cut through the generic endpoint 33, cut round 24; before the write path was trimmed
-# (issue 15 step 7): 24, 32, 26 and 20. A submit is now: the token and the memberships, the
+# (issue 15 step 7): 24, 32, 26 and 20; before the token and the memberships became one query
+# (issue 18): 15, 20, 22 and 20. A submit is now: the token with the memberships, the
 # transaction, the project locked with its regulators (the lock timeout set by the same query),
 # the tier inputs, the state and the audit row, the SLAs, the deadlines and their events, the
 # rubric, the evaluation, the planning filing and the webhook subscribers. A finished-cut
@@ -29,10 +30,10 @@ from workflow.models import Project
 # opens the release gate in one INSERT; the clearance's number is checked by a read and then
 # inserted without a savepoint. Content types are read once per process, so the counts are taken
 # with them cached, as a running server has them.
-SUBMIT = 15
-FINAL_APPROVAL = 20
-GENERIC_TRANSITION = 22
-CUT_ROUND = 20
+SUBMIT = 14
+FINAL_APPROVAL = 19
+GENERIC_TRANSITION = 21
+CUT_ROUND = 19
 
 
 def token_client(user) -> APIClient:

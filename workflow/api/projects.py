@@ -18,9 +18,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import IdFilter
+from common.api import IdFilter, Rows
 from common.conditional import ConditionalUpdateMixin
 from common.errors import PermissionDenied
+from common.rows import RowPlan
 from common.schema import INVALID_INPUT, ROLE_MISSING, error_response
 from common.serializers import PlainFieldsMixin, ScopedRelatedField, StrictSerializer
 from common.values import MONEY
@@ -45,11 +46,15 @@ class StateLabelField(serializers.CharField):
     call, half the time of a page of 50 projects."""
 
     def to_representation(self, value):
+        return self.rows_representation()(value)
+
+    def rows_representation(self):
+        """The labels of the request's language, looked up once for a page of rows."""
         language = get_language()
         labels = _STATE_LABELS.get(language)
         if labels is None:
             labels = _STATE_LABELS[language] = {s.value: str(s.label) for s in ProjectState}
-        return labels[value]
+        return labels.__getitem__
 
 
 _STATE_LABELS: dict[str | None, dict[str, str]] = {}  # per language
@@ -100,6 +105,19 @@ class ProjectSerializer(PlainFieldsMixin, StrictSerializer, serializers.ModelSer
             "state_display",
             "joint_review_required",
         ]
+
+
+_ROW_PLANS: dict[str, RowPlan] = {}
+
+
+def project_row_plan() -> RowPlan:
+    """``ProjectSerializer``'s representation from rows, compiled once per process."""
+    plan = _ROW_PLANS.get("project")
+    if plan is None:
+        plan = _ROW_PLANS["project"] = RowPlan(
+            ProjectSerializer(), sources={"joint_review_required": "special_subject"}
+        )
+    return plan
 
 
 class TransitionRequestSerializer(StrictSerializer):
@@ -282,6 +300,13 @@ class ProjectViewSet(
             .select_related(None)
             .select_related("producer")
         )
+
+    def list(self, request, *args, **kwargs):
+        # Rows, not instances: the same body as the serializer's, a fraction of the time.
+        queryset = self.filter_queryset(self.get_queryset())
+        plan = project_row_plan()
+        page = self.paginate_queryset(Rows(queryset, plan.columns))
+        return self.get_paginated_response(plan.render(page))
 
     def lock_for_edit(self, instance):
         return services.project_lock(instance.pk)
