@@ -253,9 +253,11 @@ def notification_list_for(user) -> QuerySet[Notification]:
 
 def notification_url(notification: Notification) -> str:
     """The page of what the notification is about (its project's), or "" when it names none."""
-    if notification.project_id is None:
-        return ""
-    return reverse("admin:workflow_project_change", args=[notification.project_id])
+    return project_page(notification.project_id)
+
+
+def project_page(project_id: int | None) -> str:
+    return "" if project_id is None else reverse("admin:workflow_project_change", args=[project_id])
 
 
 def unread_count(user) -> int:

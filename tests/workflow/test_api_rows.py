@@ -114,7 +114,9 @@ def test_the_notification_list_body_is_the_serializers_byte_for_byte(world, make
         "count": page["count"],
         "next": page["next"],
         "previous": page["previous"],
-        "results": NotificationSerializer([instances[pk] for pk in ids], many=True).data,
+        "results": NotificationSerializer(
+            [instances[pk] for pk in ids], many=True, context={"request": response.wsgi_request}
+        ).data,
     }
     assert response.content == JSONRenderer().render(expected)
 

@@ -219,10 +219,11 @@ def test_a_take_down_needs_its_reason_and_keeps_the_page_when_refused(client, wo
 
 @pytest.mark.parametrize(
     ("who", "state", "queries"),
-    # The session and user, the project, the guards' reads, the sections, the history.
+    # The session and user, the project, the guards' reads, the sections, the activity feed
+    # and conversation, the header's unread-notification count.
     [
-        ("producer_a", "draft", 13),
-        ("producer_a", "revising", 14),
+        ("producer_a", "draft", 14),
+        ("producer_a", "revising", 15),
         ("content_manager", "submitted", 15),
     ],
 )

@@ -190,9 +190,12 @@ def test_the_other_side_is_emailed_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.project_transition(project=project, name="submit", actor=world.producer_a)
         assert mail.outbox == []  # nothing leaves before the transaction commits
-    # The task after the transition commits, then the e-mail after the notification commits.
+    # The task after the transition commits, then the e-mail after the notification commits:
+    # to the platform, and to the bureau whose planning filing the submission opened.
     assert len(callbacks) == 2
-    assert [m.to for m in mail.outbox] == [[world.content_manager.email]]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [world.content_manager.email, world.shanghai_reviewer.email]
+    )
     assert project.title in mail.outbox[0].subject
 
 

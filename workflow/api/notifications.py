@@ -58,7 +58,12 @@ def notification_row_plan() -> RowPlan:
     plan = _ROW_PLANS.get("notification")
     if plan is None:
         plan = _ROW_PLANS["notification"] = RowPlan(
-            NotificationSerializer(), derived={"is_read": ("read_at", _is_set)}
+            NotificationSerializer(),
+            derived={
+                "is_read": ("read_at", _is_set),
+                # The path; the list makes it absolute for the request, as get_url does.
+                "url": ("project_id", lambda project_id: notifications.project_page(project_id)),
+            },
         )
     return plan
 
@@ -112,7 +117,10 @@ class NotificationViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         plan = notification_row_plan()
         page = self.paginate_queryset(Rows(queryset, plan.columns))
-        return self.get_paginated_response(plan.render(page))
+        rows = plan.render(page)
+        for row in rows:
+            row["url"] = request.build_absolute_uri(row["url"]) if row["url"] else None
+        return self.get_paginated_response(rows)
 
     @extend_schema(
         summary="How many of your notifications are unread", responses=UnreadCountSerializer
