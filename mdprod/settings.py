@@ -441,6 +441,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        "GradeEnum": "reviews.models.Evaluation.Grade",
         "ProjectStateEnum": "workflow.models.ProjectState",
         "ReviewTierEnum": "workflow.models.ReviewTier",
         "EpisodeAccessEnum": "audience.models.Episode.Access",
