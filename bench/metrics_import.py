@@ -210,7 +210,7 @@ def report(results: list[dict], baseline: float, info: dict) -> tuple[str, bool]
         f"CSV files of {PROJECTS} released projects x {EPISODES} episodes, one row per episode "
         "and day, rates as fractions and percentages; each imported into an empty table by a "
         "fresh `manage.py import_metrics` process (one transaction: `COPY` into a staging "
-        "table, checked in SQL, merged with one `INSERT ... ON CONFLICT`). *seconds* is the "
+        "table, checked in SQL, written by one `INSERT`, an upsert when the file overlaps stored days). *seconds* is the "
         "process's wall clock, Django's start included; *import rows/s* is the command's own "
         "clock, from the first row read to the commit. Peak RSS is the child's own (`wait4`); "
         f"the process with Django loaded and nothing to import peaks at {baseline:.0f} MB.",
