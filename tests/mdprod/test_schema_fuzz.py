@@ -63,6 +63,7 @@ DOCUMENTED_REFUSALS = {
         "batch": "the batch and the one before it exist",
     },
     ("POST", "/api/v1/comments/"): {"body": MENTIONS_READERS},
+    ("PATCH", "/api/v1/me/"): {"time_zone": "an IANA time zone name the server knows"},
     ("PATCH", "/api/v1/comments/{id}/"): {"body": MENTIONS_READERS},
     ("POST", "/api/v1/release-batches/"): {
         "first": "first and last come together",

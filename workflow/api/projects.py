@@ -457,8 +457,11 @@ class MeView(APIView):
         responses={200: MeSerializer, 400: INVALID_INPUT},
     )
     def patch(self, request):
-        body = MeUpdateSerializer(data=request.data)
+        # A PATCH: what is left out stays as it is (an empty body changes nothing).
+        body = MeUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
+        if "time_zone" not in body.validated_data:
+            return Response(self._me(request))
         preference = user_preference_update(
             user=request.user, time_zone=body.validated_data["time_zone"]
         )
