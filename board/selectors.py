@@ -14,13 +14,11 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from workflow.models import TERMINAL_STATES, Deadline, Project, ProjectState, ReviewTier
-from workflow.selectors import project_list_for, transition_names
+from workflow.selectors import IRREVERSIBLE_TARGETS, project_list_for, transition_names
 from workflow.waiting import Party, waiting_on
 
 # Cards per column on the page; the column's count says how many there are in all.
 COLUMN_LIMIT = 50
-# The transitions that end or undo a project: shown apart and confirmed on their own page.
-DESTRUCTIVE = frozenset({"withdraw", "reject", "take_down"})
 
 
 @dataclass(frozen=True)
@@ -137,7 +135,8 @@ def card_transitions(project: Project, user, by_source: dict | None = None) -> l
             CardTransition(
                 name=transition.name,
                 label=str(transition.custom.get("label", transition.name)),
-                destructive=transition.name in DESTRUCTIVE,
+                # The project page's rule: shown apart and confirmed on their own page.
+                destructive=transition.target in IRREVERSIBLE_TARGETS,
                 decided_by="" if way is None else str(way),
             )
         )

@@ -214,3 +214,15 @@ def test_the_schema_documents_the_board(world, api):
     assert {"title", "review_tier_display", "waiting_on", "next_due_at", "transitions"} <= set(card)
     remind = schema["paths"]["/api/v1/board/reminders/"]["post"]
     assert {"200", "400", "404"} <= set(remind["responses"])
+
+
+def test_a_card_marks_as_irreversible_what_the_project_page_confirms(world, api, make_project):
+    make_project("released", title="Live")
+
+    body = api(world.content_manager).get("/api/v1/board/").json()
+
+    card = next(c for col in body["columns"] for c in col["cards"] if c["title"] == "Live")
+    flags = {t["name"]: t["destructive"] for t in card["transitions"]}
+    # Completing ends the project and taking down pulls it offline: both are confirmed apart.
+    assert flags["complete"] is True
+    assert flags["take_down"] is True
